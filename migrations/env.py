@@ -1,0 +1,36 @@
+"""Alembic environment: runs on the connection `sessionscope db upgrade` passes in,
+or on DATABASE_URL when alembic is called directly."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from sessionscope.db import make_engine
+from sessionscope.schema import metadata
+from sessionscope.settings import load_settings
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(load_settings().database_url)
+    with engine.connect() as conn:
+        _run(conn)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline SQL generation is not supported; run `sessionscope db upgrade`.")
+run_migrations_online()

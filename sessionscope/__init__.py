@@ -1,0 +1,1 @@
+"""Sessionscope: the non-UI core (settings, engine, schema, seed, import, CLI)."""

@@ -1,0 +1,126 @@
+"""Engine construction: one place that knows SQLite and PostgreSQL differ.
+
+Every failure to build or reach the engine becomes a DatabaseUnavailable whose
+message names DATABASE_URL, says what is wrong and never shows the password.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
+from sessionscope.errors import DatabaseUnavailable
+
+# Small pool: a Streamlit process serves a handful of concurrent script runs.
+PG_POOL_SIZE = 5
+PG_MAX_OVERFLOW = 5
+PG_CONNECT_TIMEOUT_S = 5
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def parse_url(raw: str) -> URL:
+    """Parse a DATABASE_URL, mapping plain postgres URLs to the psycopg 3 driver we ship."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise DatabaseUnavailable(
+            "DATABASE_URL is not a valid SQLAlchemy URL "
+            "(expected e.g. postgresql+psycopg://user:pass@host/db or sqlite:///path.db)"
+        ) from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL with its password masked, for messages and logs."""
+    if isinstance(url, str):
+        try:
+            url = make_url(url)
+        except ArgumentError:
+            return "<unparseable URL>"
+    return url.render_as_string(hide_password=True)
+
+
+def make_engine(raw_url: str, *, statement_timeout_ms: int = 30_000) -> Engine:
+    """Build an engine for SQLite (WAL, foreign keys) or PostgreSQL (pool, statement timeout)."""
+    url = parse_url(raw_url)
+    try:
+        if url.get_backend_name() == "sqlite":
+            return _sqlite_engine(url)
+        if url.get_backend_name() == "postgresql":
+            return _postgres_engine(url, statement_timeout_ms)
+        return sa.create_engine(url)
+    except NoSuchModuleError:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL uses driver '{url.drivername}', which is not installed "
+            "(use postgresql+psycopg://... or sqlite:///...)"
+        ) from None
+    except ModuleNotFoundError as exc:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL uses driver '{url.drivername}', whose module {exc.name!r} is missing"
+        ) from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        # pysqlite's own transaction handling defers BEGIN; we emit it ourselves
+        # (below) so reads see one snapshot and writes take the lock up front.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: URL, statement_timeout_ms: int) -> Engine:
+    return sa.create_engine(
+        url,
+        pool_size=PG_POOL_SIZE,
+        max_overflow=PG_MAX_OVERFLOW,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "application_name": "sessionscope",
+            "options": f"-c statement_timeout={int(statement_timeout_ms)}",
+        },
+    )
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection, or raise DatabaseUnavailable with a one-line reason."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except DBAPIError as exc:
+        raise DatabaseUnavailable(describe_db_error(engine, exc)) from None
+
+
+def describe_db_error(engine: Engine, exc: BaseException) -> str:
+    """One line for a user: which database, and the driver's first line, password-free."""
+    orig = getattr(exc, "orig", exc)
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    if engine.url.password:
+        first = first.replace(str(engine.url.password), "***")
+    return f"DATABASE_URL {safe_url(engine.url)} cannot be used: {first}"
+
+
+def is_postgres(conn_or_engine: sa.Connection | Engine) -> bool:
+    return conn_or_engine.dialect.name == "postgresql"

@@ -1,0 +1,226 @@
+"""The data contract as SQLAlchemy Core tables. Table and column names are public."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SESSION_STATUSES = ("active", "paused", "completed", "failed")
+TICKET_STATUSES = ("needs_email", "pending", "in_progress", "resolved", "closed")
+TICKET_PRIORITIES = ("low", "medium", "high", "critical")
+STAGES = ("scraping", "enrichment", "contacts", "campaigns", "results")
+STAGE_STATUSES = ("pending", "running", "completed", "failed", "skipped")
+ROLES = ("admin", "analyst")
+SERVER_KINDS = ("mcp", "workflow")
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC on both backends (SQLite keeps naive text, so we restore UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # written by an outside tool as text
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+def _id() -> sa.Column[str]:
+    return sa.Column("id", sa.String(64), primary_key=True)
+
+
+def _org() -> sa.Column[str]:
+    return sa.Column("org_id", sa.String(64), sa.ForeignKey("organizations.id"), nullable=False)
+
+
+def _in(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    # Literal values from our own constants, not user input.
+    allowed = ", ".join(f"'{v}'" for v in values)
+    return sa.CheckConstraint(f"{column} IN ({allowed})", name=name)
+
+
+organizations = sa.Table(
+    "organizations",
+    metadata,
+    _id(),
+    sa.Column("slug", sa.String(64), nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+members = sa.Table(
+    "members",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.Text),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("org_id", "email"),
+    sa.Index("ix_members_email", "email"),
+    _in("role", ROLES, "role"),
+)
+
+end_users = sa.Table(
+    "end_users",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("distinct_id", sa.String(255), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("display_name", sa.Text),
+    sa.Column("first_seen_at", UTCDateTime),
+    sa.Column("last_seen_at", UTCDateTime),
+    sa.UniqueConstraint("org_id", "distinct_id"),
+    sa.Index("ix_end_users_org_last_seen", "org_id", sa.text("last_seen_at DESC"), "id"),
+)
+
+servers = sa.Table(
+    "servers",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("slug", sa.String(64), nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.UniqueConstraint("org_id", "slug"),
+    _in("kind", SERVER_KINDS, "kind"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("end_user_id", sa.String(64), sa.ForeignKey("end_users.id"), nullable=False),
+    sa.Column("server_id", sa.String(64), sa.ForeignKey("servers.id"), nullable=False),
+    sa.Column("title", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("current_stage", sa.String(32)),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("last_activity_at", UTCDateTime),
+    sa.Column("completed_at", UTCDateTime),
+    sa.Column("client_name", sa.Text),
+    sa.Column("client_version", sa.Text),
+    sa.Column("total_tool_calls", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_errors", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_jobs", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_companies", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_contacts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("total_campaigns", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("workflow_state", JSONType),
+    sa.Column("state_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("archived_at", UTCDateTime),
+    _in("status", SESSION_STATUSES, "status"),
+    sa.Index(
+        "ix_sessions_org_user_started", "org_id", "end_user_id", sa.text("started_at DESC"), "id"
+    ),
+    sa.Index("ix_sessions_org_started", "org_id", sa.text("started_at DESC"), "id"),
+    sa.Index("ix_sessions_org_status_started", "org_id", "status", sa.text("started_at DESC")),
+)
+
+tool_calls = sa.Table(
+    "tool_calls",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("tool_name", sa.String(255), nullable=False),
+    sa.Column("input", JSONType),
+    sa.Column("output", JSONType),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("duration_ms", sa.Integer),
+    sa.Column("is_error", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("error_message", sa.Text),
+    sa.Index("ix_tool_calls_session_started_seq", "session_id", "started_at", "seq"),
+)
+
+support_tickets = sa.Table(
+    "support_tickets",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id")),
+    sa.Column("end_user_id", sa.String(64), sa.ForeignKey("end_users.id"), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("summary", sa.Text),
+    sa.Column("context", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("priority", sa.String(16), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime),
+    _in("status", TICKET_STATUSES, "status"),
+    _in("priority", TICKET_PRIORITIES, "priority"),
+    sa.Index("ix_support_tickets_session_created", "session_id", "created_at"),
+    sa.Index("ix_support_tickets_org_user", "org_id", "end_user_id"),
+)
+
+session_stages = sa.Table(
+    "session_stages",
+    metadata,
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("stage", sa.String(32), primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("completed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("started_at", UTCDateTime),
+    sa.Column("completed_at", UTCDateTime),
+    sa.Column("data", JSONType),
+    _in("stage", STAGES, "stage"),
+)
+
+session_states = sa.Table(
+    "session_states",
+    metadata,
+    sa.Column("session_id", sa.String(64), sa.ForeignKey("sessions.id"), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("state", JSONType),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    _id(),
+    sa.Column("org_id", sa.String(64)),  # null for a viewer with no organization
+    sa.Column("actor_email", sa.String(320), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target_type", sa.String(32)),
+    sa.Column("target_id", sa.Text),
+    sa.Column("detail", JSONType),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_audit_log_org_created", "org_id", sa.text("created_at DESC")),
+)

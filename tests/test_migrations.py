@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from sessionscope.migrate import downgrade, upgrade
+from sessionscope.schema import metadata
+
+
+def test_upgrade_creates_every_table(fresh_engine: sa.Engine) -> None:
+    names = set(sa.inspect(fresh_engine).get_table_names())
+    assert {t.name for t in metadata.sorted_tables} <= names
+
+
+def test_schema_matches_metadata(fresh_engine: sa.Engine) -> None:
+    with fresh_engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        diff = [
+            d for d in compare_metadata(ctx, metadata) if d[0] not in ("add_index", "remove_index")
+        ]
+    assert diff == []
+
+
+def test_access_path_indexes_exist(fresh_engine: sa.Engine) -> None:
+    inspector = sa.inspect(fresh_engine)
+    indexes = {
+        ix["name"]
+        for t in ("sessions", "tool_calls", "support_tickets")
+        for ix in inspector.get_indexes(t)
+    }
+    assert {
+        "ix_sessions_org_user_started",
+        "ix_sessions_org_started",
+        "ix_sessions_org_status_started",
+        "ix_tool_calls_session_started_seq",
+        "ix_support_tickets_session_created",
+    } <= indexes
+
+
+def test_downgrade_and_upgrade_again(fresh_engine: sa.Engine) -> None:
+    downgrade(fresh_engine, "base")
+    assert "sessions" not in sa.inspect(fresh_engine).get_table_names()
+    upgrade(fresh_engine)
+    assert "sessions" in sa.inspect(fresh_engine).get_table_names()
+
+
+def test_upgrade_is_idempotent(fresh_engine: sa.Engine) -> None:
+    upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == "0001"
