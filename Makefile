@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both set up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8501
+
+.PHONY: setup run test test-fast lint format bench bench-small
+
+setup: $(STAMP)
+
+# Rebuilt only when the lock or the project metadata changes, so a second
+# `make setup` is a no-op.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+run: setup
+	$(BIN)/sessionscope db upgrade
+	$(BIN)/sessionscope seed --if-empty
+	@echo "Sessionscope (demo mode, localhost only): http://localhost:$(PORT)"
+	SESSIONSCOPE_DEMO=1 $(BIN)/streamlit run dashboard_app.py \
+		--server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true
+
+test: setup
+	$(BIN)/pytest
+
+# Everything but the real-browser tests.
+test-fast: setup
+	$(BIN)/pytest -m "not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the lock after editing dependencies in pyproject.toml.
+lock:
+	$(PYTHON) -m pip install --quiet uv==0.13.8
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--generate-hashes --quiet -o requirements.lock

@@ -1,0 +1,145 @@
+"""The cached boundary between pages and queries/: one engine per process, named TTLs.
+
+Pages call these wrappers, never queries/ directly, so caching and connection
+handling live in one place. Arguments are plain hashable values.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Literal
+
+import sqlalchemy as sa
+import streamlit as st
+
+from queries import items, members, sessions, timeline, users
+from queries.page import Page
+from sessionscope.db import check_connection, make_engine
+from sessionscope.settings import load_settings
+
+# Seconds. Finished sessions never change; active ones do, so their cache keys
+# turn over every LIVE_TTL seconds (see `freshness`).
+MEMBERSHIP_TTL = 60
+USERS_TTL = 60
+SESSIONS_TTL = 30
+TIMELINE_TTL = 600
+LIVE_TTL = 3
+ITEM_TTL = 600
+MAX_ENTRIES = 512
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> sa.Engine:
+    """The process-wide engine, built once; raises DatabaseUnavailable with a clear line."""
+    settings = load_settings()
+    eng = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    check_connection(eng)
+    return eng
+
+
+@contextmanager
+def connect() -> Iterator[sa.Connection]:
+    with engine().connect() as conn:
+        yield conn
+
+
+# Cached wrappers, one per query the pages use. show_spinner=False: the pages show
+# their own loading indicators where a wait can be seen.
+
+
+@st.cache_data(ttl=MEMBERSHIP_TTL, show_spinner=False)
+def memberships(email: str) -> list[members.Membership]:
+    with connect() as conn:
+        return members.memberships(conn, email=email)
+
+
+@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+def users_page(org_id: str, q: str | None, after: tuple | None) -> Page:
+    with connect() as conn:
+        return users.search(conn, org_id=org_id, q=q, after=after)
+
+
+@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+def end_user(org_id: str, ref: str) -> users.EndUser | None:
+    with connect() as conn:
+        return users.resolve(conn, org_id=org_id, ref=ref)
+
+
+@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+def user_sessions(
+    org_id: str,
+    end_user_id: str,
+    statuses: tuple[str, ...],
+    title_q: str | None,
+    before: tuple | None,
+) -> Page:
+    with connect() as conn:
+        return sessions.for_user(
+            conn,
+            org_id=org_id,
+            end_user_id=end_user_id,
+            statuses=statuses,
+            title_q=title_q,
+            before=before,
+        )
+
+
+@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+def session(org_id: str, session_id: str) -> sessions.SessionDetail | None:
+    with connect() as conn:
+        return sessions.get(conn, org_id=org_id, session_id=session_id)
+
+
+def freshness(live: bool) -> int:
+    """A cache-key part that changes every LIVE_TTL seconds for an active session, never else."""
+    return int(time.time() // LIVE_TTL) if live else 0
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_summary(org_id: str, session_id: str, fresh: int) -> timeline.TimelineSummary | None:
+    with connect() as conn:
+        return timeline.summary(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_window(
+    org_id: str, session_id: str, flt: timeline.TimelineFilter, after: tuple | None, fresh: int
+) -> tuple[Page, int, int]:
+    """One window of the timeline with its position and the filtered total."""
+    with connect() as conn:
+        page = timeline.window(conn, org_id=org_id, session_id=session_id, flt=flt, after=after)
+        position = timeline.position(
+            conn, org_id=org_id, session_id=session_id, flt=flt, cursor=after
+        )
+        total = timeline.count(conn, org_id=org_id, session_id=session_id, flt=flt)
+    return page, position, total
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_prev(
+    org_id: str, session_id: str, flt: timeline.TimelineFilter, cursor: tuple, limit: int
+) -> tuple | None:
+    with connect() as conn:
+        return timeline.cursor_before(
+            conn, org_id=org_id, session_id=session_id, flt=flt, cursor=cursor, limit=limit
+        )
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_jump(org_id: str, session_id: str, seq: int) -> tuple | None:
+    with connect() as conn:
+        return timeline.cursor_at_seq(conn, org_id=org_id, session_id=session_id, seq=seq)
+
+
+@st.cache_data(ttl=ITEM_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def item(org_id: str, item_id: str) -> items.ToolCallDetail | items.TicketDetail | None:
+    with connect() as conn:
+        return items.get(conn, org_id=org_id, item_id=item_id)
+
+
+def payload_text(org_id: str, item_id: str, field: Literal["input", "output"]) -> str:
+    """The whole payload, fetched only when a download asks for it (not cached: it is large)."""
+    with connect() as conn:
+        return items.payload_text(conn, org_id=org_id, item_id=item_id, field=field) or ""

@@ -1,0 +1,103 @@
+"""Text for people: escaped markdown, durations, relative times, status badges. No st here."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark, which
+# turns markdown and HTML in user text (titles, payloads) into literal characters.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+STATUS_COLORS = {
+    "active": "blue",
+    "paused": "orange",
+    "completed": "green",
+    "failed": "red",
+}
+STATUS_ICONS = {
+    "active": ":material/play_circle:",
+    "paused": ":material/pause_circle:",
+    "completed": ":material/check_circle:",
+    "failed": ":material/error:",
+}
+PRIORITY_COLORS = {"low": "gray", "medium": "blue", "high": "orange", "critical": "red"}
+
+
+def md(text: object, *, limit: int | None = None) -> str:
+    """User text made safe for st.markdown: shown literally, never as markdown or HTML."""
+    s = _CONTROL.sub(" ", "" if text is None else str(text))
+    if limit is not None and len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return _MD_SPECIAL.sub(r"\\\1", s.replace("\n", " "))
+
+
+def status_badge(status: str) -> str:
+    """A markdown badge with colour, icon and word, so status never relies on colour alone."""
+    color = STATUS_COLORS.get(status, "gray")
+    return f":{color}-badge[{STATUS_ICONS.get(status, '')} {md(status)}]"
+
+
+def priority_badge(priority: str) -> str:
+    return f":{PRIORITY_COLORS.get(priority, 'gray')}-badge[{md(priority)} priority]"
+
+
+def duration(seconds: float | None) -> str:
+    """'850 ms', '42 s', '3 min 5 s', '2 h 4 min'; an em dash when unknown."""
+    if seconds is None or seconds != seconds:  # None or NaN
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} d {hours % 24} h"
+
+
+def millis(ms: float | None) -> str:
+    return "—" if ms is None or ms != ms else duration(ms / 1000)
+
+
+def absolute(ts: datetime | None) -> str:
+    return "—" if ts is None else ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def relative(ts: datetime | None, *, now: datetime | None = None) -> str:
+    """'just now', '5 min ago', '3 h ago', '2 d ago', or the date for older times."""
+    if ts is None:
+        return "—"
+    delta = ((now or datetime.now(UTC)) - ts).total_seconds()
+    if delta < 0:
+        return "in the future"
+    if delta < 60:
+        return "just now"
+    if delta < 3600:
+        return f"{int(delta // 60)} min ago"
+    if delta < 86400:
+        return f"{int(delta // 3600)} h ago"
+    if delta < 30 * 86400:
+        return f"{int(delta // 86400)} d ago"
+    return ts.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def offset(ts: datetime | None, start: datetime | None) -> str:
+    """Time since the session started: '+0:12.3', '+1:02:03'."""
+    if ts is None or start is None:
+        return ""
+    total = max((ts - start).total_seconds(), 0.0)
+    hours, rest = divmod(total, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"+{int(hours)}:{int(minutes):02d}:{int(seconds):02d}"
+    return f"+{int(minutes)}:{seconds:04.1f}"
+
+
+def count(n: int | None, word: str) -> str:
+    n = int(n or 0)
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

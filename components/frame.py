@@ -1,0 +1,104 @@
+"""The picture frame around every page: who is looking, the banner, errors with a retry."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from components import data, keys
+from sessionscope import auth
+from sessionscope.db import describe_db_error
+from sessionscope.errors import ConfigError, DatabaseUnavailable
+from sessionscope.settings import load_settings
+
+_VIEWER = "frame_viewer"
+
+
+def resolve_viewer() -> auth.Viewer | None:
+    """The viewer for this run, or None after rendering why there is none (login, no access)."""
+    identity = auth.identify(st.user.to_dict(), demo=load_settings().demo)
+    if identity is None:
+        _signed_out()
+        return None
+    memberships = data.memberships(identity.email)
+    if not memberships:
+        _no_access(identity)
+        return None
+    chosen = auth.choose_membership(memberships, org_slug=st.session_state.get(keys.ORG_SWITCH))
+    viewer = auth.viewer_from(identity, chosen)
+    st.session_state[_VIEWER] = viewer
+    _sidebar(viewer, memberships)
+    if viewer.source is auth.Source.DEMO:
+        st.info(
+            f"**Demo mode**: acting as {viewer.email}, admin of {viewer.org_name}, "
+            "on generated data. Served on localhost only.",
+            icon=":material/science:",
+        )
+    return viewer
+
+
+def current_viewer() -> auth.Viewer:
+    """The viewer the frame resolved for this run (pages run only after it did)."""
+    return st.session_state[_VIEWER]
+
+
+def _signed_out() -> None:
+    st.title("Sessionscope")
+    if auth.login_configured(st.user.to_dict()):
+        st.write("Sign in to explore your organization's sessions.")
+        st.button("Sign in", on_click=st.login, type="primary", icon=":material/login:")
+        return
+    st.warning(
+        "No identity: this server has no sign-in configured. Configure OIDC in "
+        "`.streamlit/secrets.toml` (`[auth]`), a trusted proxy header "
+        "(`server.trustedUserHeaders`), or start the demo with `make run`.",
+        icon=":material/lock:",
+    )
+
+
+def _no_access(identity: auth.Identity) -> None:
+    st.title("No access")
+    st.write("You are signed in as")
+    st.code(identity.email, language=None)
+    st.write(
+        "but this address is not a member of any organization in Sessionscope. "
+        "Ask an admin of your organization to add you."
+    )
+    if identity.source is auth.Source.OIDC:
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def _sidebar(viewer: auth.Viewer, memberships: list) -> None:
+    with st.sidebar:
+        if len(memberships) > 1:
+            st.selectbox(
+                "Organization",
+                [m.org_slug for m in memberships],
+                format_func={m.org_slug: m.org_name for m in memberships}.get,
+                key=keys.ORG_SWITCH,
+            )
+        st.caption(f"{viewer.email} · {viewer.role} · {viewer.org_name}")
+        if viewer.source is auth.Source.OIDC:
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:")
+
+
+def database_error(exc: BaseException) -> None:
+    """A clear message and a retry instead of a traceback."""
+    if isinstance(exc, DBAPIError):
+        message = describe_db_error(data.engine(), exc) if _engine_ready() else str(exc.orig)
+        if isinstance(exc, OperationalError) and "statement timeout" in message:
+            message = "A query took too long and was stopped by the statement timeout. " + message
+    elif isinstance(exc, DatabaseUnavailable | ConfigError):
+        message = str(exc)
+    else:  # pragma: no cover - only database errors come here
+        raise exc
+    st.error(f"The database is not available right now.\n\n{message}", icon=":material/error:")
+    st.button("Retry", key=keys.RETRY, icon=":material/refresh:")
+
+
+def _engine_ready() -> bool:
+    try:
+        data.engine()
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,39 @@
+"""The three-pane layout: three columns when wide, two over one from ~1,400 px, stacked narrow.
+
+Streamlit stacks columns below 640 px by itself; the middle step needs a media query
+on the keyed container that holds the columns.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+PANES_KEY = "us_panes"
+PANE_HEIGHT = 720  # px; each list pane scrolls by itself
+
+_CSS = f"""
+<style>
+@media (max-width: 1400px) and (min-width: 641px) {{
+  .st-key-{PANES_KEY} > div > [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+  .st-key-{PANES_KEY} > div > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important;
+  }}
+  .st-key-{PANES_KEY} [data-testid="stColumn"]:nth-child(3) {{
+    flex: 1 1 100% !important; min-width: 100% !important;
+  }}
+}}
+/* Compact cards: small padding, a little space between them. */
+[class*="st-key-us_card_"] {{ padding: 0.45rem 0.7rem !important; gap: 0.15rem !important; }}
+[class*="st-key-us_card_"] p {{ margin-bottom: 0 !important; }}
+[class*="st-key-us_card_"] button p {{ text-align: left; font-weight: 600; }}
+[class*="st-key-us_row_"] button {{ justify-content: flex-start; text-align: left; }}
+[class*="st-key-us_row_"] button p {{ text-align: left; }}
+</style>
+"""
+
+
+def three_panes() -> tuple[st.delta_generator.DeltaGenerator, ...]:
+    """Left (sessions), center (timeline), right (details) containers."""
+    st.html(_CSS)
+    with st.container(key=PANES_KEY):
+        return tuple(st.columns([1.0, 1.25, 1.35], gap="medium"))

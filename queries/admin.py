@@ -1,0 +1,181 @@
+"""Admin queries: every session of an organization, filtered, sorted and paged by keyset."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from queries.page import Page, like_pattern
+from sessionscope import schema
+from sessionscope.db import is_postgres
+
+SORTS = ("started_at", "duration", "errors")
+_CURSOR_COLUMN = {"started_at": "started_at", "duration": "duration_s", "errors": "total_errors"}
+EXPORT_CHUNK = 500  # ids per IN list: well under SQLite's bound-parameter limit
+
+_UTC = sa.literal_column("'UTC'")  # a literal, not a bind: GROUP BY must match the SELECT text
+
+
+@dataclass(frozen=True)
+class AdminFilter:
+    """What the admin table and analytics show; hashable so it can key st.cache_data."""
+
+    user_q: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive: the whole day (UTC)
+    statuses: tuple[str, ...] = ()
+    server_ids: tuple[str, ...] = ()
+    title_q: str | None = None
+    include_archived: bool = False
+
+
+def frame(result: sa.CursorResult) -> pd.DataFrame:
+    """A DataFrame of a result that keeps its columns when empty."""
+    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
+
+
+def day_bucket(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement:
+    """The UTC calendar day of a timestamp column, as a DATE (datetime.date in Python)."""
+    if is_postgres(conn):
+        return sa.cast(sa.func.timezone(_UTC, col), sa.Date)
+    return sa.func.date(col, type_=sa.Date)  # SQLite keeps naive UTC text
+
+
+def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
+    """Seconds from started_at to completed_at (NULL while running), exact to the millisecond.
+
+    SQLite's julianday rounds each timestamp to the nearest millisecond, so PostgreSQL
+    rounds each one the same way; both then agree to the last digit.
+    """
+    s = schema.sessions
+    if is_postgres(conn):
+        return sa.cast((_epoch_ms(s.c.completed_at) - _epoch_ms(s.c.started_at)) / 1000, sa.Float)
+    days = sa.func.julianday(s.c.completed_at) - sa.func.julianday(s.c.started_at)
+    return sa.func.round(days * 86400.0, 3, type_=sa.Float)
+
+
+def _epoch_ms(col: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.func.round(sa.extract("epoch", col) * 1000)  # half up, as SQLite's julianday
+
+
+def date_range(col: sa.ColumnElement, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:
+    """Conditions keeping `col` within [date_from, date_to] (whole UTC days)."""
+    conds = []
+    if flt.date_from is not None:
+        conds.append(col >= datetime.combine(flt.date_from, time.min, UTC))
+    if flt.date_to is not None:
+        conds.append(col < datetime.combine(flt.date_to + timedelta(days=1), time.min, UTC))
+    return conds
+
+
+def matching_users(*, org_id: str, text: str) -> sa.Select:
+    """Ids of the org's end users whose email, distinct_id or display_name contain `text`."""
+    u, pattern = schema.end_users, like_pattern(text)
+    match = [c.ilike(pattern, escape="\\") for c in (u.c.email, u.c.distinct_id, u.c.display_name)]
+    return sa.select(u.c.id).where(u.c.org_id == org_id, sa.or_(u.c.id == text, *match))
+
+
+def session_filters(*, org_id: str, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:
+    """WHERE conditions on `sessions` for the org and the filter."""
+    s = schema.sessions
+    conds = [s.c.org_id == org_id, *date_range(s.c.started_at, flt)]
+    if not flt.include_archived:
+        conds.append(s.c.archived_at.is_(None))
+    if flt.statuses:
+        conds.append(s.c.status.in_(flt.statuses))
+    if flt.server_ids:
+        conds.append(s.c.server_id.in_(flt.server_ids))
+    if flt.title_q and flt.title_q.strip():
+        conds.append(s.c.title.ilike(like_pattern(flt.title_q.strip()), escape="\\"))
+    if flt.user_q and flt.user_q.strip():
+        conds.append(s.c.end_user_id.in_(matching_users(org_id=org_id, text=flt.user_q.strip())))
+    return conds
+
+
+def _session_rows(conn: sa.Connection) -> sa.Select:
+    s, u, v = schema.sessions, schema.end_users, schema.servers
+    return sa.select(
+        s.c.id, s.c.title, s.c.status, s.c.end_user_id,
+        u.c.email.label("user_email"), u.c.distinct_id.label("user_distinct_id"),
+        v.c.name.label("server_name"), v.c.kind.label("server_kind"),
+        s.c.started_at, s.c.completed_at, duration_s(conn).label("duration_s"),
+        s.c.total_tool_calls, s.c.total_errors, s.c.total_jobs, s.c.total_companies,
+        s.c.total_contacts, s.c.total_campaigns, s.c.archived_at,
+    ).select_from(
+        s.join(u, u.c.id == s.c.end_user_id).join(v, v.c.id == s.c.server_id)
+    )  # fmt: skip
+
+
+def _sort_key(conn: sa.Connection, sort: str) -> sa.ColumnElement:
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; expected one of {SORTS}")
+    if sort == "duration":
+        return duration_s(conn)
+    s = schema.sessions
+    return s.c.started_at if sort == "started_at" else s.c.total_errors
+
+
+def _seek(key: sa.ColumnElement, after: tuple, *, nullable: bool) -> sa.ColumnElement[bool]:
+    """Rows after (value, id) in `key DESC NULLS LAST, id DESC` order."""
+    value, last_id = after
+    ids = schema.sessions.c.id
+    if value is None:  # already among the NULL keys, which come last
+        return sa.and_(key.is_(None), ids < last_id)
+    # `key <= value` on its own so PostgreSQL can use it as an index bound.
+    seek = sa.and_(key <= value, sa.or_(key < value, ids < last_id))
+    return sa.or_(seek, key.is_(None)) if nullable else seek
+
+
+def list_sessions(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    flt: AdminFilter,
+    sort: str = "started_at",
+    after: tuple | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the org's sessions, newest / longest / most errors first, then id DESC."""
+    key = _sort_key(conn, sort)
+    query = _session_rows(conn).where(*session_filters(org_id=org_id, flt=flt))
+    if after is not None:
+        query = query.where(_seek(key, after, nullable=sort == "duration"))
+    query = query.order_by(key.desc().nulls_last(), schema.sessions.c.id.desc()).limit(limit + 1)
+    result = conn.execute(query)
+    keys, rows = list(result.keys()), result.mappings().all()
+    cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        cursor = (last[_CURSOR_COLUMN[sort]], last["id"])
+    return Page(rows=pd.DataFrame(rows, columns=keys), next_cursor=cursor)
+
+
+def count_sessions(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> int:
+    """How many of the org's sessions match the filter."""
+    query = sa.select(sa.func.count()).select_from(schema.sessions)
+    return int(conn.execute(query.where(*session_filters(org_id=org_id, flt=flt))).scalar_one())
+
+
+def sessions_by_ids(conn: sa.Connection, *, org_id: str, ids: Sequence[str]) -> pd.DataFrame:
+    """The org's sessions among `ids` (others silently dropped), newest first, for export."""
+    s, wanted = schema.sessions, list(dict.fromkeys(ids))
+    parts = [
+        frame(conn.execute(_session_rows(conn).where(s.c.org_id == org_id, s.c.id.in_(chunk))))
+        for chunk in (wanted[i : i + EXPORT_CHUNK] for i in range(0, len(wanted), EXPORT_CHUNK))
+    ]
+    if not parts:
+        return frame(conn.execute(_session_rows(conn).where(sa.false())))
+    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return rows.sort_values(["started_at", "id"], ascending=False, ignore_index=True)
+
+
+def servers(conn: sa.Connection, *, org_id: str) -> pd.DataFrame:
+    """The org's servers and workflows (id, slug, name, kind), for the filter widget."""
+    v = schema.servers
+    query = sa.select(v.c.id, v.c.slug, v.c.name, v.c.kind).where(v.c.org_id == org_id)
+    return frame(conn.execute(query.order_by(v.c.name, v.c.id)))

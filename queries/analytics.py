@@ -1,0 +1,253 @@
+"""Admin analytics over the filtered sessions: each figure is one aggregate query in SQL.
+
+Percentiles are nearest-rank (the value at rank ceil(p * n) in ascending order), computed
+with row_number() and count() windows so SQLite and PostgreSQL give the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+
+from queries.admin import AdminFilter, date_range, day_bucket, duration_s, frame, session_filters
+from sessionscope import schema
+
+FUNNEL_STEPS = ("jobs", "companies", "contacts", "campaigns")
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Headline numbers of the filtered sessions (rates and durations None when undefined)."""
+
+    total_sessions: int
+    active_now: int
+    success_rate: float | None
+    median_duration_s: float | None
+    p95_duration_s: float | None
+    tool_calls: int
+    tool_errors: int
+    tool_error_rate: float | None
+    tickets_opened: int
+
+
+def _nearest_rank(
+    value: sa.ColumnElement, rn: sa.ColumnElement, n: sa.ColumnElement, pct: int
+) -> sa.ColumnElement:
+    """Aggregate picking `value` at rank ceil(pct/100 * n); integer maths, no ceil() needed."""
+    hit = sa.and_(rn * 100 >= n * pct, (rn - 1) * 100 < n * pct)
+    return sa.func.max(sa.case((hit, value)))
+
+
+def _rate(part: sa.ColumnElement, whole: sa.ColumnElement) -> sa.ColumnElement[float]:
+    return sa.cast(part, sa.Float) / sa.func.nullif(whole, 0)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
+    """Headline numbers in one pass over the filtered sessions, plus a ticket count."""
+    s, dur = schema.sessions, duration_s(conn)
+    per_session = (
+        sa.select(
+            s.c.status,
+            s.c.total_tool_calls,
+            s.c.total_errors,
+            dur.label("dur"),
+            sa.func.row_number().over(order_by=dur.asc().nulls_last()).label("rn"),
+            sa.func.count(dur).over().label("n"),
+        )
+        .where(*session_filters(org_id=org_id, flt=flt))
+        .subquery()
+    )
+    c = per_session.c
+    row = conn.execute(
+        sa.select(
+            sa.func.count().label("total"),
+            sa.func.count().filter(c.status == "active").label("active"),
+            sa.func.count().filter(c.status == "completed").label("completed"),
+            sa.func.count().filter(c.status == "failed").label("failed"),
+            sa.func.coalesce(sa.func.sum(c.total_tool_calls), 0).label("calls"),
+            sa.func.coalesce(sa.func.sum(c.total_errors), 0).label("errors"),
+            _nearest_rank(c.dur, c.rn, c.n, 50).label("p50"),
+            _nearest_rank(c.dur, c.rn, c.n, 95).label("p95"),
+        )
+    ).one()
+    calls, errors = int(row.calls), int(row.errors)
+    return Kpis(
+        total_sessions=int(row.total),
+        active_now=int(row.active),
+        success_rate=_ratio(row.completed, row.completed + row.failed),
+        median_duration_s=row.p50,
+        p95_duration_s=row.p95,
+        tool_calls=calls,
+        tool_errors=errors,
+        tool_error_rate=_ratio(errors, calls),
+        tickets_opened=tickets_opened(conn, org_id=org_id, flt=flt),
+    )
+
+
+def tickets_opened(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> int:
+    """Tickets created in the date range; with a user/status/server/title filter, only
+    those attached to sessions matching it (and the archived rule), wherever they started."""
+    t, s = schema.support_tickets, schema.sessions
+    query = sa.select(sa.func.count()).select_from(t)
+    query = query.where(t.c.org_id == org_id, *date_range(t.c.created_at, flt))
+    if _narrows(flt):
+        undated = replace(flt, date_from=None, date_to=None)
+        matching = sa.select(s.c.id).where(*session_filters(org_id=org_id, flt=undated))
+        query = query.where(t.c.session_id.in_(matching))
+    return int(conn.execute(query).scalar_one())
+
+
+def _narrows(flt: AdminFilter) -> bool:
+    text = [q for q in (flt.user_q, flt.title_q) if q and q.strip()]
+    return bool(text or flt.statuses or flt.server_ids)
+
+
+def sessions_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    """Sessions started per UTC day and status: day, status, sessions."""
+    s, day = schema.sessions, day_bucket(conn, schema.sessions.c.started_at)
+    query = (
+        sa.select(day.label("day"), s.c.status, sa.func.count().label("sessions"))
+        .where(*session_filters(org_id=org_id, flt=flt))
+        .group_by(day, s.c.status)
+        .order_by(day, s.c.status)
+    )
+    return frame(conn.execute(query))
+
+
+def success_rate_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    """Per UTC day with ended sessions: day, completed, failed, success_rate."""
+    s, day = schema.sessions, day_bucket(conn, schema.sessions.c.started_at)
+    completed = sa.func.count().filter(s.c.status == "completed")
+    failed = sa.func.count().filter(s.c.status == "failed")
+    query = (
+        sa.select(
+            day.label("day"),
+            completed.label("completed"),
+            failed.label("failed"),
+            _rate(completed, sa.func.count()).label("success_rate"),
+        )
+        .where(*session_filters(org_id=org_id, flt=flt), s.c.status.in_(("completed", "failed")))
+        .group_by(day)
+        .order_by(day)
+    )
+    return frame(conn.execute(query)).astype({"success_rate": float})
+
+
+def duration_percentiles_per_day(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter
+) -> pd.DataFrame:
+    """Nearest-rank p50 and p95 of session duration per UTC day (days with durations only)."""
+    s, dur, day = schema.sessions, duration_s(conn), day_bucket(conn, schema.sessions.c.started_at)
+    per_session = (
+        sa.select(
+            day.label("day"),
+            dur.label("dur"),
+            sa.func.row_number().over(partition_by=day, order_by=dur).label("rn"),
+            sa.func.count().over(partition_by=day).label("n"),
+        )
+        .where(*session_filters(org_id=org_id, flt=flt), s.c.completed_at.is_not(None))
+        .subquery()
+    )
+    c = per_session.c
+    query = (
+        sa.select(
+            c.day,
+            _nearest_rank(c.dur, c.rn, c.n, 50).label("p50_s"),
+            _nearest_rank(c.dur, c.rn, c.n, 95).label("p95_s"),
+        )
+        .group_by(c.day)
+        .order_by(c.day)
+    )
+    return frame(conn.execute(query)).astype({"p50_s": float, "p95_s": float})
+
+
+def tool_stats(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 15
+) -> pd.DataFrame:
+    """Most-called tools in the filtered sessions: calls, errors, error_rate, p50/p95 ms."""
+    tc, s = schema.tool_calls, schema.sessions
+    ms = tc.c.duration_ms
+    per_call = (
+        sa.select(
+            tc.c.tool_name,
+            tc.c.is_error,
+            ms,
+            sa.func.row_number()
+            .over(partition_by=tc.c.tool_name, order_by=ms.asc().nulls_last())
+            .label("rn"),
+            sa.func.count(ms).over(partition_by=tc.c.tool_name).label("n"),
+        )
+        .select_from(tc.join(s, s.c.id == tc.c.session_id))
+        .where(tc.c.org_id == org_id, *session_filters(org_id=org_id, flt=flt))
+        .subquery()
+    )
+    c, calls = per_call.c, sa.func.count()
+    errors = sa.func.count().filter(c.is_error)
+    query = (
+        sa.select(
+            c.tool_name,
+            calls.label("calls"),
+            errors.label("errors"),
+            _rate(errors, calls).label("error_rate"),
+            _nearest_rank(c.duration_ms, c.rn, c.n, 50).label("p50_ms"),
+            _nearest_rank(c.duration_ms, c.rn, c.n, 95).label("p95_ms"),
+        )
+        .group_by(c.tool_name)
+        .order_by(calls.desc(), c.tool_name)
+        .limit(limit)
+    )
+    floats = {"error_rate": float, "p50_ms": float, "p95_ms": float}
+    return frame(conn.execute(query)).astype(floats)
+
+
+def top_users(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 10
+) -> pd.DataFrame:
+    """End users with the most filtered sessions: end_user_id, user_email, sessions, failed."""
+    s, u = schema.sessions, schema.end_users
+    sessions, failed = sa.func.count(), sa.func.count().filter(s.c.status == "failed")
+    top = (
+        sa.select(s.c.end_user_id, sessions.label("sessions"), failed.label("failed"))
+        .where(*session_filters(org_id=org_id, flt=flt))
+        .group_by(s.c.end_user_id)
+        .order_by(sessions.desc(), s.c.end_user_id)
+        .limit(limit)
+        .subquery()
+    )
+    query = (
+        sa.select(top.c.end_user_id, u.c.email.label("user_email"), top.c.sessions, top.c.failed)
+        .join(u, sa.and_(u.c.id == top.c.end_user_id, u.c.org_id == org_id))
+        .order_by(top.c.sessions.desc(), top.c.end_user_id)
+    )
+    return frame(conn.execute(query))
+
+
+def workflow_funnel(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    """Jobs, companies, contacts, campaigns summed over the filtered workflow sessions."""
+    s, v = schema.sessions, schema.servers
+    workflows = sa.select(v.c.id).where(v.c.org_id == org_id, v.c.kind == "workflow")
+    totals = [s.c[f"total_{step}"] for step in FUNNEL_STEPS]
+    query = sa.select(*[sa.func.coalesce(sa.func.sum(t), 0) for t in totals]).where(
+        *session_filters(org_id=org_id, flt=flt), s.c.server_id.in_(workflows)
+    )
+    row = conn.execute(query).one()
+    return pd.DataFrame({"step": list(FUNNEL_STEPS), "value": [int(x) for x in row]})
+
+
+def previous_period(flt: AdminFilter) -> AdminFilter | None:
+    """The same filter over the equally long period just before [date_from, date_to]."""
+    if flt.date_from is None or flt.date_to is None or flt.date_to < flt.date_from:
+        return None
+    days = (flt.date_to - flt.date_from).days + 1
+    return replace(
+        flt,
+        date_from=flt.date_from - timedelta(days=days),
+        date_to=flt.date_from - timedelta(days=1),
+    )

@@ -1,0 +1,288 @@
+"""One session's tool calls and support tickets merged in time order, read in keyset windows.
+
+The merged order key is (at, kind_rank, seq, id): tool calls (rank 0) come before tickets
+(rank 1) at the same instant, and tickets sort with seq 0. A cursor is that key as a tuple
+(ISO timestamp, rank, seq, id). Each kind is read as its own arm, ordered and limited on its
+own index, and the arms are merged by UNION ALL; input/output payloads are never selected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from queries.page import Page, iso, page_of, row_compare, to_datetime
+from sessionscope.schema import sessions, support_tickets, tool_calls
+
+COLUMNS = (
+    "kind",
+    "id",
+    "at",
+    "label",
+    "seq",
+    "duration_ms",
+    "is_error",
+    "error_message",
+    "status",
+    "priority",
+)
+RANKS = {"tool_call": 0, "ticket": 1}
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    """Which items to show; tool and errors_only select tool calls, so they hide tickets."""
+
+    kinds: tuple[str, ...] = ("tool_call", "ticket")
+    tool: str | None = None
+    errors_only: bool = False
+
+
+@dataclass(frozen=True)
+class TimelineSummary:
+    """Counts over a whole session's timeline, the tool names in it, and its time span."""
+
+    tool_calls: int
+    errors: int
+    tickets: int
+    tools: tuple[str, ...]
+    first_at: datetime | None
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class _Arm:
+    kind: str
+    table: sa.Table
+    at: sa.Column[Any]
+    order: tuple[sa.Column[Any], ...]  # the arm's index order, which the merged key extends
+
+    @property
+    def rank(self) -> int:
+        return RANKS[self.kind]
+
+
+_tc, _st = tool_calls.c, support_tickets.c
+_CALLS = _Arm("tool_call", tool_calls, _tc.started_at, (_tc.started_at, _tc.seq, _tc.id))
+_TICKETS = _Arm("ticket", support_tickets, _st.created_at, (_st.created_at, _st.id))
+
+
+def _visible(conn: sa.Connection, org_id: str, session_id: str) -> bool:
+    s = sessions.c
+    stmt = sa.select(s.id).where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
+    return conn.execute(stmt).first() is not None
+
+
+def _arms(flt: TimelineFilter) -> list[_Arm]:
+    arms = [_CALLS] if "tool_call" in flt.kinds else []
+    if "ticket" in flt.kinds and flt.tool is None and not flt.errors_only:
+        arms.append(_TICKETS)
+    return arms
+
+
+def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list[Any]:
+    c = arm.table.c
+    conds = [c.org_id == org_id, c.session_id == session_id]
+    if arm is _CALLS and flt.tool is not None:
+        conds.append(c.tool_name == flt.tool)
+    if arm is _CALLS and flt.errors_only:
+        conds.append(c.is_error.is_(True))
+    return conds
+
+
+def _bound(arm: _Arm, cursor: tuple, *, after: bool) -> sa.ColumnElement[bool]:
+    """Items of arm after the cursor key (after=True) or at-or-before it (after=False)."""
+    at, rank, seq, item_id = to_datetime(cursor[0]), cursor[1], cursor[2], cursor[3]
+    if arm.rank != rank:
+        # At the same instant the arm of lower rank sorts first.
+        first = arm.rank < rank
+        if after:
+            return arm.at > at if first else arm.at >= at
+        return arm.at <= at if first else arm.at < at
+    key = (at, seq, item_id) if arm is _CALLS else (at, item_id)
+    return row_compare(arm.order, key, ">" if after else "<=")
+
+
+def _arm_select(arm: _Arm) -> sa.Select[Any]:
+    c, none = arm.table.c, sa.null
+    if arm is _CALLS:
+        cols = [
+            c.tool_name,
+            c.seq,
+            c.duration_ms,
+            c.is_error,
+            c.error_message,
+            none().cast(sa.String),
+            none().cast(sa.String),
+            c.seq,
+        ]
+    else:
+        cols = [
+            c.title,
+            none().cast(sa.Integer),
+            none().cast(sa.Integer),
+            sa.false(),
+            none().cast(sa.Text),
+            c.status,
+            c.priority,
+            sa.literal_column("0", sa.Integer),
+        ]
+    names = (
+        "label",
+        "seq",
+        "duration_ms",
+        "is_error",
+        "error_message",
+        "status",
+        "priority",
+        "ord_seq",
+    )
+    return sa.select(
+        sa.literal_column(f"'{arm.kind}'", sa.String).label("kind"),  # a constant, not input
+        c.id,
+        arm.at.label("at"),
+        *(col.label(name) for col, name in zip(cols, names, strict=True)),
+        sa.literal_column(str(arm.rank), sa.Integer).label("kind_rank"),
+    )
+
+
+def _merged(
+    conn: sa.Connection,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    cursor: tuple | None,
+    *,
+    after: bool,
+    limit: int,
+) -> list[sa.RowMapping]:
+    """Up to limit items after cursor in key order, or at-or-before it in reverse key order."""
+    parts = []
+    for arm in _arms(flt):
+        stmt = _arm_select(arm).where(*_where(arm, org_id, session_id, flt))
+        if cursor is not None:
+            stmt = stmt.where(_bound(arm, cursor, after=after))
+        order = arm.order if after else tuple(col.desc() for col in arm.order)
+        parts.append(sa.select(stmt.order_by(*order).limit(limit).subquery()))
+    if not parts:
+        return []
+    merged = (parts[0] if len(parts) == 1 else sa.union_all(*parts)).subquery()
+    m = merged.c
+    key = (m.at, m.kind_rank, m.ord_seq, m.id)
+    stmt = sa.select(*(m[n] for n in COLUMNS))
+    stmt = stmt.order_by(*(key if after else tuple(k.desc() for k in key))).limit(limit)
+    return list(conn.execute(stmt).mappings())
+
+
+def _key(row: Any) -> tuple:
+    """The merged order key of a row, as a cursor."""
+    return (iso(row["at"]), RANKS[row["kind"]], row["seq"] or 0, row["id"])
+
+
+def window(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter = TimelineFilter(),
+    after: tuple | None = None,
+    limit: int = 200,
+) -> Page:
+    """Up to limit timeline items after the cursor, in merged time order."""
+    if not _visible(conn, org_id, session_id):
+        return Page(pd.DataFrame(columns=list(COLUMNS)), None)
+    rows = _merged(conn, org_id, session_id, flt, after, after=True, limit=limit + 1)
+    return page_of(rows, COLUMNS, limit, _key)
+
+
+def _count(
+    conn: sa.Connection, org_id: str, session_id: str, flt: TimelineFilter, upto: tuple | None
+) -> int:
+    if not _visible(conn, org_id, session_id):
+        return 0
+    counts = []
+    for arm in _arms(flt):
+        stmt = sa.select(sa.func.count()).select_from(arm.table)
+        stmt = stmt.where(*_where(arm, org_id, session_id, flt))
+        if upto is not None:
+            stmt = stmt.where(_bound(arm, upto, after=False))
+        counts.append(stmt.scalar_subquery())
+    return sum(conn.execute(sa.select(*counts)).one()) if counts else 0
+
+
+def count(conn: sa.Connection, *, org_id: str, session_id: str, flt: TimelineFilter) -> int:
+    """How many items the filter keeps in the whole timeline."""
+    return _count(conn, org_id, session_id, flt, None)
+
+
+def position(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    cursor: tuple | None,
+) -> int:
+    """How many items come before window(after=cursor): those at or before the cursor key."""
+    return 0 if cursor is None else _count(conn, org_id, session_id, flt, cursor)
+
+
+def cursor_before(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    cursor: tuple | None,
+    limit: int,
+) -> tuple | None:
+    """The after cursor of the window of limit items ending at cursor; None for the start."""
+    if cursor is None or not _visible(conn, org_id, session_id):
+        return None
+    rows = _merged(conn, org_id, session_id, flt, cursor, after=False, limit=limit + 1)
+    return _key(rows[limit]) if len(rows) > limit else None
+
+
+def cursor_at_seq(conn: sa.Connection, *, org_id: str, session_id: str, seq: int) -> tuple | None:
+    """An after cursor whose window starts at tool call number seq; None if there is none."""
+    if not _visible(conn, org_id, session_id):
+        return None
+    c = _tc
+    stmt = sa.select(c.started_at).where(c.org_id == org_id, c.session_id == session_id)
+    at = conn.execute(stmt.where(c.seq == seq).order_by(c.started_at, c.id).limit(1)).scalar()
+    # "" sorts before every real id, so the cursor sits just before the call for any filter.
+    return None if at is None else (iso(at), RANKS["tool_call"], seq, "")
+
+
+def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSummary | None:
+    """Counts, tool names and time span of a visible session's timeline; None if not visible."""
+    if not _visible(conn, org_id, session_id):
+        return None
+    c, t, f = _tc, _st, sa.func
+    calls = sa.select(
+        f.count(),
+        f.coalesce(f.sum(sa.case((c.is_error, 1), else_=0)), 0),
+        f.min(c.started_at),
+        f.max(c.started_at),
+    ).where(c.org_id == org_id, c.session_id == session_id)
+    tickets = sa.select(f.count(), f.min(t.created_at), f.max(t.created_at))
+    tickets = tickets.where(t.org_id == org_id, t.session_id == session_id)
+    tools = sa.select(c.tool_name).where(c.org_id == org_id, c.session_id == session_id)
+    n_calls, n_errors, c_first, c_last = conn.execute(calls).one()
+    n_tickets, t_first, t_last = conn.execute(tickets).one()
+    names = conn.execute(tools.distinct()).scalars().all()
+    firsts = [x for x in (c_first, t_first) if x is not None]
+    lasts = [x for x in (c_last, t_last) if x is not None]
+    # Sorted in Python: PostgreSQL's collation and SQLite's byte order disagree on case.
+    return TimelineSummary(
+        n_calls,
+        n_errors,
+        n_tickets,
+        tuple(sorted(names)),
+        min(firsts, default=None),
+        max(lasts, default=None),
+    )

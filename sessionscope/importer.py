@@ -1,0 +1,623 @@
+"""Import a JSON Lines file of recorded sessions in one transaction (`sessionscope import`).
+
+Each line is one row of a table in sessionscope.schema, tagged with a `type`. The
+rules are derived from the Table metadata (required columns, value types, string
+lengths, foreign keys, unique keys) plus what metadata cannot say: enum values, id
+prefixes, and that every reference stays inside one organization. Valid rows are
+upserted by primary key in batches, parents before children, so re-importing a
+file changes nothing and tens of thousands of lines take seconds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+
+from sessionscope import schema
+from sessionscope.errors import ImportValidationError, SessionscopeError
+
+MAX_ERRORS = 20
+# Rows buffered before they are checked against the database and written: bounds
+# memory while keeping round trips few.
+BATCH_ROWS = 5_000
+# Ids per `IN (...)` lookup; far below SQLite's and PostgreSQL's parameter limits.
+LOOKUP_CHUNK = 1_000
+INT_MAX = 2**31 - 1  # sa.Integer is a 32-bit integer on PostgreSQL
+LINE = "(line)"  # the field named by errors about a line as a whole
+
+TYPES: dict[str, sa.Table] = {
+    "organization": schema.organizations,
+    "member": schema.members,
+    "end_user": schema.end_users,
+    "server": schema.servers,
+    "session": schema.sessions,
+    "tool_call": schema.tool_calls,
+    "support_ticket": schema.support_tickets,
+    "stage": schema.session_stages,
+    "state": schema.session_states,
+}
+ID_PREFIXES: dict[str, str] = {
+    "organizations": "org_",
+    "members": "mem_",
+    "end_users": "usr_",
+    "servers": "srv_",
+    "sessions": "ses_",
+    "tool_calls": "tc_",
+    "support_tickets": "sr_",
+}
+ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("members", "role"): schema.ROLES,
+    ("servers", "kind"): schema.SERVER_KINDS,
+    ("sessions", "status"): schema.SESSION_STATUSES,
+    ("sessions", "current_stage"): schema.STAGES,
+    ("support_tickets", "status"): schema.TICKET_STATUSES,
+    ("support_tickets", "priority"): schema.TICKET_PRIORITIES,
+    ("session_stages", "stage"): schema.STAGES,
+    ("session_stages", "status"): schema.STAGE_STATUSES,
+}
+SESSION_TOTALS = ("total_tool_calls", "total_errors")
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+Validator = Callable[[Any], Any]
+
+
+class ImportRejected(SessionscopeError):
+    """The file has invalid lines and nothing was written; `errors` lists them by line."""
+
+    def __init__(self, path: Path, errors: list[ImportValidationError], *, truncated: bool) -> None:
+        self.path, self.errors, self.truncated = path, errors, truncated
+        count = f"{len(errors)} error(s)"
+        if truncated:
+            count += f", stopped at the limit of {MAX_ERRORS}"
+        lines = [f"{path}: {count}; nothing was written", *(f"  {e}" for e in errors)]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would have done), counted per line type."""
+
+    path: Path
+    dry_run: bool
+    records: int = 0
+    inserted: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+    sessions_without_totals: int = 0
+
+    def summary(self) -> str:
+        out = [f"{self.path}: {self.records} records"]
+        for name in TYPES:
+            if self.inserted[name] or self.updated[name]:
+                out.append(
+                    f"  {name:<15}{self.inserted[name]:>8} inserted{self.updated[name]:>8} updated"
+                )
+        if self.sessions_without_totals:
+            out.append(
+                f"note: {self.sessions_without_totals} session line(s) omit "
+                f"{' or '.join(SESSION_TOTALS)}; the dashboard shows those totals as stored"
+            )
+        out.append("dry run: nothing written" if self.dry_run else "committed")
+        return "\n".join(out)
+
+
+def import_file(engine: Engine, path: Path, *, dry_run: bool) -> ImportReport:
+    """Validate and upsert every line of `path` in one transaction.
+
+    Raises ImportRejected (nothing written) if any line is invalid. A dry run does
+    all the work, writes included, and then rolls the transaction back.
+    """
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise SessionscopeError(f"cannot read {path}: {exc.strerror}") from None
+    report = ImportReport(path=path, dry_run=dry_run)
+    with handle, engine.connect() as conn, conn.begin() as transaction:
+        importer = _Importer(conn, report)
+        importer.run(handle)
+        if importer.errors:
+            raise ImportRejected(path, importer.sorted_errors(), truncated=importer.truncated)
+        if dry_run:
+            transaction.rollback()
+    return report
+
+
+# --- per-type rules, derived from the tables -------------------------------------------
+
+
+class _Invalid(Exception):
+    """A value breaks a rule; the argument says which, for a person."""
+
+
+@dataclass(frozen=True)
+class _Spec:
+    type: str
+    table: sa.Table
+    fields: Mapping[str, Validator]
+    required: frozenset[str]
+    nullable: frozenset[str]
+    refs: Mapping[str, sa.Table]  # column -> the table it points at
+
+
+def _describe(value: Any) -> str:
+    kind = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    text = json.dumps(value)
+    return f"{kind.get(type(value), 'object' if value is not None else 'null')} " + (
+        text if len(text) <= 40 else text[:37] + "..."
+    )
+
+
+def _string(max_len: int | None) -> Validator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(f"expected a string, got {_describe(value)}")
+        if max_len is not None and len(value) > max_len:
+            raise _Invalid(f"is {len(value)} characters long, the limit is {max_len}")
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise _Invalid("contains a NUL character")
+        return value
+
+    return check
+
+
+def _identifier(prefix: str, max_len: int | None) -> Validator:
+    as_string, shape = _string(max_len), re.compile(re.escape(prefix) + r"\S+\Z")
+
+    def check(value: Any) -> str:
+        if not shape.match(as_string(value)):
+            raise _Invalid(f"{value!r} is not an id of the form '{prefix}...'")
+        return value
+
+    return check
+
+
+def _one_of(allowed: tuple[str, ...]) -> Validator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in allowed:
+            raise _Invalid(f"{json.dumps(value)} is not one of: {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"expected a whole number, got {_describe(value)}")
+    if not 0 <= value <= INT_MAX:
+        raise _Invalid(f"{value} is outside 0..{INT_MAX}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"expected true or false, got {_describe(value)}")
+    return value
+
+
+def _timestamp(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise _Invalid(f"expected an ISO-8601 timestamp string, got {_describe(value)}")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(f"{value!r} is not an ISO-8601 timestamp") from None
+    if parsed.tzinfo is None:
+        # A naive time would be silently read as UTC; make the writer say what they mean.
+        raise _Invalid(f"{value!r} has no timezone: add 'Z' or an offset such as '+00:00'")
+    return parsed
+
+
+def _any_json(value: Any) -> Any:
+    return value  # json.loads only produces JSON values
+
+
+def _validator(table: sa.Table, column: sa.Column[Any]) -> Validator:
+    if (table.name, column.name) in ENUMS:
+        return _one_of(ENUMS[table.name, column.name])
+    kind = column.type
+    length = getattr(kind, "length", None)
+    if column.name == "id":
+        return _identifier(ID_PREFIXES[table.name], length)
+    if column.foreign_keys:
+        return _identifier(ID_PREFIXES[_target(column).name], length)
+    if isinstance(kind, schema.UTCDateTime):
+        return _timestamp
+    if isinstance(kind, sa.Boolean):
+        return _boolean
+    if isinstance(kind, sa.Integer):
+        return _integer
+    if isinstance(kind, sa.JSON):
+        return _any_json
+    if isinstance(kind, sa.String):
+        return _string(length)
+    # Fail at import time, not on a user's file, when the schema grows a new type.
+    raise TypeError(f"no import rule for {table.name}.{column.name} ({kind!r})")
+
+
+def _target(column: sa.Column[Any]) -> sa.Table:
+    (fk,) = column.foreign_keys
+    return fk.column.table
+
+
+def _build_spec(type_name: str, table: sa.Table) -> _Spec:
+    cols = list(table.columns)
+    return _Spec(
+        type=type_name,
+        table=table,
+        fields={c.name: _validator(table, c) for c in cols},
+        required=frozenset(
+            c.name for c in cols if c.primary_key or (not c.nullable and c.server_default is None)
+        ),
+        nullable=frozenset(c.name for c in cols if c.nullable),
+        refs={c.name: _target(c) for c in cols if c.foreign_keys},
+    )
+
+
+SPECS: dict[str, _Spec] = {name: _build_spec(name, table) for name, table in TYPES.items()}
+TYPE_OF: dict[str, str] = {table.name: name for name, table in TYPES.items()}
+# Parents before children, so every foreign key points at a row already written.
+WRITE_ORDER = [t for t in schema.metadata.sorted_tables if t.name in TYPE_OF]
+
+
+def _unique_keys(table: sa.Table) -> list[tuple[str, ...]]:
+    return [
+        tuple(c.name for c in con.columns)
+        for con in table.constraints
+        if isinstance(con, sa.UniqueConstraint)
+    ]
+
+
+def _primary_key(table: sa.Table, row: Row) -> Key:
+    return tuple(row[c.name] for c in table.primary_key.columns)
+
+
+def _org_of(table: sa.Table, row: Row) -> str | None:
+    """The organization a row belongs to; None for rows that carry none (stages, states)."""
+    return row.get("id") if table is schema.organizations else row.get("org_id")
+
+
+def _has_org(table: sa.Table) -> bool:
+    return table is schema.organizations or "org_id" in table.c
+
+
+# --- writing ----------------------------------------------------------------------------
+
+# The schema's JSON type stores Python None as the JSON text 'null'. In a file,
+# `"output": null` means "no output", the same as leaving the field out, so the
+# writer binds JSON columns with none_as_null: both become SQL NULL.
+_JSON_NULL = sa.JSON(none_as_null=True).with_variant(
+    postgresql.JSONB(none_as_null=True), "postgresql"
+)
+
+
+@functools.cache
+def _writable(table_name: str) -> sa.Table:
+    """A twin of the table for writing: the same SQL names, JSON null bound as SQL NULL."""
+    table = schema.metadata.tables[table_name]
+    return sa.Table(
+        table.name,
+        sa.MetaData(),
+        *(
+            sa.Column(
+                c.name,
+                _JSON_NULL if isinstance(c.type, sa.JSON) else c.type,
+                primary_key=c.primary_key,
+            )
+            for c in table.columns
+        ),
+    )
+
+
+@functools.cache
+def _upsert(dialect: str, table_name: str, columns: tuple[str, ...]) -> sa.Insert:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE of exactly the columns a line gave.
+
+    Columns a line leaves out are left alone on update and get their default on insert.
+    """
+    inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    if dialect not in inserts:
+        raise SessionscopeError(f"import supports SQLite and PostgreSQL, not {dialect}")
+    table = _writable(table_name)
+    stmt = inserts[dialect](table)
+    keys = [c.name for c in table.primary_key.columns]
+    updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+    if not updates:
+        return stmt.on_conflict_do_nothing(index_elements=keys)
+    return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
+
+
+def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
+    items = sorted(set(values))
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start : start + LOOKUP_CHUNK]
+
+
+class _Ref(NamedTuple):
+    line: int
+    field: str
+    table: str
+    id: str
+    org: str | None  # the organization the referenced row must belong to
+
+
+class _Importer:
+    """One pass over a file: validate each line, buffer it, flush batches in order."""
+
+    def __init__(self, conn: sa.Connection, report: ImportReport) -> None:
+        self.conn, self.report = conn, report
+        self.errors: dict[tuple[int, str], ImportValidationError] = {}
+        self.truncated = False
+        self._line_ok = True
+        # table -> id -> (org id, line it was defined on, or None if found in the database)
+        self.known: dict[str, dict[str, tuple[str | None, int | None]]] = defaultdict(dict)
+        self.unique_seen: dict[tuple[str, tuple[str, ...]], dict[Key, tuple[str, int]]] = (
+            defaultdict(dict)
+        )
+        self.pending: list[_Ref] = []
+        self.buffers: dict[str, dict[Key, tuple[int, Row]]] = defaultdict(dict)
+        self.buffered = 0
+        self.counted: dict[str, set[Key]] = defaultdict(set)  # keys already in the report
+
+    def run(self, handle: IO[bytes]) -> None:
+        for line, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            self.report.records += 1
+            self.add(line, raw)
+            if len(self.errors) >= MAX_ERRORS:
+                self.truncated = True
+                return
+            if self.buffered >= BATCH_ROWS or len(self.pending) >= BATCH_ROWS:
+                self.flush()
+        self.flush()
+
+    def sorted_errors(self) -> list[ImportValidationError]:
+        return [self.errors[k] for k in sorted(self.errors)]
+
+    def error(self, line: int, field: str, problem: str) -> None:
+        self._line_ok = False
+        if len(self.errors) >= MAX_ERRORS:
+            self.truncated = True
+        else:
+            self.errors.setdefault((line, field), ImportValidationError(line, field, problem))
+
+    # --- one line ---
+
+    def add(self, line: int, raw: bytes) -> None:
+        self._line_ok = True
+        obj = self._parse(line, raw)
+        spec = self._spec(line, obj) if obj is not None else None
+        if obj is None or spec is None:
+            return
+        row = self._validate(spec, line, obj)
+        self._check_references(spec, line, row)
+        self._claim_id(spec, line, row)
+        self._claim_unique_keys(spec, line, row)
+        if spec.table is schema.sessions and not all(k in row for k in SESSION_TOTALS):
+            self.report.sessions_without_totals += 1
+        if self._line_ok and not self.errors:
+            self._buffer(spec.table, line, row)
+
+    def _parse(self, line: int, raw: bytes) -> dict[str, Any] | None:
+        try:
+            obj = json.loads(raw, parse_constant=_reject_constant)
+        except UnicodeDecodeError:
+            self.error(line, LINE, "not UTF-8 text")
+            return None
+        except json.JSONDecodeError as exc:
+            self.error(line, LINE, f"not valid JSON: {exc.msg} at column {exc.colno}")
+            return None
+        except ValueError as exc:
+            self.error(line, LINE, f"not valid JSON: {exc}")
+            return None
+        if not isinstance(obj, dict):
+            self.error(line, LINE, f"expected a JSON object, got {_describe(obj)}")
+            return None
+        return obj
+
+    def _spec(self, line: int, obj: dict[str, Any]) -> _Spec | None:
+        kind = obj.get("type")
+        spec = SPECS.get(kind) if isinstance(kind, str) else None
+        if spec is None:
+            problem = "is missing" if kind is None else f"{json.dumps(kind)} is not a known type"
+            self.error(line, "type", f"{problem}; expected one of: {', '.join(SPECS)}")
+        return spec
+
+    def _validate(self, spec: _Spec, line: int, obj: dict[str, Any]) -> Row:
+        row: Row = {}
+        for key, value in obj.items():
+            if key == "type":
+                continue
+            check = spec.fields.get(key)
+            if check is None:
+                self.error(line, key, _unknown_field(spec, key))
+            elif value is None:
+                if key in spec.nullable:
+                    row[key] = None
+                else:
+                    self.error(line, key, "must not be null")
+            else:
+                try:
+                    row[key] = check(value)
+                except _Invalid as exc:
+                    self.error(line, key, str(exc))
+        for key in sorted(spec.required - obj.keys()):
+            self.error(line, key, f"is required for type '{spec.type}'")
+        return row
+
+    def _check_references(self, spec: _Spec, line: int, row: Row) -> None:
+        org = _org_of(spec.table, row)
+        for col, target in spec.refs.items():
+            ref_id = row.get(col)
+            if ref_id is None:
+                continue
+            ref = _Ref(line, col, target.name, ref_id, org if _has_org(target) else None)
+            hit = self.known[target.name].get(ref_id)
+            if hit is None:
+                # Not earlier in the file: it must already be in the database.
+                self.pending.append(ref)
+            else:
+                self._check_same_org(ref, *hit)
+
+    def _check_same_org(self, ref: _Ref, org: str | None, defined_on: int | None) -> None:
+        if ref.org is not None and org != ref.org:
+            where = f"line {defined_on}" if defined_on else "the database"
+            self.error(
+                ref.line,
+                ref.field,
+                f"{ref.id} belongs to organization {org} ({where}), not to {ref.org}",
+            )
+
+    def _claim_id(self, spec: _Spec, line: int, row: Row) -> None:
+        """Remember the row's id and organization; an id never moves between organizations."""
+        org, row_id = _org_of(spec.table, row), row.get("id")
+        if row_id is None or org is None:
+            return
+        known = self.known[spec.table.name]
+        prior = known.get(row_id)
+        if prior is not None and prior[0] != org:
+            where = f"line {prior[1]}" if prior[1] else "the database"
+            self.error(line, "org_id", f"{row_id} belongs to organization {prior[0]} ({where})")
+        else:
+            # Registered even when another field of the line is bad, so lines that
+            # refer to it do not pile up follow-on errors.
+            known[row_id] = (org, line)
+
+    def _claim_unique_keys(self, spec: _Spec, line: int, row: Row) -> None:
+        for cols in _unique_keys(spec.table):
+            values = tuple(row.get(c) for c in cols)
+            if "id" not in row or None in values:
+                continue
+            owner, first_line = self.unique_seen[spec.table.name, cols].setdefault(
+                values, (row["id"], line)
+            )
+            if owner != row["id"]:
+                self.error(line, cols[-1], _taken(values[-1], owner, f"line {first_line}", cols))
+
+    def _buffer(self, table: sa.Table, line: int, row: Row) -> None:
+        buffer = self.buffers[table.name]
+        key = _primary_key(table, row)
+        if key in buffer:
+            # A later line for the same key wins, field by field, as it would if the
+            # two lines had been written one after the other.
+            row = {**buffer[key][1], **row}
+        else:
+            self.buffered += 1
+        buffer[key] = (line, row)
+
+    # --- one batch ---
+
+    def flush(self) -> None:
+        """Check the buffered rows against the database, then write them parents first."""
+        self._resolve_pending()
+        for table in WRITE_ORDER:
+            batch = self.buffers.pop(table.name, None)
+            if batch:
+                self._write(table, batch)
+        self.buffered = 0
+
+    def _resolve_pending(self) -> None:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for ref in self.pending:
+            wanted[ref.table].add(ref.id)
+        found = {name: self._orgs_in_db(name, ids) for name, ids in wanted.items()}
+        for ref in self.pending:
+            if ref.id not in found[ref.table]:
+                self.error(
+                    ref.line,
+                    ref.field,
+                    f"{ref.id} is not defined earlier in the file or in the database",
+                )
+            else:
+                self._check_same_org(ref, found[ref.table][ref.id], None)
+        for name, orgs in found.items():
+            for ref_id, org in orgs.items():
+                self.known[name].setdefault(ref_id, (org, None))
+        self.pending = []
+
+    def _orgs_in_db(self, table_name: str, ids: Iterable[str]) -> dict[str, str | None]:
+        table = schema.metadata.tables[table_name]
+        org = table.c.id if table is schema.organizations else table.c.get("org_id")
+        org_col = org if org is not None else sa.null()
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(ids):
+            query = sa.select(table.c.id, org_col).where(table.c.id.in_(chunk))
+            out.update({row[0]: row[1] for row in self.conn.execute(query)})
+        return out
+
+    def _existing(self, table: sa.Table, keys: Iterable[Key]) -> dict[Key, str | None]:
+        """The given primary keys already in the database, with the organization of each."""
+        pk = list(table.primary_key.columns)
+        org = table.c.id if table is schema.organizations else table.c.get("org_id")
+        org_col = org if org is not None else sa.null()
+        wanted, out = set(keys), {}
+        for chunk in _chunks(key[0] for key in wanted):
+            query = sa.select(*pk, org_col).where(pk[0].in_(chunk))
+            for row in self.conn.execute(query):
+                if tuple(row[: len(pk)]) in wanted:
+                    out[tuple(row[: len(pk)])] = row[len(pk)]
+        return out
+
+    def _check_unique_in_db(self, table: sa.Table, batch: dict[Key, tuple[int, Row]]) -> None:
+        for cols in _unique_keys(table):
+            claims = {
+                tuple(row[c] for c in cols): (row["id"], line)
+                for line, row in batch.values()
+                if all(row.get(c) is not None for c in cols)
+            }
+            columns = [table.c[c] for c in cols]
+            for chunk in _chunks(values[-1] for values in claims):
+                query = sa.select(table.c.id, *columns).where(columns[-1].in_(chunk))
+                for owner, *values in self.conn.execute(query):
+                    row_id, line = claims.get(tuple(values), (owner, 0))
+                    if row_id != owner:
+                        self.error(line, cols[-1], _taken(values[-1], owner, "the database", cols))
+
+    def _write(self, table: sa.Table, batch: dict[Key, tuple[int, Row]]) -> None:
+        existing = self._existing(table, batch)
+        for key, (line, row) in batch.items():
+            if key in existing and "org_id" in row and existing[key] != row["org_id"]:
+                self.error(line, "org_id", f"{key[0]} belongs to organization {existing[key]}")
+        self._check_unique_in_db(table, batch)
+        if self.errors:
+            return  # nothing will be committed; keep checking, stop writing
+        counted, name = self.counted[table.name], TYPE_OF[table.name]
+        for key in batch.keys() - counted:
+            counted.add(key)
+            if key in existing:
+                self.report.updated[name] += 1
+            else:
+                self.report.inserted[name] += 1
+        shapes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
+        for _line, row in batch.values():
+            shapes[tuple(sorted(row))].append(row)
+        for columns, rows in shapes.items():
+            self.conn.execute(_upsert(self.conn.dialect.name, table.name, columns), rows)
+
+
+def _reject_constant(name: str) -> None:
+    # Python's json accepts NaN and Infinity; JSON (and PostgreSQL's jsonb) do not.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _unknown_field(spec: _Spec, key: str) -> str:
+    close = difflib.get_close_matches(key, spec.fields, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"is not a field of type '{spec.type}'{hint}"
+
+
+def _taken(value: Any, owner: str, where: str, cols: tuple[str, ...]) -> str:
+    scope = " in the same organization" if "org_id" in cols else ""
+    return f"{json.dumps(value)} is already used by {owner}{scope} ({where})"
