@@ -14,14 +14,21 @@ try:
     viewer = frame.resolve_viewer()
     if viewer is None:
         st.stop()
+    users = st.Page(
+        "pages/users.py", title="Users", url_path=keys.PATH_USERS, icon=":material/group:"
+    )
+    # Streamlit serves the default page at "/", so /users would be "not found" if Users
+    # were the default; a hidden default forwards "/" to /users, keeping the params.
+    home = st.Page(
+        lambda: st.switch_page(users, query_params=st.query_params.to_dict()),
+        title="Home",
+        url_path="home",
+        default=True,
+        visibility="hidden",
+    )
     explore = [
-        st.Page(
-            "pages/users.py",
-            title="Users",
-            url_path=keys.PATH_USERS,
-            icon=":material/group:",
-            default=True,
-        ),
+        home,
+        users,
         st.Page(
             "pages/user_sessions.py",
             title="User sessions",

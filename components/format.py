@@ -45,7 +45,7 @@ def priority_badge(priority: str) -> str:
 
 def duration(seconds: float | None) -> str:
     """'850 ms', '42 s', '3 min 5 s', '2 h 4 min'; an em dash when unknown."""
-    if seconds is None or seconds != seconds:  # None or NaN
+    if seconds is None or seconds != seconds or seconds < 0:  # unknown, NaN, clock skew
         return "—"
     if seconds < 1:
         return f"{seconds * 1000:.0f} ms"

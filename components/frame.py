@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from components import data, keys
+from components import format as fmt
 from sessionscope import auth
 from sessionscope.db import describe_db_error
 from sessionscope.errors import ConfigError, DatabaseUnavailable
@@ -30,7 +31,7 @@ def resolve_viewer() -> auth.Viewer | None:
     _sidebar(viewer, memberships)
     if viewer.source is auth.Source.DEMO:
         st.info(
-            f"**Demo mode**: acting as {viewer.email}, admin of {viewer.org_name}, "
+            f"**Demo mode**: acting as {fmt.md(viewer.email)}, admin of {fmt.md(viewer.org_name)}, "
             "on generated data. Served on localhost only.",
             icon=":material/science:",
         )
@@ -77,7 +78,7 @@ def _sidebar(viewer: auth.Viewer, memberships: list) -> None:
                 format_func={m.org_slug: m.org_name for m in memberships}.get,
                 key=keys.ORG_SWITCH,
             )
-        st.caption(f"{viewer.email} · {viewer.role} · {viewer.org_name}")
+        st.caption(f"{fmt.md(viewer.email)} · {viewer.role} · {fmt.md(viewer.org_name)}")
         if viewer.source is auth.Source.OIDC:
             st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 

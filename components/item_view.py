@@ -72,35 +72,50 @@ def _payload(
     fetch_payload: Callable[[str], str],
 ) -> None:
     field = label.lower()
-    size_text = (
-        f"{(size or 0) / 1024:,.1f} KB"
-        if (size or 0) < 1_000_000
-        else (f"{(size or 0) / 1_000_000:,.1f} MB")
-    )
+    size_text = _size(size or 0)
     with st.expander(f"{label} · {size_text}", expanded=True):
-        if preview is not None:
-            st.warning(
-                f"{label} is {size_text}: showing the first part. Download it for the whole.",
-                icon=":material/content_cut:",
-            )
-            st.code(preview, language="json", wrap_lines=True, height=320)
-        else:
-            tree, text = st.tabs(["Tree", "Text"])
-            with tree:
+        if preview is None:
+            text = json.dumps(value, indent=2, ensure_ascii=False)
+            tree_tab, text_tab = st.tabs(["Tree", "Text"])
+            with tree_tab:
                 st.json(value, expanded=JSON_TREE_DEPTH)
-            with text:
-                st.code(
-                    json.dumps(value, indent=2, ensure_ascii=False), language="json", height=320
-                )
-        st.download_button(
-            f"Download {field} JSON",
-            data=lambda: fetch_payload(field),
-            file_name=f"{item_id}-{field}.json",
-            mime="application/json",
-            key=f"dl_{item_id}_{field}",
-            on_click="ignore",
-            icon=":material/download:",
+            with text_tab:
+                st.code(text, language="json", height=320)
+            _download(item_id, field, text)
+            return
+        st.warning(
+            f"{label} is {size_text}: showing the first part. Download it for the whole.",
+            icon=":material/content_cut:",
         )
+        st.code(preview, language="json", wrap_lines=True, height=320)
+        # The whole payload is fetched only when asked for, not on every selection.
+        prepared = f"dl_ready_{item_id}_{field}"
+        if st.session_state.get(prepared):
+            _download(item_id, field, fetch_payload(field))
+        else:
+            st.button(
+                f"Prepare the whole {field} ({size_text})",
+                key=f"prep_{item_id}_{field}",
+                on_click=st.session_state.__setitem__,
+                args=(prepared, True),
+                icon=":material/download:",
+            )
+
+
+def _download(item_id: str, field: str, text: str) -> None:
+    st.download_button(
+        f"Download {field} JSON",
+        data=text,
+        file_name=f"{item_id}-{field}.json",
+        mime="application/json",
+        key=f"dl_{item_id}_{field}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:,.1f} KB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def item_pane(org_id: str, session: Any | None, item_id: str | None) -> None:

@@ -23,11 +23,10 @@ _CSS = f"""
   }}
 }}
 /* Compact cards: small padding, a little space between them. */
-[class*="st-key-us_card_"] {{ padding: 0.45rem 0.7rem !important; gap: 0.15rem !important; }}
-[class*="st-key-us_card_"] p {{ margin-bottom: 0 !important; }}
-[class*="st-key-us_card_"] button p {{ text-align: left; font-weight: 600; }}
-[class*="st-key-us_row_"] button {{ justify-content: flex-start; text-align: left; }}
-[class*="st-key-us_row_"] button p {{ text-align: left; }}
+[class*="st-key-us_card_"] {{ padding: 0.5rem 0.75rem !important; }}
+[class*="st-key-us_card_"] button {{ text-align: left; min-height: 0; padding: 0; }}
+[class*="st-key-us_row_"] button {{ justify-content: flex-start; min-height: 2rem; }}
+[class*="st-key-us_row_"] button > div {{ justify-content: flex-start; }}
 </style>
 """
 

@@ -95,14 +95,17 @@ class ImportReport:
     records: int = 0
     inserted: Counter[str] = field(default_factory=Counter)
     updated: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
     sessions_without_totals: int = 0
 
     def summary(self) -> str:
         out = [f"{self.path}: {self.records} records"]
         for name in TYPES:
-            if self.inserted[name] or self.updated[name]:
+            counts = (self.inserted[name], self.updated[name], self.unchanged[name])
+            if any(counts):
                 out.append(
-                    f"  {name:<15}{self.inserted[name]:>8} inserted{self.updated[name]:>8} updated"
+                    f"  {name:<15}{counts[0]:>8} inserted{counts[1]:>8} updated"
+                    f"{counts[2]:>8} unchanged"
                 )
         if self.sessions_without_totals:
             out.append(
@@ -407,7 +410,7 @@ class _Importer:
         self._claim_unique_keys(spec, line, row)
         if spec.table is schema.sessions and not all(k in row for k in SESSION_TOTALS):
             self.report.sessions_without_totals += 1
-        if self._line_ok and not self.errors:
+        if self._line_ok:  # buffered even after an error elsewhere: flush checks it too
             self._buffer(spec.table, line, row)
 
     def _parse(self, line: int, raw: bytes) -> dict[str, Any] | None:
@@ -557,17 +560,15 @@ class _Importer:
             out.update({row[0]: row[1] for row in self.conn.execute(query)})
         return out
 
-    def _existing(self, table: sa.Table, keys: Iterable[Key]) -> dict[Key, str | None]:
-        """The given primary keys already in the database, with the organization of each."""
+    def _existing(self, table: sa.Table, keys: Iterable[Key]) -> dict[Key, Row]:
+        """The rows of the given primary keys that are already in the database."""
         pk = list(table.primary_key.columns)
-        org = table.c.id if table is schema.organizations else table.c.get("org_id")
-        org_col = org if org is not None else sa.null()
         wanted, out = set(keys), {}
         for chunk in _chunks(key[0] for key in wanted):
-            query = sa.select(*pk, org_col).where(pk[0].in_(chunk))
-            for row in self.conn.execute(query):
-                if tuple(row[: len(pk)]) in wanted:
-                    out[tuple(row[: len(pk)])] = row[len(pk)]
+            for row in self.conn.execute(sa.select(table).where(pk[0].in_(chunk))).mappings():
+                key = tuple(row[c.name] for c in pk)
+                if key in wanted:
+                    out[key] = dict(row)
         return out
 
     def _check_unique_in_db(self, table: sa.Table, batch: dict[Key, tuple[int, Row]]) -> None:
@@ -588,23 +589,40 @@ class _Importer:
     def _write(self, table: sa.Table, batch: dict[Key, tuple[int, Row]]) -> None:
         existing = self._existing(table, batch)
         for key, (line, row) in batch.items():
-            if key in existing and "org_id" in row and existing[key] != row["org_id"]:
-                self.error(line, "org_id", f"{key[0]} belongs to organization {existing[key]}")
+            old_org = existing.get(key, {}).get("org_id")
+            if old_org is not None and row.get("org_id", old_org) != old_org:
+                self.error(line, "org_id", f"{key[0]} belongs to organization {old_org}")
         self._check_unique_in_db(table, batch)
         if self.errors:
             return  # nothing will be committed; keep checking, stop writing
-        counted, name = self.counted[table.name], TYPE_OF[table.name]
-        for key in batch.keys() - counted:
-            counted.add(key)
-            if key in existing:
-                self.report.updated[name] += 1
-            else:
-                self.report.inserted[name] += 1
         shapes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
-        for _line, row in batch.values():
+        for row in self._count_changes(table, batch, existing):
             shapes[tuple(sorted(row))].append(row)
         for columns, rows in shapes.items():
             self.conn.execute(_upsert(self.conn.dialect.name, table.name, columns), rows)
+
+    def _count_changes(
+        self, table: sa.Table, batch: dict[Key, tuple[int, Row]], existing: dict[Key, Row]
+    ) -> list[Row]:
+        """Count each key once as inserted, updated or unchanged; return the rows to write.
+
+        Rows equal to what is stored are skipped, so a re-import writes nothing at all.
+        """
+        counted, name, changed = self.counted[table.name], TYPE_OF[table.name], []
+        for key, (_line, row) in batch.items():
+            old = existing.get(key)
+            if old is None:
+                outcome = self.report.inserted
+            elif any(old[col] != value for col, value in row.items()):
+                outcome = self.report.updated
+            else:
+                outcome = self.report.unchanged
+            if outcome is not self.report.unchanged:
+                changed.append(row)
+            if key not in counted:
+                counted.add(key)
+                outcome[name] += 1
+        return changed
 
 
 def _reject_constant(name: str) -> None:

@@ -1,0 +1,699 @@
+"""`sessionscope seed`: deterministic, realistic demo data, from 100 to 1,000,000+ sessions.
+
+Same `SeedConfig` (seed and `now`) -> identical rows on either backend: one `random.Random`
+drives everything in a fixed order, ids come from counters, and nothing reads the clock except
+the default `now`. Rows stream out in batches (a few thousand sessions each), so memory stays
+flat however many sessions are asked for.
+
+Invariants the rest of the app may rely on:
+- sessions.total_tool_calls / total_errors equal the tool_calls rows / those with is_error.
+- total_jobs, total_companies, total_contacts, total_campaigns equal the `completed` count of the
+  scraping, enrichment, contacts and campaigns stage rows; every workflow session has all five
+  stage rows (`pending` or `skipped` where it never ran).
+- For a valid saved state: workflow_state == the latest session_states row, state["version"] ==
+  sessions.state_version == that row's version, state["stage"] == sessions.current_stage,
+  state["completed_stages"] lists the `completed` stages in order, state["metrics"] equals the
+  session totals. The sessions in CORRUPT_SESSION_IDS (and ~2% of other paused or failed
+  workflow sessions) break exactly one of these on purpose, in the latest state only.
+- end_users.first_seen_at / last_seen_at are the min started_at / max last_activity_at of
+  their sessions; every timestamp is at or before `now`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from random import Random
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from sessionscope import schema
+from sessionscope import seed_content as content
+from sessionscope.db import is_postgres, safe_url
+from sessionscope.errors import ConfigError, DatabaseUnavailable
+from sessionscope.seed_content import Focus, Json, Pools, ServerSpec, ToolSpec
+
+# --- Stable ids of the deliberate edge cases (all in acme) -----------------------------------
+
+ACME_ORG_ID = "org_acme"
+GLOBEX_ORG_ID = "org_globex"
+HEAVY_USER_ID = "usr_demo_heavy"  # heavy_user_sessions sessions
+HEAVY_USER_DISTINCT_ID = "heavy-user"
+EDGE_USER_ID = "usr_demo_edge"  # owns the edge-case sessions below, so one user shows them all
+EDGE_USER_DISTINCT_ID = "edge-cases"
+HOSTILE_USER_ID = "usr_demo_hostile"  # markup, RTL and emoji in the name and email
+HUGE_SESSION_ID = "ses_demo_huge"  # huge_session_calls tool calls
+BIG_PAYLOAD_SESSION_ID = "ses_demo_big_payload"
+BIG_PAYLOAD_TOOL_CALL_ID = "tc_demo_big_payload"  # output is >= big_payload_bytes of JSON
+HOSTILE_SESSION_ID = "ses_demo_hostile"  # hostile text in title, payloads and a ticket
+EMPTY_SESSION_ID = "ses_demo_empty"  # no tool calls, no tickets
+ACTIVE_SESSION_ID = "ses_demo_active"  # status active, last activity minutes before `now`
+PAUSED_SESSION_ID = "ses_demo_paused"  # lead-gen paused at `contacts`, valid state
+FAILED_SESSION_ID = "ses_demo_failed"  # lead-gen failed at `enrichment`, valid state
+CORRUPT_SESSION_ID = "ses_demo_corrupt"
+CORRUPT_SESSION_IDS = {  # kind of corruption -> session; all paused or failed, so resumable
+    "missing_keys": CORRUPT_SESSION_ID,  # no "metrics" and no "cursor"
+    "unknown_stage": "ses_demo_corrupt_stage",  # stage "qualification"
+    "contradicting_metrics": "ses_demo_corrupt_metrics",  # metrics disagree with the stages
+    "not_an_object": "ses_demo_corrupt_truncated",  # a JSON string: the state cut in half
+}
+EDGE_SESSION_IDS = (
+    HUGE_SESSION_ID,
+    BIG_PAYLOAD_SESSION_ID,
+    HOSTILE_SESSION_ID,
+    EMPTY_SESSION_ID,
+    ACTIVE_SESSION_ID,
+    PAUSED_SESSION_ID,
+    FAILED_SESSION_ID,
+    *CORRUPT_SESSION_IDS.values(),
+)
+
+# --- Sizes -------------------------------------------------------------------------------------
+
+FULL_SIZE_SESSIONS = 3000  # from here on the edge cases have their full size
+MIN_SESSIONS = 100  # the fixed edge cases plus a believable population need this many
+FULL_HEAVY_USER_SESSIONS = 1000
+FULL_HUGE_SESSION_CALLS = 20_000
+FULL_BIG_PAYLOAD_BYTES = 5 * 1024 * 1024
+MIN_BIG_PAYLOAD_BYTES = 1_258_291  # 1.2 MiB: still over a 1 MiB preview threshold
+ACME_SHARE = 0.8
+SESSIONS_PER_USER = 14
+WINDOW_DAYS = 90
+WORKFLOW_SHARE = 0.2
+# Tool calls per MCP session: 1 + lognormal, tuned so all sessions average about 5 calls.
+CALLS_MU, CALLS_SIGMA, MAX_CALLS = 1.37, 0.9, 250
+EMPTY_SESSION_SHARE = 0.02
+ERROR_RATE = 0.055
+NULL_TITLE_SHARE = 0.03
+ACTIVE_WINDOW = timedelta(hours=3)
+BATCH_SESSIONS = 2000  # flush a batch after this many sessions...
+BATCH_TOOL_CALLS = 20_000  # ...or this many tool calls, whichever comes first
+
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "organizations": ("id", "slug", "name", "created_at"),
+    "members": ("id", "org_id", "email", "name", "role", "created_at"),
+    "servers": ("id", "org_id", "slug", "name", "kind"),
+    "end_users": (
+        "id",
+        "org_id",
+        "distinct_id",
+        "email",
+        "display_name",
+        "first_seen_at",
+        "last_seen_at",
+    ),
+    "sessions": (
+        "id",
+        "org_id",
+        "end_user_id",
+        "server_id",
+        "title",
+        "status",
+        "current_stage",
+        "started_at",
+        "last_activity_at",
+        "completed_at",
+        "client_name",
+        "client_version",
+        "total_tool_calls",
+        "total_errors",
+        "total_jobs",
+        "total_companies",
+        "total_contacts",
+        "total_campaigns",
+        "workflow_state",
+        "state_version",
+    ),
+    "tool_calls": (
+        "id",
+        "org_id",
+        "session_id",
+        "seq",
+        "tool_name",
+        "input",
+        "output",
+        "started_at",
+        "duration_ms",
+        "is_error",
+        "error_message",
+    ),
+    "support_tickets": (
+        "id",
+        "org_id",
+        "session_id",
+        "end_user_id",
+        "email",
+        "title",
+        "summary",
+        "context",
+        "status",
+        "priority",
+        "created_at",
+        "resolved_at",
+    ),
+    "session_stages": (
+        "session_id",
+        "stage",
+        "status",
+        "total",
+        "completed",
+        "failed",
+        "started_at",
+        "completed_at",
+        "data",
+    ),
+    "session_states": ("session_id", "version", "state", "created_at"),
+}
+TABLES = tuple(TABLE_COLUMNS)  # parents before children
+
+# One encoder, built once: compact, and UTF-8 text kept as is (PostgreSQL stores it so anyway).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+Row = tuple[Any, ...]
+
+
+def _default_now() -> datetime:
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    """What to generate. Equal configs generate identical rows."""
+
+    sessions: int = FULL_SIZE_SESSIONS
+    seed: int = 42
+    now: datetime = field(default_factory=_default_now)
+    heavy_user_sessions: int = FULL_HEAVY_USER_SESSIONS
+    huge_session_calls: int = FULL_HUGE_SESSION_CALLS
+    big_payload_bytes: int = FULL_BIG_PAYLOAD_BYTES
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ConfigError("SeedConfig.now must be timezone-aware (UTC)")
+        object.__setattr__(self, "now", self.now.astimezone(UTC))
+        if self.sessions < MIN_SESSIONS:
+            raise ConfigError(
+                f"sessions={self.sessions} is too few for the demo data's edge cases: "
+                f"use --sessions {MIN_SESSIONS} or more"
+            )
+        if min(self.heavy_user_sessions, self.huge_session_calls, self.big_payload_bytes) < 1:
+            raise ConfigError("SeedConfig sizes must be positive")
+        if self.heavy_user_sessions + len(EDGE_SESSION_IDS) >= self.acme_sessions:
+            raise ConfigError(
+                f"heavy_user_sessions={self.heavy_user_sessions} leaves no room for other "
+                f"sessions in acme ({self.acme_sessions} sessions)"
+            )
+
+    @classmethod
+    def for_size(cls, n: int, *, seed: int = 42, now: datetime | None = None) -> SeedConfig:
+        """Full-size edge cases from 3,000 sessions up; proportionally smaller below that."""
+        now = now or _default_now()
+        if n >= FULL_SIZE_SESSIONS:
+            return cls(sessions=n, seed=seed, now=now)
+        return cls(
+            sessions=n,
+            seed=seed,
+            now=now,
+            heavy_user_sessions=max(1, n // 4),
+            huge_session_calls=max(100, n * 5),
+            big_payload_bytes=max(MIN_BIG_PAYLOAD_BYTES, FULL_BIG_PAYLOAD_BYTES * n // 3000),
+        )
+
+    @property
+    def acme_sessions(self) -> int:
+        return round(self.sessions * ACME_SHARE)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """Rows written per table, and how long it took."""
+
+    backend: str
+    counts: dict[str, int]
+    elapsed_s: float
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        width = max(len(t) for t in self.counts)
+        lines = [
+            f"seeded {self.counts.get('sessions', 0):,} sessions "
+            f"({sum(self.counts.values()):,} rows) into {self.backend} "
+            f"in {self.elapsed_s:.1f} s"
+        ]
+        lines += [f"  {table:<{width}}  {count:>12,}" for table, count in self.counts.items()]
+        if self.phases:
+            lines.append("  " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()))
+        return "\n".join(lines)
+
+
+# =============================================================================================
+# Public entry points
+# =============================================================================================
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when the database has no organization yet (the seed's precondition)."""
+    _require_schema(engine)
+    with engine.connect() as conn:
+        return conn.execute(sa.select(schema.organizations.c.id).limit(1)).first() is None
+
+
+def seed_database(engine: Engine, config: SeedConfig, *, progress: bool = False) -> SeedReport:
+    """Write the demo data in one transaction; refuses a database that already has data."""
+    if not is_empty(engine):
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {safe_url(engine.url)} already has data: "
+            "the seed only writes into an empty database (use --if-empty to skip it)"
+        )
+    bar = _Progress(config.sessions, enabled=progress)
+    started = time.perf_counter()
+    batches = _Generator(config).batches()
+    if is_postgres(engine):
+        from sessionscope import seed_pg
+
+        counts, phases = seed_pg.load(engine, batches, bar)
+    else:
+        counts, phases = _load_sqlite(engine, batches, bar)
+    bar.close()
+    elapsed = time.perf_counter() - started
+    return SeedReport(engine.dialect.name, counts, elapsed, phases)
+
+
+def _require_schema(engine: Engine) -> None:
+    if not sa.inspect(engine).has_table("organizations"):
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {safe_url(engine.url)} has no sessionscope tables: "
+            "run `sessionscope db upgrade` first"
+        )
+
+
+# =============================================================================================
+# Generation: one RNG, a fixed order, rows appended to the current batch
+# =============================================================================================
+
+MCP_STATUSES = (("completed", 87), ("failed", 8), ("paused", 5))
+WORKFLOW_STATUSES = (("completed", 70), ("failed", 13), ("paused", 17))
+METRIC_OF_STAGE = {
+    "scraping": "jobs",
+    "enrichment": "companies",
+    "contacts": "contacts",
+    "campaigns": "campaigns",
+}
+THINK_MS = 4000  # median pause between tool calls while a person and a model converse
+TICKET_RATE, TICKET_RATE_AFTER_ERRORS = 0.02, 0.15
+LOOSE_TICKET_RATE = 0.015  # tickets raised outside any session
+CORRUPT_RATE = 0.02
+# UTC hour-of-day weights: European and American working hours overlap in the afternoon.
+HOUR_WEIGHTS = (2, 1, 1, 1, 2, 3, 5, 8, 10, 11, 11, 10, 10, 12, 14, 15, 15, 13, 11, 9, 7, 5, 4, 3)
+PlannedCall = tuple[ToolSpec, int, int, "str | None"]  # tool, offset ms, duration ms, error
+
+
+@dataclass(frozen=True)
+class _Server:
+    id: str
+    org_id: str
+    spec: ServerSpec
+    cum_weights: tuple[int, ...]
+
+
+@dataclass(slots=True)
+class _User:
+    id: str
+    org: str
+    org_id: str
+    distinct_id: str
+    email: str | None
+    display_name: str | None
+    client: tuple[str, tuple[str, ...]]
+    fav_mcp: int
+    workflow_share: float
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+
+    def saw(self, start: datetime, end: datetime) -> None:
+        if self.first_seen is None or start < self.first_seen:
+            self.first_seen = start
+        if self.last_seen is None or end > self.last_seen:
+            self.last_seen = end
+
+
+@dataclass(slots=True)
+class _Stage:
+    name: str
+    status: str = "pending"
+    total: int = 0
+    completed: int = 0
+    failed: int = 0
+    offset_ms: int = 0
+    duration_ms: int = 0
+
+
+@dataclass
+class _Batch:
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    sessions: int = 0
+
+    def full(self) -> bool:
+        return self.sessions >= BATCH_SESSIONS or len(self.rows["tool_calls"]) >= BATCH_TOOL_CALLS
+
+
+def _cum(weights: tuple[tuple[str, int], ...]) -> tuple[tuple[str, ...], list[float]]:
+    names = tuple(name for name, _ in weights)
+    return names, [float(sum(w for _, w in weights[: i + 1])) for i in range(len(weights))]
+
+
+class _Generator:
+    """Yields batches of rows; each batch holds parents before children (FK-safe per batch)."""
+
+    def __init__(self, config: SeedConfig) -> None:
+        self.cfg = config
+        self.now = config.now
+        self.r = Random(config.seed)
+        self.pools = Pools(config.seed, config.now)
+        self.window_start = self.now - timedelta(days=WINDOW_DAYS)
+        self._hours, self._hour_cw = self._hour_buckets()
+        self._counters = dict.fromkeys(("usr", "ses", "tc", "sr"), 0)
+        self._batch = _Batch()
+        self._taken: dict[str, set[str]] = {org: set() for org, _ in content.ORGS}
+        self.servers = {org: self._org_servers(org) for org, _ in content.ORGS}
+
+    def batches(self) -> Iterator[_Batch]:
+        self._reference_rows()
+        acme_regular = self.cfg.acme_sessions - len(EDGE_SESSION_IDS) - self.cfg.heavy_user_sessions
+        self._edge_cases()
+        heavy = self._new_user("acme", uid=HEAVY_USER_ID, distinct_id=HEAVY_USER_DISTINCT_ID)
+        heavy.email, heavy.display_name = "heavy.user@example.com", "Heavy User"
+        self._user_sessions(heavy, self.cfg.heavy_user_sessions)
+        plan = (("acme", acme_regular), ("globex", self.cfg.sessions - self.cfg.acme_sessions))
+        for org, total in plan:
+            for count in self._session_counts(total):
+                self._user_sessions(self._new_user(org), count)
+                if self._batch.full():
+                    yield self._take()
+        yield self._take()
+
+    def _take(self) -> _Batch:
+        batch, self._batch = self._batch, _Batch()
+        return batch
+
+    def _id(self, prefix: str) -> str:
+        self._counters[prefix] += 1
+        width = 10 if prefix == "tc" else 8
+        return f"{prefix}_{self._counters[prefix]:0{width}d}"
+
+    # --- reference data ---------------------------------------------------------------------
+
+    def _org_servers(self, org: str) -> dict[str, _Server]:
+        out = {}
+        for spec in content.SERVERS[org]:
+            cum = tuple(sum(t.weight for t in spec.tools[: i + 1]) for i in range(len(spec.tools)))
+            sid = f"srv_{org}_{spec.slug.replace('-', '_')}"
+            out[spec.slug] = _Server(sid, f"org_{org}", spec, cum)
+        return out
+
+    def _reference_rows(self) -> None:
+        rows = self._batch.rows
+        for age_days, (slug, name) in zip((400, 250), content.ORGS, strict=True):
+            created = self.now - timedelta(days=age_days)
+            rows["organizations"].append((f"org_{slug}", slug, name, created))
+        for org, email, name, role in content.MEMBERS:
+            member_id = f"mem_{org}_{email.split('@')[0]}"
+            created = self.now - timedelta(days=200 if org == "acme" else 120)
+            rows["members"].append((member_id, f"org_{org}", email, name, role, created))
+        for servers in self.servers.values():
+            for s in servers.values():
+                rows["servers"].append((s.id, s.org_id, s.spec.slug, s.spec.name, s.spec.kind))
+
+    def _hour_buckets(self) -> tuple[list[datetime], list[float]]:
+        """Hour slots over the window, weighted by hour of day, weekday and growth over time."""
+        hours = WINDOW_DAYS * 24
+        starts, cum, total = [], [], 0.0
+        for back in range(hours, 0, -1):
+            slot = self.now - timedelta(hours=back)
+            weight = HOUR_WEIGHTS[slot.hour] * (0.3 if slot.weekday() >= 5 else 1.0)
+            total += weight * (1.0 - 0.4 * back / hours)  # usage grew over the quarter
+            starts.append(slot)
+            cum.append(total)
+        return starts, cum
+
+    def _random_start(self) -> datetime:
+        slot = self.r.choices(self._hours, cum_weights=self._hour_cw)[0]
+        return slot + timedelta(seconds=self.r.random() * 3600)
+
+    # --- users --------------------------------------------------------------------------------
+
+    def _session_counts(self, total: int) -> list[int]:
+        """Sessions per user summing to `total`: everyone has one, a lognormal few have many."""
+        r = self.r
+        users = max(1, round(total / SESSIONS_PER_USER))
+        weights = [r.lognormvariate(0.0, 1.0) for _ in range(users)]
+        scale = (total - users) / sum(weights)
+        counts = [1 + int(w * scale) for w in weights]
+        for i in r.sample(range(users), total - sum(counts)):
+            counts[i] += 1
+        return counts
+
+    def _new_user(self, org: str, *, uid: str | None = None, distinct_id: str = "") -> _User:
+        r, pools = self.r, self.pools
+        person = r.choice(pools.people[r.choices(pools.locales, pools.locale_weights)[0]])
+        return _User(
+            id=uid or self._id("usr"),
+            org=org,
+            org_id=f"org_{org}",
+            # 128 random bits: a clash in (org_id, distinct_id) is not a practical concern.
+            distinct_id=distinct_id or _uuid_text(r.getrandbits(128)),
+            email=None if r.random() < 0.04 else self._unique_email(org, person.local_part),
+            display_name=None if r.random() < 0.01 else person.display,
+            client=r.choices(content.CLIENTS, content.CLIENT_WEIGHTS)[0],
+            fav_mcp=r.randrange(8),
+            workflow_share=r.choice((0.05, 0.1, 0.2, 0.45)),  # averages WORKFLOW_SHARE
+        )
+
+    def _unique_email(self, org: str, local: str) -> str:
+        r, taken = self.r, self._taken[org]
+        domain = r.choice(self.pools.companies)[1] if r.random() < 0.6 else r.choice(content.FREE_MAIL)
+        email = f"{local}@{domain}"
+        while email in taken:
+            email = f"{local}{r.randrange(2, 1000)}@{domain}"
+        taken.add(email)
+        return email
+
+    def _user_sessions(self, user: _User, count: int) -> None:
+        for start in sorted(self._random_start() for _ in range(count)):
+            self._regular_session(user, start)
+        self._emit_user(user)
+
+    def _emit_user(self, user: _User) -> None:
+        """The user row goes in after its sessions, when first/last seen are known."""
+        r = self.r
+        row = (user.id, user.org_id, user.distinct_id, user.email, user.display_name)
+        self._batch.rows["end_users"].append((*row, user.first_seen, user.last_seen))
+        if user.first_seen and user.last_seen and r.random() < LOOSE_TICKET_RATE:
+            created = user.first_seen + (user.last_seen - user.first_seen) * r.random()
+            title = r.choice(content.GENERAL_TICKET_TITLES)
+            self._ticket(user, None, title, "raised from the help widget", created)
+
+    def _regular_session(self, user: _User, start: datetime) -> None:
+        r, servers = self.r, self.servers[user.org]
+        if r.random() < user.workflow_share:
+            server = servers["lead-gen"] if r.random() < 0.7 else servers["market-scan"]
+            status = self._status(start, WORKFLOW_STATUSES)
+            self._workflow_session(user, self._id("ses"), server, start, status)
+            return
+        mcp = [s for s in servers.values() if s.spec.kind == "mcp"]
+        server = mcp[user.fav_mcp % len(mcp)] if r.random() < 0.6 else r.choice(mcp)
+        self._mcp_session(user, self._id("ses"), server, start, self._status(start, MCP_STATUSES))
+
+    def _status(self, start: datetime, weights: tuple[tuple[str, int], ...]) -> str:
+        r = self.r
+        if start >= self.now - ACTIVE_WINDOW and r.random() < 0.6:
+            return "active"
+        return r.choices([name for name, _ in weights], [w for _, w in weights])[0]
+
+    def _place(self, start: datetime, span_ms: int, status: str) -> datetime:
+        """Move a session's start so it ends before `now` (active ones: minutes to hours before)."""
+        span = timedelta(milliseconds=span_ms)
+        if status == "active":
+            idle_s = min(self.r.lognormvariate(math.log(600), 1.0), ACTIVE_WINDOW.total_seconds())
+            return self.now - timedelta(seconds=idle_s) - span
+        return min(start, self.now - span - timedelta(minutes=1))
+
+    def _title(self, spec: ServerSpec, focus: Focus) -> str | None:
+        r = self.r
+        return None if r.random() < NULL_TITLE_SHARE else r.choice(spec.titles).format_map(focus)
+
+    def _client(self, user: _User, start: datetime, workflow: bool) -> tuple[str, str]:
+        """Later sessions tend to run newer client versions."""
+        name, versions = content.WORKFLOW_CLIENTS[0] if workflow else user.client
+        frac = (start - self.window_start) / timedelta(days=WINDOW_DAYS)
+        i = int(frac * len(versions) + self.r.random() - 0.5)
+        return name, versions[min(len(versions) - 1, max(0, i))]
+
+    def _session_row(
+        self,
+        user: _User,
+        sid: str,
+        server: _Server,
+        *,
+        title: str | None,
+        status: str,
+        start: datetime,
+        span_ms: int,
+        counts: tuple[int, int, int, int, int, int] = (0, 0, 0, 0, 0, 0),
+        stage: str | None = None,
+        state: str | None = None,
+        version: int = 0,
+    ) -> datetime:
+        end = start + timedelta(milliseconds=span_ms)
+        user.saw(start, end)
+        client = self._client(user, start, server.spec.kind == "workflow")
+        completed = end if status in ("completed", "failed") else None
+        row = (sid, user.org_id, user.id, server.id, title, status, stage, start, end, completed)
+        self._batch.rows["sessions"].append((*row, *client, *counts, state, version))
+        self._batch.sessions += 1
+        return end
+
+    # --- MCP sessions -----------------------------------------------------------------------
+
+    def _mcp_session(
+        self,
+        user: _User,
+        sid: str,
+        server: _Server,
+        start: datetime,
+        status: str,
+        *,
+        calls: int | None = None,
+        gap_ms: int = THINK_MS,
+        title: str | None = None,
+        hostile: bool = False,
+    ) -> tuple[list[PlannedCall], datetime]:
+        r = self.r
+        focus = content.make_focus(r, self.pools, user.org)
+        n = self._call_count() if calls is None else calls
+        plan = self._plan_calls(server, focus, n, gap_ms, fail_last=status == "failed")
+        span = plan[-1][1] + plan[-1][2] if plan else r.randrange(2_000, 60_000)
+        start = self._place(start, span, status)
+        errors = self._tool_call_rows(user, sid, focus, plan, start, hostile=hostile)
+        title = title or self._title(server.spec, focus)
+        counts = (n, errors, 0, 0, 0, 0)
+        self._session_row(
+            user, sid, server, title=title, status=status, start=start, span_ms=span, counts=counts
+        )
+        if plan and r.random() < (TICKET_RATE_AFTER_ERRORS if errors else TICKET_RATE):
+            self._call_ticket(user, sid, server, plan, start)
+        return plan, start
+
+    def _call_count(self) -> int:
+        r = self.r
+        if r.random() < EMPTY_SESSION_SHARE:
+            return 0  # connected, looked around, left
+        return min(MAX_CALLS, 1 + int(r.lognormvariate(CALLS_MU, CALLS_SIGMA)))
+
+    def _plan_calls(
+        self, server: _Server, focus: Focus, n: int, gap_ms: int, *, fail_last: bool
+    ) -> list[PlannedCall]:
+        """Tool, offset, duration and error of each call; a failed session ends in an error."""
+        r, spec = self.r, server.spec
+        log_gap = math.log(gap_ms)
+        plan: list[PlannedCall] = []
+        offset = 0
+        for i, tool in enumerate(r.choices(spec.tools, cum_weights=server.cum_weights, k=n)):
+            error = None
+            if r.random() < ERROR_RATE or (fail_last and i == n - 1):
+                error = r.choice(spec.errors).format_map(focus)
+            duration = self._duration(tool, error)
+            plan.append((tool, offset, duration, error))
+            offset += duration + int(r.lognormvariate(log_gap, 1.0))
+            if r.random() < 0.03:
+                offset += r.randrange(120_000, 1_800_000)  # the person stepped away
+        return plan
+
+    def _duration(self, tool: ToolSpec, error: str | None) -> int:
+        r = self.r
+        if error is not None and "imeout" in error:
+            return 30_000 + r.randrange(0, 50)
+        ms = r.lognormvariate(math.log(tool.median_ms), 0.8)
+        if r.random() < 0.015:
+            ms *= 5 + 15 * r.random()  # the long tail: cold caches, retries, heavy pages
+        return int(ms) + 1
+
+    def _tool_call_rows(
+        self,
+        user: _User,
+        sid: str,
+        focus: Focus,
+        plan: list[PlannedCall],
+        start: datetime,
+        *,
+        hostile: bool = False,
+    ) -> int:
+        """Append the rows; return how many are errors."""
+        r, pools, rows = self.r, self.pools, self._batch.rows["tool_calls"]
+        errors = 0
+        for seq, (tool, offset, duration, error) in enumerate(plan, 1):
+            inp, out = tool.build(r, pools, focus)
+            if hostile:
+                inp, out, error = _hostile_payload(seq, inp, out, error)
+            if error is not None:
+                errors += 1
+                out = {"error": {"message": error, "retryable": "limit" in error}}
+                out["request_id"] = f"req_{r.getrandbits(64):016x}"
+            at = start + timedelta(milliseconds=offset)
+            row = (self._id("tc"), user.org_id, sid, seq, tool.name, _dumps(inp), _dumps(out))
+            rows.append((*row, at, duration, error is not None, error))
+        return errors
+
+    # --- tickets ----------------------------------------------------------------------------
+
+    def _call_ticket(
+        self,
+        user: _User,
+        sid: str,
+        server: _Server,
+        plan: list[PlannedCall],
+        start: datetime,
+        **text: str,
+    ) -> None:
+        """A ticket raised between two tool calls of the session (or just after the last)."""
+        r = self.r
+        j = r.randrange(len(plan))
+        tool, offset, duration, error = plan[j]
+        after = offset + duration
+        until = plan[j + 1][1] if j + 1 < len(plan) else after + 120_000
+        created = start + timedelta(milliseconds=after + int((until - after) * r.random()))
+        title = text.get("title") or r.choice(server.spec.ticket_titles)
+        context = text.get("context") or (
+            f"server: {server.spec.slug}\nlast tool: {tool.name}\n"
+            f"last error: {error or 'none'}\nclient: {user.client[0]}"
+        )
+        self._ticket(user, sid, title, context, min(created, self.now), text.get("summary"))
+
+    def _ticket(
+        self,
+        user: _User,
+        sid: str | None,
+        title: str,
+        context: str,
+        created: datetime,
+        summary: str | None = None,
+    ) -> None:
+        r = self.r
+        status = r.choices(*zip(*content.TICKET_STATUS_WEIGHTS, strict=True))[0]
+        if user.email is None:
+            status = "needs_email"  # nobody to answer until support finds an address
+        priority = r.choices(*zip(*content.TICKET_PRIORITY_WEIGHTS, strict=True))[0]
+        resolved = None
+        if status in ("resolved", "closed"):
+            resolved = created + timedelta(hours=r.lognormvariate(math.log(18), 1.0))
+            if resolved > self.now:
+                status, resolved = "in_progress", None
+        summary = summary or r.choice(content.TICKET_SUMMARIES)
+        row = (self._id("sr"), user.org_id, sid, user.id, user.email, title, summary, context)
+        self._batch.rows["support_tickets"].append((*row, status, priority, created, resolved))

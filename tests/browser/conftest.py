@@ -1,0 +1,118 @@
+"""Real-browser fixtures: a `streamlit run` server on the demo data and Debian's Chromium.
+
+Screenshots go to test-output/ (gitignored) so a person can look at them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sessionscope.settings import PROJECT_ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
+SERVER_START_TIMEOUT_S = 60
+# Set on the body once Streamlit has finished a script run.
+APP_IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class StreamlitServer:
+    """`streamlit run dashboard_app.py` on a free localhost port, stopped at teardown."""
+
+    def __init__(self, database_url: str, *, extra_args: tuple[str, ...] = ()) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": database_url, "SESSIONSCOPE_DEMO": "1"}
+        self.log = PROJECT_ROOT / "test-output" / f"streamlit-{self.port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard_app.py",
+               f"--server.port={self.port}", "--server.address=127.0.0.1",
+               "--server.headless=true", "--server.fileWatcherType=none", *extra_args]  # fmt: skip
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+        self._wait_healthy()
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited: see {self.log}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"streamlit did not start in {SERVER_START_TIMEOUT_S}s: see {self.log}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Browser tests need Debian's Chromium at {CHROMIUM}: run `apt-get install chromium`"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(databases, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file seeded with the small demo data set, for the served app."""
+    from tests.conftest import seeded_url
+
+    return seeded_url(databases, "sqlite")
+
+
+@pytest.fixture(scope="session")
+def server(demo_sqlite_url: str) -> Iterator[StreamlitServer]:
+    srv = StreamlitServer(demo_sqlite_url)
+    yield srv
+    srv.stop()
+
+
+def wait_idle(page, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished its script run (and any rerun it triggered)."""
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    page.wait_for_timeout(300)
+    page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+
+
+def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -1,0 +1,298 @@
+"""queries.admin on both backends, over a hand-built world of two organizations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from queries.admin import (
+    SORTS,
+    AdminFilter,
+    count_sessions,
+    list_sessions,
+    servers,
+    sessions_by_ids,
+)
+from tests import factories
+
+COLUMNS = [
+    "id", "title", "status", "end_user_id", "user_email", "user_distinct_id", "server_name",
+    "server_kind", "started_at", "completed_at", "duration_s", "total_tool_calls", "total_errors",
+    "total_jobs", "total_companies", "total_contacts", "total_campaigns", "archived_at",
+]  # fmt: skip
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class World:
+    acme: str
+    beta: str
+    alice: str
+    bob: str
+    mcp: str
+    wf: str
+    beta_mcp: str
+
+
+# Org acme, ten sessions over 1-3 Nov 2026 (UTC). Columns: id, user, server, status, start,
+# duration in seconds (None = still running), total_tool_calls, total_errors, extra columns.
+ACME_SESSIONS = [
+    ("ses_a01", "alice", "mcp", "completed", at(1, 9), 60, 4, 1, {"total_jobs": 99}),
+    ("ses_a02", "alice", "mcp", "failed", at(1, 10), 120, 2, 2, {}),
+    ("ses_a03", "bob", "wf", "completed", at(1, 23, 30), 1800, 0, 0,
+     {"total_jobs": 3, "total_companies": 20, "total_contacts": 50, "total_campaigns": 2}),
+    ("ses_a04", "bob", "mcp", "completed", at(2, 0), 30.25, 3, 0, {}),
+    ("ses_a05", "alice", "mcp", "active", at(2, 8), None, 5, 1, {"title": "axb check"}),
+    ("ses_a06", "bob", "wf", "failed", at(2, 12), 600, 0, 0,
+     {"total_jobs": 1, "total_companies": 5}),
+    ("ses_a07", "alice", "mcp", "failed", at(2, 15), 60, 1, 1, {"title": "a_b check"}),
+    ("ses_a08", "alice", "wf", "paused", at(3, 9), None, 0, 0,
+     {"total_jobs": 2, "total_companies": 10, "total_contacts": 7,
+      "title": "Quarterly 1000 review"}),
+    ("ses_a09", "bob", "mcp", "completed", at(3, 11), 90, 6, 3,
+     {"title": "Quarterly 100% review"}),
+    ("ses_a10", "alice", "mcp", "completed", at(3, 9), 45, 2, 1, {"archived_at": at(4, 0)}),
+]  # fmt: skip
+
+
+def build_world(conn: sa.Connection) -> World:
+    """Two orgs; acme as in ACME_SESSIONS, beta with two sessions that must never leak."""
+    acme, beta = factories.org(conn, id="org_acme"), factories.org(conn, id="org_beta")
+    users = {
+        "alice": factories.end_user(conn, acme, id="usr_alice", distinct_id="d-alice",
+                                    email="alice@acme.test", display_name="Alice Archer"),
+        "bob": factories.end_user(conn, acme, id="usr_bob", distinct_id="d-bob",
+                                  email="bob@acme.test", display_name="Bob_Builder"),
+    }  # fmt: skip
+    srvs = {
+        "mcp": factories.server(conn, acme, id="srv_a_mcp", slug="search", name="Search"),
+        "wf": factories.server(
+            conn, acme, id="srv_a_wf", slug="outreach", name="Outreach", kind="workflow"
+        ),
+    }
+    ses = {}
+    for sid, user, srv, status, start, dur, calls, errors, extra in ACME_SESSIONS:
+        end = None if dur is None else start + timedelta(seconds=dur)
+        ses[sid] = factories.session(
+            conn, acme, users[user], srvs[srv], id=sid, status=status, started_at=start,
+            completed_at=end, total_tool_calls=calls, total_errors=errors, **extra,
+        )  # fmt: skip
+    carol = factories.end_user(conn, beta, id="usr_carol", email="carol@beta.test")
+    b_mcp = factories.server(conn, beta, id="srv_b_mcp", slug="search", name="Beta search")
+    b_wf = factories.server(conn, beta, id="srv_b_wf", slug="wf", name="Beta wf", kind="workflow")
+    b1 = factories.session(conn, beta, carol, b_mcp, id="ses_b01", status="failed",
+                           started_at=at(2, 10), completed_at=at(2, 11),
+                           total_tool_calls=10, total_errors=10)  # fmt: skip
+    factories.session(conn, beta, carol, b_wf, id="ses_b02", status="completed",
+                      started_at=at(3, 10), completed_at=at(3, 12), total_jobs=100,
+                      total_companies=100, total_contacts=100, total_campaigns=100)  # fmt: skip
+    _tool_calls(conn, ses, b1)
+    _tickets(conn, ses, users, b1, carol)
+    return World(acme["id"], beta["id"], "usr_alice", "usr_bob", "srv_a_mcp", "srv_a_wf",
+                 "srv_b_mcp")  # fmt: skip
+
+
+# (session, tool, duration_ms, is_error); consistent with the session totals above.
+TOOL_CALLS = [
+    ("ses_a01", "search", 100, False), ("ses_a01", "search", 200, True),
+    ("ses_a01", "fetch", 50, False), ("ses_a01", "fetch", 70, False),
+    ("ses_a02", "search", 300, True), ("ses_a02", "fetch", None, True),
+    ("ses_a04", "search", 400, False), ("ses_a04", "search", 500, False),
+    ("ses_a04", "fetch", 60, False),
+    ("ses_a05", "search", 600, False), ("ses_a05", "search", 700, True),
+    ("ses_a05", "fetch", 80, False), ("ses_a05", "fetch", 90, False),
+    ("ses_a05", "write", 1000, False),
+    ("ses_a07", "write", 2000, True),
+    ("ses_a09", "search", 800, True), ("ses_a09", "search", 900, True),
+    ("ses_a09", "fetch", 100, False), ("ses_a09", "fetch", 110, True),
+    ("ses_a09", "write", 3000, False), ("ses_a09", "write", 4000, False),
+    ("ses_a10", "search", 5000, True), ("ses_a10", "search", 5000, False),
+]  # fmt: skip
+
+
+def _tool_calls(conn: sa.Connection, ses: dict, b1: dict) -> None:
+    for seq, (sid, tool, ms, err) in enumerate(TOOL_CALLS, start=1):
+        factories.tool_call(conn, ses[sid], seq=seq, tool_name=tool, duration_ms=ms, is_error=err)
+    for seq in range(3):
+        factories.tool_call(conn, b1, seq=seq, tool_name="search", duration_ms=1, is_error=True)
+    # A beta row pointing at an acme session: only tool_calls.org_id keeps it out.
+    factories.tool_call(conn, ses["ses_a01"], org_id="org_beta", tool_name="rogue")
+
+
+def _tickets(conn: sa.Connection, ses: dict, users: dict, b1: dict, carol: dict) -> None:
+    factories.ticket(conn, ses["ses_a02"], users["alice"], created_at=at(1, 10, 5))
+    factories.ticket(conn, ses["ses_a09"], users["bob"], created_at=at(3, 11, 5))
+    factories.ticket(conn, None, users["alice"], created_at=at(2, 7))
+    factories.ticket(conn, ses["ses_a10"], users["alice"], created_at=at(3, 9, 5))
+    factories.ticket(conn, ses["ses_a01"], users["alice"], created_at=at(5, 9))
+    factories.ticket(conn, b1, carol, created_at=at(2, 10, 30))
+
+
+@pytest.fixture()
+def world(conn: sa.Connection) -> World:
+    return build_world(conn)
+
+
+def ids(frame: pd.DataFrame) -> list[str]:
+    return list(frame["id"])
+
+
+def a(*numbers: int) -> list[str]:
+    return [f"ses_a{n:02d}" for n in numbers]
+
+
+def all_rows(conn: sa.Connection, world: World, flt: AdminFilter, sort: str) -> list[str]:
+    return ids(list_sessions(conn, org_id=world.acme, flt=flt, sort=sort, limit=100).rows)
+
+
+def test_list_sessions_default_is_newest_first_without_archived(conn, world):
+    page = list_sessions(conn, org_id=world.acme, flt=AdminFilter())
+    assert list(page.rows.columns) == COLUMNS
+    assert ids(page.rows) == a(9, 8, 7, 6, 5, 4, 3, 2, 1)
+    assert page.next_cursor is None
+
+
+def test_list_sessions_row_values_and_types(conn, world):
+    rows = list_sessions(conn, org_id=world.acme, flt=AdminFilter()).rows.set_index("id")
+    a04 = rows.loc["ses_a04"]
+    assert a04["duration_s"] == 30.25
+    assert (a04["user_email"], a04["user_distinct_id"]) == ("bob@acme.test", "d-bob")
+    assert (a04["server_name"], a04["server_kind"]) == ("Search", "mcp")
+    assert a04["started_at"] == at(2, 0)
+    assert a04["completed_at"] == at(2, 0) + timedelta(seconds=30.25)
+    assert str(rows["started_at"].dt.tz) == "UTC"
+    assert pd.isna(rows.loc["ses_a05", "duration_s"])
+    assert rows["duration_s"].dtype == float
+    assert rows["total_errors"].dtype == "int64"
+    assert rows.loc["ses_a03", "total_contacts"] == 50
+
+
+def test_archived_only_with_include_archived(conn, world):
+    flt = AdminFilter(include_archived=True)
+    assert all_rows(conn, world, flt, "started_at") == a(9, 10, 8, 7, 6, 5, 4, 3, 2, 1)
+    assert count_sessions(conn, org_id=world.acme, flt=AdminFilter()) == 9
+    assert count_sessions(conn, org_id=world.acme, flt=flt) == 10
+
+
+# Expected full orders (include_archived), worked out by hand from ACME_SESSIONS.
+ORDERS = {
+    # a10 and a08 start at the same instant: id DESC breaks the tie.
+    "started_at": a(9, 10, 8, 7, 6, 5, 4, 3, 2, 1),
+    # 1800, 600, 120, 90, 60 (a07), 60 (a01), 45, 30.25, then NULLs (a08, a05) last.
+    "duration": a(3, 6, 2, 9, 7, 1, 10, 4, 8, 5),
+    # 3, 2, 1 x4 by id DESC, 0 x4 by id DESC.
+    "errors": a(9, 2, 10, 7, 5, 1, 8, 6, 4, 3),
+}
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_full_order_per_sort(conn, world, sort):
+    assert all_rows(conn, world, AdminFilter(include_archived=True), sort) == ORDERS[sort]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4])
+@pytest.mark.parametrize("sort", SORTS)
+def test_keyset_paging_walks_every_row_once_in_order(conn, world, sort, limit):
+    flt, seen, after, pages = AdminFilter(include_archived=True), [], None, 0
+    while True:
+        page = list_sessions(conn, org_id=world.acme, flt=flt, sort=sort, after=after, limit=limit)
+        assert len(page.rows) <= limit
+        seen += ids(page.rows)
+        pages += 1
+        if page.next_cursor is None:
+            break
+        after = page.next_cursor
+    assert seen == ORDERS[sort]
+    assert pages == -(-10 // limit)  # no empty trailing page: 10 rows fill ceil(10/limit)
+
+
+def test_cursor_values_are_plain_python(conn, world):
+    flt = AdminFilter(include_archived=True)
+    by_start = list_sessions(conn, org_id=world.acme, flt=flt, limit=3).next_cursor
+    assert by_start == (at(3, 9), "ses_a08")
+    assert type(by_start[0]) is datetime
+    by_dur = list_sessions(conn, org_id=world.acme, flt=flt, sort="duration", limit=9)
+    assert by_dur.next_cursor == (None, "ses_a08")
+    by_err = list_sessions(conn, org_id=world.acme, flt=flt, sort="errors", limit=2)
+    assert by_err.next_cursor == (2, "ses_a02")
+
+
+def test_unknown_sort_is_rejected(conn, world):
+    with pytest.raises(ValueError, match="unknown sort"):
+        list_sessions(conn, org_id=world.acme, flt=AdminFilter(), sort="title")
+
+
+FILTERS = [
+    (AdminFilter(date_from=date(2026, 11, 2), date_to=date(2026, 11, 2)), a(7, 6, 5, 4)),
+    (AdminFilter(date_to=date(2026, 11, 1)), a(3, 2, 1)),  # 23:30 is still 1 Nov
+    (AdminFilter(date_from=date(2026, 11, 3)), a(9, 8)),
+    (AdminFilter(statuses=("completed",)), a(9, 4, 3, 1)),
+    (AdminFilter(statuses=("failed", "active")), a(7, 6, 5, 2)),
+    (AdminFilter(server_ids=("srv_a_wf",)), a(8, 6, 3)),
+    (AdminFilter(server_ids=("srv_b_mcp",)), []),  # another org's server
+    (AdminFilter(title_q="100%"), a(9)),  # % is literal, so not "Quarterly 1000"
+    (AdminFilter(title_q="quarterly"), a(9, 8)),
+    (AdminFilter(title_q="a_b"), a(7)),  # _ is literal, so not "axb"
+    (AdminFilter(user_q="ALICE"), a(8, 7, 5, 2, 1)),  # email, any case
+    (AdminFilter(user_q="d-bo"), a(9, 6, 4, 3)),  # distinct_id
+    (AdminFilter(user_q="archer"), a(8, 7, 5, 2, 1)),  # display name
+    (AdminFilter(user_q="_"), a(9, 6, 4, 3)),  # only Bob_Builder has a literal _
+    (AdminFilter(user_q="usr_bob"), a(9, 6, 4, 3)),  # exact end-user id
+    (AdminFilter(user_q="carol"), []),  # another org's user
+    (AdminFilter(user_q="  "), a(9, 8, 7, 6, 5, 4, 3, 2, 1)),  # blank = no filter
+    (AdminFilter(user_q="alice", statuses=("failed",), date_to=date(2026, 11, 1)), a(2)),
+]
+
+
+@pytest.mark.parametrize(("flt", "expected"), FILTERS)
+def test_filters(conn, world, flt, expected):
+    assert all_rows(conn, world, flt, "started_at") == expected
+    assert count_sessions(conn, org_id=world.acme, flt=flt) == len(expected)
+
+
+def test_org_isolation(conn, world):
+    rows = list_sessions(conn, org_id=world.beta, flt=AdminFilter()).rows
+    assert list(rows["id"]) == ["ses_b02", "ses_b01"]
+    assert count_sessions(conn, org_id=world.beta, flt=AdminFilter(user_q="alice")) == 0
+    assert count_sessions(conn, org_id="org_nobody", flt=AdminFilter()) == 0
+
+
+def test_sessions_by_ids_keeps_only_this_orgs_rows(conn, world):
+    wanted = ["ses_a01", "ses_b01", "ses_a10", "ses_missing", "ses_a01"]
+    rows = sessions_by_ids(conn, org_id=world.acme, ids=wanted)
+    assert list(rows.columns) == COLUMNS
+    assert list(rows["id"]) == ["ses_a10", "ses_a01"]  # archived rows export too
+    empty = sessions_by_ids(conn, org_id=world.acme, ids=[])
+    assert list(empty.columns) == COLUMNS and empty.empty
+
+
+def test_sessions_by_ids_in_chunks(conn, world, monkeypatch):
+    monkeypatch.setattr("queries.admin.EXPORT_CHUNK", 3)
+    rows = sessions_by_ids(conn, org_id=world.acme, ids=[f"ses_a{n:02d}" for n in range(1, 11)])
+    assert list(rows["id"]) == ORDERS["started_at"]
+
+
+def test_servers(conn, world):
+    rows = servers(conn, org_id=world.acme)
+    assert list(rows.columns) == ["id", "slug", "name", "kind"]
+    assert rows.to_dict("records") == [
+        {"id": "srv_a_wf", "slug": "outreach", "name": "Outreach", "kind": "workflow"},
+        {"id": "srv_a_mcp", "slug": "search", "name": "Search", "kind": "mcp"},
+    ]
+
+
+def test_empty_result_keeps_columns(conn, world):
+    page = list_sessions(conn, org_id=world.acme, flt=AdminFilter(user_q="nobody"))
+    assert list(page.rows.columns) == COLUMNS
+    assert page.rows.empty and page.next_cursor is None
+
+
+def test_admin_filter_is_hashable():
+    assert hash(AdminFilter(statuses=("failed",))) == hash(AdminFilter(statuses=("failed",)))

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from queries import timeline
+from queries.timeline import TimelineFilter
+from tests import factories
+from tests.factories import T0
+
+S = timedelta(seconds=1)
+# (id, seq, tool, at offset in s, is_error): calls 3 and 4 share an instant (seq decides),
+# calls 6a and 6b share instant and seq (id decides).
+CALLS = [
+    ("tc_1", 1, "search", 0, False),
+    ("tc_2", 2, "fetch", 1, True),
+    ("tc_3", 3, "search", 2, False),
+    ("tc_4", 4, "fetch", 2, False),
+    ("tc_5", 5, "write", 3, False),
+    ("tc_6b", 6, "write", 4, False),
+    ("tc_6a", 6, "write", 4, False),
+]
+TICKETS = [("sr_1", 2), ("sr_0", 2), ("sr_2", 5)]  # at the same instant as calls: after them
+ORDER = ["tc_1", "tc_2", "tc_3", "tc_4", "sr_0", "sr_1", "tc_5", "tc_6a", "tc_6b", "sr_2"]
+
+
+def _fill(conn: sa.Connection, ses: dict, user: dict, suffix: str = "", **kw) -> None:
+    for cid, seq, tool, off, err in CALLS:
+        factories.tool_call(
+            conn,
+            ses,
+            id=cid + suffix,
+            seq=seq,
+            tool_name=tool,
+            started_at=T0 + off * S,
+            is_error=err,
+            error_message="boom" if err else None,
+            **kw,
+        )
+    for tid, off in TICKETS:
+        factories.ticket(
+            conn,
+            ses,
+            user,
+            id=tid + suffix,
+            created_at=T0 + off * S,
+            title=f"Help {tid}",
+            priority="high",
+            **kw,
+        )
+
+
+@pytest.fixture()
+def world(conn: sa.Connection) -> None:
+    """ses_t in org A; the same shape archived in A and in org B; strays that must not show."""
+    a, b = factories.org(conn, id="org_a"), factories.org(conn, id="org_b")
+    ua, ub = factories.end_user(conn, a), factories.end_user(conn, b)
+    sva, svb = factories.server(conn, a), factories.server(conn, b)
+    ses = factories.session(conn, a, ua, sva, id="ses_t", started_at=T0)
+    _fill(conn, ses, ua)
+    arch = factories.session(conn, a, ua, sva, id="ses_arch", started_at=T0, archived_at=T0)
+    _fill(conn, arch, ua, "_arch")
+    _fill(conn, factories.session(conn, b, ub, svb, id="ses_b", started_at=T0), ub, "_b")
+    factories.tool_call(conn, ses, id="tc_stray", org_id="org_b", started_at=T0)  # wrong org
+    factories.ticket(conn, None, ua, id="sr_nosession", created_at=T0)
+
+
+FILTERS = [
+    (TimelineFilter(), ORDER),
+    (TimelineFilter(kinds=("tool_call",)), [i for i in ORDER if i.startswith("tc_")]),
+    (TimelineFilter(kinds=("ticket",)), ["sr_0", "sr_1", "sr_2"]),
+    (TimelineFilter(tool="search"), ["tc_1", "tc_3"]),
+    (TimelineFilter(errors_only=True), ["tc_2"]),
+    (TimelineFilter(kinds=()), []),
+]
+A = {"org_id": "org_a", "session_id": "ses_t"}
+
+
+def test_window_merges_in_time_order_with_columns(conn: sa.Connection, world) -> None:
+    page = timeline.window(conn, **A)
+    assert list(page.rows["id"]) == ORDER
+    assert list(page.rows.columns) == list(timeline.COLUMNS)
+    assert page.next_cursor is None
+    rows = {r["id"]: _plain(r) for r in page.rows.to_dict("records")}
+    assert rows["tc_2"] == {
+        "kind": "tool_call",
+        "id": "tc_2",
+        "at": T0 + S,
+        "label": "fetch",
+        "seq": 2,
+        "duration_ms": 100,
+        "is_error": True,
+        "error_message": "boom",
+        "status": None,
+        "priority": None,
+    }
+    assert rows["sr_1"] == {
+        "kind": "ticket",
+        "id": "sr_1",
+        "at": T0 + 2 * S,
+        "label": "Help sr_1",
+        "seq": None,
+        "duration_ms": None,
+        "is_error": False,
+        "error_message": None,
+        "status": "pending",
+        "priority": "high",
+    }
+
+
+def _plain(row: dict) -> dict:
+    """A frame row with pandas' missing markers (NaN, NaT) as None."""
+    return {k: None if pd.isna(v) else v for k, v in row.items()}
+
+
+@pytest.mark.parametrize(("flt", "expected"), FILTERS)
+@pytest.mark.parametrize("limit", [1, 3, 4, 10])
+def test_window_pages_positions_and_prev(conn: sa.Connection, world, flt, expected, limit) -> None:
+    seen, afters, after = [], [None], None
+    assert timeline.count(conn, **A, flt=flt) == len(expected)
+    for _ in range(20):
+        assert timeline.position(conn, **A, flt=flt, cursor=after) == len(seen)
+        page = timeline.window(conn, **A, flt=flt, after=after, limit=limit)
+        seen += list(page.rows["id"])
+        after = page.next_cursor
+        if after is None:
+            break
+        hash(after)  # cursors are cache keys
+        afters.append(after)
+    assert seen == expected
+    for prev, cursor in zip(afters, afters[1:], strict=False):
+        assert timeline.cursor_before(conn, **A, flt=flt, cursor=cursor, limit=limit) == prev
+
+
+@pytest.mark.parametrize("seq", [1, 2, 4, 5, 6])
+def test_cursor_at_seq_starts_the_window_at_that_call(conn: sa.Connection, world, seq) -> None:
+    cursor = timeline.cursor_at_seq(conn, **A, seq=seq)
+    first = timeline.window(conn, **A, after=cursor, limit=2).rows.iloc[0]
+    assert (first["kind"], first["seq"]) == ("tool_call", seq)
+    assert timeline.position(conn, **A, flt=TimelineFilter(), cursor=cursor) == ORDER.index(
+        first["id"]
+    )
+
+
+def test_cursor_at_seq_missing_and_with_filter(conn: sa.Connection, world) -> None:
+    assert timeline.cursor_at_seq(conn, **A, seq=99) is None
+    cursor = timeline.cursor_at_seq(conn, **A, seq=1)
+    flt = TimelineFilter(errors_only=True)
+    assert list(timeline.window(conn, **A, flt=flt, after=cursor).rows["id"]) == ["tc_2"]
+
+
+def test_summary(conn: sa.Connection, world) -> None:
+    assert timeline.summary(conn, **A) == timeline.TimelineSummary(
+        tool_calls=7,
+        errors=1,
+        tickets=3,
+        tools=("fetch", "search", "write"),
+        first_at=T0,
+        last_at=T0 + 5 * S,
+    )
+
+
+def test_summary_of_an_empty_session(conn: sa.Connection, world) -> None:
+    a = {"id": "org_a"}
+    ses = factories.session(conn, a, factories.end_user(conn, a), factories.server(conn, a))
+    got = timeline.summary(conn, org_id="org_a", session_id=ses["id"])
+    assert got == timeline.TimelineSummary(0, 0, 0, (), None, None)
+
+
+@pytest.mark.parametrize(
+    ("org_id", "session_id"),
+    [("org_a", "ses_b"), ("org_b", "ses_t"), ("org_a", "ses_arch"), ("org_a", "nope")],
+)
+def test_invisible_session_gives_nothing(conn: sa.Connection, world, org_id, session_id) -> None:
+    k = {"org_id": org_id, "session_id": session_id}
+    flt = TimelineFilter()
+    assert timeline.summary(conn, **k) is None
+    page = timeline.window(conn, **k)
+    assert page.rows.empty and list(page.rows.columns) == list(timeline.COLUMNS)
+    assert page.next_cursor is None
+    assert timeline.count(conn, **k, flt=flt) == 0
+    assert timeline.position(conn, **k, flt=flt, cursor=(T0.isoformat(), 0, 1, "tc_1")) == 0
+    assert timeline.cursor_at_seq(conn, **k, seq=1) is None
+    cursor = (T0.isoformat(), 1, 0, "sr_9")
+    assert timeline.cursor_before(conn, **k, flt=flt, cursor=cursor, limit=1) is None
