@@ -28,14 +28,21 @@ def resolve_viewer() -> auth.Viewer | None:
     chosen = auth.choose_membership(memberships, org_slug=st.session_state.get(keys.ORG_SWITCH))
     viewer = auth.viewer_from(identity, chosen)
     st.session_state[_VIEWER] = viewer
-    _sidebar(viewer, memberships)
+    return viewer
+
+
+def decorate(viewer: auth.Viewer) -> None:
+    """The sidebar (organization switcher, who is signed in) and the demo banner.
+
+    Called after st.navigation, so these belong to the frame around every page.
+    """
+    _sidebar(viewer, data.memberships(viewer.email))
     if viewer.source is auth.Source.DEMO:
         st.info(
             f"**Demo mode**: acting as {fmt.md(viewer.email)}, admin of {fmt.md(viewer.org_name)}, "
             "on generated data. Served on localhost only.",
             icon=":material/science:",
         )
-    return viewer
 
 
 def current_viewer() -> auth.Viewer:
@@ -103,3 +110,50 @@ def _engine_ready() -> bool:
     except Exception:
         return False
     return True
+
+
+def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
+    """The navigation for this viewer: analysts never see Admin."""
+    users = st.Page(
+        "app_pages/users.py", title="Users", url_path=keys.PATH_USERS, icon=":material/group:"
+    )
+    # Streamlit serves the default page at "/", so /users would be "not found" if Users
+    # were the default; a hidden default forwards "/" to /users, keeping the params.
+    home = st.Page(
+        lambda: st.switch_page(users, query_params=st.query_params.to_dict()),
+        title="Home",
+        url_path="home",
+        default=True,
+        visibility="hidden",
+    )
+    explore = [
+        home,
+        users,
+        st.Page(
+            "app_pages/user_sessions.py",
+            title="User sessions",
+            url_path=keys.PATH_USER,
+            icon=":material/person_search:",
+        ),
+        st.Page(
+            "app_pages/session_details.py",
+            title="Session details",
+            url_path=keys.PATH_SESSION,
+            icon=":material/insights:",
+        ),
+    ]
+    # Analysts get the admin page hidden, so a typed /admin reaches its role check
+    # ("admins only", audited) instead of silently falling back to the default page.
+    admin = st.Page(
+        "app_pages/admin.py",
+        title="Admin",
+        url_path=keys.PATH_ADMIN,
+        icon=":material/admin_panel_settings:",
+        visibility="visible" if viewer.is_admin else "hidden",
+    )
+    sections = (
+        {"Explore": explore, "Admin": [admin]}
+        if viewer.is_admin
+        else {"Explore": [*explore, admin]}
+    )
+    return sections

@@ -57,7 +57,7 @@ def session_card(row: Any, *, selected: bool, on_select: Callable[[str], None]) 
 def details_link(session_id: str, *, label: str = "View details") -> None:
     """A link to the Session details page (a real link: it opens in a new tab too)."""
     st.page_link(
-        "pages/session_details.py",
+        "app_pages/session_details.py",
         label=label,
         icon=":material/open_in_new:",
         query_params={keys.P_SESSION: session_id},

@@ -46,20 +46,23 @@ def day_bucket(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
-    """Seconds from started_at to completed_at (NULL while running), exact to the millisecond.
+    """Seconds from started_at to completed_at (NULL while running), exact to the microsecond.
 
-    SQLite's julianday rounds each timestamp to the nearest millisecond, so PostgreSQL
-    rounds each one the same way; both then agree to the last digit.
+    Both backends compute the exact number of microseconds and divide once, so the floats
+    are identical (julianday() would round each timestamp to the millisecond on SQLite).
     """
     s = schema.sessions
     if is_postgres(conn):
-        return sa.cast((_epoch_ms(s.c.completed_at) - _epoch_ms(s.c.started_at)) / 1000, sa.Float)
-    days = sa.func.julianday(s.c.completed_at) - sa.func.julianday(s.c.started_at)
-    return sa.func.round(days * 86400.0, 3, type_=sa.Float)
+        return sa.cast(sa.extract("epoch", s.c.completed_at - s.c.started_at), sa.Float)
+    micros = _epoch_us(s.c.completed_at) - _epoch_us(s.c.started_at)
+    return sa.type_coerce(micros / 1_000_000.0, sa.Float)
 
 
-def _epoch_ms(col: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.round(sa.extract("epoch", col) * 1000)  # half up, as SQLite's julianday
+def _epoch_us(col: sa.ColumnElement) -> sa.ColumnElement[int]:
+    # SQLite keeps SQLAlchemy's 'YYYY-MM-DD HH:MM:SS.ffffff' text (the date range filters
+    # compare that text too): whole seconds from the first 19 characters, then the micros.
+    seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(col, 1, 19)), sa.Integer)
+    return seconds * 1_000_000 + sa.cast(sa.func.substr(col, 21, 6), sa.Integer)
 
 
 def date_range(col: sa.ColumnElement, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:
@@ -144,7 +147,9 @@ def list_sessions(
     query = _session_rows(conn).where(*session_filters(org_id=org_id, flt=flt))
     if after is not None:
         query = query.where(_seek(key, after, nullable=sort == "duration"))
-    query = query.order_by(key.desc().nulls_last(), schema.sessions.c.id.desc()).limit(limit + 1)
+    # NULLS LAST only where NULLs exist: on started_at it would stop PostgreSQL using the index.
+    order = key.desc().nulls_last() if sort == "duration" else key.desc()
+    query = query.order_by(order, schema.sessions.c.id.desc()).limit(limit + 1)
     result = conn.execute(query)
     keys, rows = list(result.keys()), result.mappings().all()
     cursor = None

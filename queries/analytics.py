@@ -49,41 +49,50 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
-    """Headline numbers in one pass over the filtered sessions, plus a ticket count."""
+def _ranked_durations(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, by_day: bool
+) -> sa.Subquery:
+    """Durations of the filtered ended sessions with rn and n, per UTC day or overall."""
     s, dur = schema.sessions, duration_s(conn)
-    per_session = (
+    day = day_bucket(conn, s.c.started_at)
+    within = {"partition_by": day} if by_day else {}
+    columns = [day.label("day")] if by_day else []
+    return (
         sa.select(
-            s.c.status,
-            s.c.total_tool_calls,
-            s.c.total_errors,
+            *columns,
             dur.label("dur"),
-            sa.func.row_number().over(order_by=dur.asc().nulls_last()).label("rn"),
-            sa.func.count(dur).over().label("n"),
+            sa.func.row_number().over(order_by=dur, **within).label("rn"),
+            sa.func.count().over(**within).label("n"),
         )
-        .where(*session_filters(org_id=org_id, flt=flt))
+        .where(*session_filters(org_id=org_id, flt=flt), s.c.completed_at.is_not(None))
         .subquery()
     )
-    c = per_session.c
-    row = conn.execute(
+
+
+def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
+    """Headline numbers: one pass for the counts, one sort for the percentiles, tickets."""
+    s = schema.sessions
+    totals = conn.execute(
         sa.select(
             sa.func.count().label("total"),
-            sa.func.count().filter(c.status == "active").label("active"),
-            sa.func.count().filter(c.status == "completed").label("completed"),
-            sa.func.count().filter(c.status == "failed").label("failed"),
-            sa.func.coalesce(sa.func.sum(c.total_tool_calls), 0).label("calls"),
-            sa.func.coalesce(sa.func.sum(c.total_errors), 0).label("errors"),
-            _nearest_rank(c.dur, c.rn, c.n, 50).label("p50"),
-            _nearest_rank(c.dur, c.rn, c.n, 95).label("p95"),
-        )
+            sa.func.count().filter(s.c.status == "active").label("active"),
+            sa.func.count().filter(s.c.status == "completed").label("completed"),
+            sa.func.count().filter(s.c.status == "failed").label("failed"),
+            sa.func.coalesce(sa.func.sum(s.c.total_tool_calls), 0).label("calls"),
+            sa.func.coalesce(sa.func.sum(s.c.total_errors), 0).label("errors"),
+        ).where(*session_filters(org_id=org_id, flt=flt))
     ).one()
-    calls, errors = int(row.calls), int(row.errors)
+    d = _ranked_durations(conn, org_id=org_id, flt=flt, by_day=False).c
+    p50, p95 = conn.execute(
+        sa.select(_nearest_rank(d.dur, d.rn, d.n, 50), _nearest_rank(d.dur, d.rn, d.n, 95))
+    ).one()
+    calls, errors = int(totals.calls), int(totals.errors)
     return Kpis(
-        total_sessions=int(row.total),
-        active_now=int(row.active),
-        success_rate=_ratio(row.completed, row.completed + row.failed),
-        median_duration_s=row.p50,
-        p95_duration_s=row.p95,
+        total_sessions=int(totals.total),
+        active_now=int(totals.active),
+        success_rate=_ratio(totals.completed, totals.completed + totals.failed),
+        median_duration_s=p50,
+        p95_duration_s=p95,
         tool_calls=calls,
         tool_errors=errors,
         tool_error_rate=_ratio(errors, calls),
@@ -144,63 +153,77 @@ def duration_percentiles_per_day(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter
 ) -> pd.DataFrame:
     """Nearest-rank p50 and p95 of session duration per UTC day (days with durations only)."""
-    s, dur, day = schema.sessions, duration_s(conn), day_bucket(conn, schema.sessions.c.started_at)
-    per_session = (
-        sa.select(
-            day.label("day"),
-            dur.label("dur"),
-            sa.func.row_number().over(partition_by=day, order_by=dur).label("rn"),
-            sa.func.count().over(partition_by=day).label("n"),
-        )
-        .where(*session_filters(org_id=org_id, flt=flt), s.c.completed_at.is_not(None))
-        .subquery()
-    )
-    c = per_session.c
+    d = _ranked_durations(conn, org_id=org_id, flt=flt, by_day=True).c
     query = (
         sa.select(
-            c.day,
-            _nearest_rank(c.dur, c.rn, c.n, 50).label("p50_s"),
-            _nearest_rank(c.dur, c.rn, c.n, 95).label("p95_s"),
+            d.day,
+            _nearest_rank(d.dur, d.rn, d.n, 50).label("p50_s"),
+            _nearest_rank(d.dur, d.rn, d.n, 95).label("p95_s"),
         )
-        .group_by(c.day)
-        .order_by(c.day)
+        .group_by(d.day)
+        .order_by(d.day)
     )
     return frame(conn.execute(query)).astype({"p50_s": float, "p95_s": float})
+
+
+def _tool_histogram(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
+    """Calls and errors per (tool, duration_ms) of the filtered sessions, with running counts.
+
+    Grouping by the integer duration first turns millions of calls into a few thousand rows,
+    so the window that ranks them sorts little; `cum` counts timed calls up to this duration.
+    """
+    tc, s = schema.tool_calls, schema.sessions
+    hist = (
+        sa.select(
+            tc.c.tool_name,
+            tc.c.duration_ms.label("ms"),
+            sa.func.count().label("calls"),
+            sa.func.count().filter(tc.c.is_error).label("errors"),
+        )
+        .select_from(tc.join(s, s.c.id == tc.c.session_id))
+        .where(tc.c.org_id == org_id, *session_filters(org_id=org_id, flt=flt))
+        .group_by(tc.c.tool_name, tc.c.duration_ms)
+        .subquery()
+    )
+    h = hist.c
+    timed = sa.case((h.ms.is_not(None), h.calls), else_=0)
+    return sa.select(
+        h.tool_name,
+        h.ms,
+        h.calls,
+        h.errors,
+        sa.func.sum(timed)
+        .over(partition_by=h.tool_name, order_by=h.ms.asc().nulls_last(), rows=(None, 0))
+        .label("cum"),
+        sa.func.sum(timed).over(partition_by=h.tool_name).label("n"),
+    ).subquery()
+
+
+def _first_reaching(
+    ms: sa.ColumnElement, cum: sa.ColumnElement, n: sa.ColumnElement, pct: int
+) -> sa.ColumnElement:
+    """Nearest rank over a histogram: the least value whose running count reaches pct% of n."""
+    return sa.func.min(sa.case((cum * 100 >= n * pct, ms)))
 
 
 def tool_stats(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 15
 ) -> pd.DataFrame:
     """Most-called tools in the filtered sessions: calls, errors, error_rate, p50/p95 ms."""
-    tc, s = schema.tool_calls, schema.sessions
-    ms = tc.c.duration_ms
-    per_call = (
-        sa.select(
-            tc.c.tool_name,
-            tc.c.is_error,
-            ms,
-            sa.func.row_number()
-            .over(partition_by=tc.c.tool_name, order_by=ms.asc().nulls_last())
-            .label("rn"),
-            sa.func.count(ms).over(partition_by=tc.c.tool_name).label("n"),
-        )
-        .select_from(tc.join(s, s.c.id == tc.c.session_id))
-        .where(tc.c.org_id == org_id, *session_filters(org_id=org_id, flt=flt))
-        .subquery()
-    )
-    c, calls = per_call.c, sa.func.count()
-    errors = sa.func.count().filter(c.is_error)
+    h = _tool_histogram(conn, org_id=org_id, flt=flt).c
+    calls = sa.cast(sa.func.sum(h.calls), sa.BigInteger)  # sum(bigint) is numeric on PostgreSQL
+    errors = sa.cast(sa.func.sum(h.errors), sa.BigInteger)
     query = (
         sa.select(
-            c.tool_name,
+            h.tool_name,
             calls.label("calls"),
             errors.label("errors"),
             _rate(errors, calls).label("error_rate"),
-            _nearest_rank(c.duration_ms, c.rn, c.n, 50).label("p50_ms"),
-            _nearest_rank(c.duration_ms, c.rn, c.n, 95).label("p95_ms"),
+            _first_reaching(h.ms, h.cum, h.n, 50).label("p50_ms"),
+            _first_reaching(h.ms, h.cum, h.n, 95).label("p95_ms"),
         )
-        .group_by(c.tool_name)
-        .order_by(calls.desc(), c.tool_name)
+        .group_by(h.tool_name)
+        .order_by(calls.desc(), h.tool_name)
         .limit(limit)
     )
     floats = {"error_rate": float, "p50_ms": float, "p95_ms": float}

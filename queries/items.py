@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 
@@ -13,6 +13,7 @@ from sessionscope.schema import sessions, support_tickets, tool_calls
 
 PREVIEW_BYTES = 1_000_000
 PAYLOADS = ("input", "output")
+_PAYLOAD_FIELDS = {f"{p}{suffix}" for p in PAYLOADS for suffix in ("", "_bytes", "_preview")}
 
 
 @dataclass(frozen=True)
@@ -88,16 +89,7 @@ def _payload_columns(conn: sa.Connection, field: str, limit: int) -> list[Any]:
 
 def _tool_call(conn: sa.Connection, org_id: str, item_id: str) -> ToolCallDetail | None:
     tc = tool_calls.c
-    names = (
-        "id",
-        "session_id",
-        "seq",
-        "tool_name",
-        "started_at",
-        "duration_ms",
-        "is_error",
-        "error_message",
-    )
+    names = [f.name for f in fields(ToolCallDetail) if f.name not in _PAYLOAD_FIELDS]
     payloads = [c for f in PAYLOADS for c in _payload_columns(conn, f, PREVIEW_BYTES)]
     stmt = _visible_calls(org_id).add_columns(*(tc[n] for n in names), *payloads)
     row = conn.execute(stmt.where(tc.id == item_id)).mappings().first()
@@ -114,19 +106,7 @@ def _parse(text: str | None) -> Any:
 
 def _ticket(conn: sa.Connection, org_id: str, item_id: str) -> TicketDetail | None:
     t, s = support_tickets.c, sessions.c
-    names = (
-        "id",
-        "session_id",
-        "end_user_id",
-        "email",
-        "title",
-        "summary",
-        "context",
-        "status",
-        "priority",
-        "created_at",
-        "resolved_at",
-    )
+    names = [f.name for f in fields(TicketDetail)]
     stmt = (
         sa.select(*(t[n] for n in names))
         .join_from(support_tickets, sessions, s.id == t.session_id, isouter=True)

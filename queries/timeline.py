@@ -108,44 +108,34 @@ def _bound(arm: _Arm, cursor: tuple, *, after: bool) -> sa.ColumnElement[bool]:
 
 
 def _arm_select(arm: _Arm) -> sa.Select[Any]:
-    c, none = arm.table.c, sa.null
+    c = arm.table.c
     if arm is _CALLS:
-        cols = [
-            c.tool_name,
-            c.seq,
-            c.duration_ms,
-            c.is_error,
-            c.error_message,
-            none().cast(sa.String),
-            none().cast(sa.String),
-            c.seq,
-        ]
+        cols = {
+            "label": c.tool_name,
+            "seq": c.seq,
+            "duration_ms": c.duration_ms,
+            "is_error": c.is_error,
+            "error_message": c.error_message,
+            "status": sa.null().cast(sa.String),
+            "priority": sa.null().cast(sa.String),
+            "ord_seq": c.seq,
+        }
     else:
-        cols = [
-            c.title,
-            none().cast(sa.Integer),
-            none().cast(sa.Integer),
-            sa.false(),
-            none().cast(sa.Text),
-            c.status,
-            c.priority,
-            sa.literal_column("0", sa.Integer),
-        ]
-    names = (
-        "label",
-        "seq",
-        "duration_ms",
-        "is_error",
-        "error_message",
-        "status",
-        "priority",
-        "ord_seq",
-    )
+        cols = {
+            "label": c.title,
+            "seq": sa.null().cast(sa.Integer),
+            "duration_ms": sa.null().cast(sa.Integer),
+            "is_error": sa.false(),
+            "error_message": sa.null().cast(sa.Text),
+            "status": c.status,
+            "priority": c.priority,
+            "ord_seq": sa.literal_column("0", sa.Integer),
+        }
     return sa.select(
         sa.literal_column(f"'{arm.kind}'", sa.String).label("kind"),  # a constant, not input
         c.id,
         arm.at.label("at"),
-        *(col.label(name) for col, name in zip(cols, names, strict=True)),
+        *(col.label(name) for name, col in cols.items()),
         sa.literal_column(str(arm.rank), sa.Integer).label("kind_rank"),
     )
 

@@ -152,6 +152,8 @@ class _Spec:
     required: frozenset[str]
     nullable: frozenset[str]
     refs: Mapping[str, sa.Table]  # column -> the table it points at
+    key: tuple[str, ...]  # primary key columns
+    uniques: tuple[tuple[str, ...], ...]  # unique constraints other than the primary key
 
 
 def _describe(value: Any) -> str:
@@ -223,7 +225,7 @@ def _timestamp(value: Any) -> datetime:
 
 
 def _any_json(value: Any) -> Any:
-    return value  # json.loads only produces JSON values
+    return value  # the decoder only produces JSON values
 
 
 def _validator(table: sa.Table, column: sa.Column[Any]) -> Validator:
@@ -265,6 +267,12 @@ def _build_spec(type_name: str, table: sa.Table) -> _Spec:
         ),
         nullable=frozenset(c.name for c in cols if c.nullable),
         refs={c.name: _target(c) for c in cols if c.foreign_keys},
+        key=tuple(c.name for c in table.primary_key.columns),
+        uniques=tuple(
+            tuple(c.name for c in con.columns)
+            for con in table.constraints
+            if isinstance(con, sa.UniqueConstraint)
+        ),
     )
 
 
@@ -272,18 +280,6 @@ SPECS: dict[str, _Spec] = {name: _build_spec(name, table) for name, table in TYP
 TYPE_OF: dict[str, str] = {table.name: name for name, table in TYPES.items()}
 # Parents before children, so every foreign key points at a row already written.
 WRITE_ORDER = [t for t in schema.metadata.sorted_tables if t.name in TYPE_OF]
-
-
-def _unique_keys(table: sa.Table) -> list[tuple[str, ...]]:
-    return [
-        tuple(c.name for c in con.columns)
-        for con in table.constraints
-        if isinstance(con, sa.UniqueConstraint)
-    ]
-
-
-def _primary_key(table: sa.Table, row: Row) -> Key:
-    return tuple(row[c.name] for c in table.primary_key.columns)
 
 
 def _org_of(table: sa.Table, row: Row) -> str | None:
@@ -411,11 +407,12 @@ class _Importer:
         if spec.table is schema.sessions and not all(k in row for k in SESSION_TOTALS):
             self.report.sessions_without_totals += 1
         if self._line_ok:  # buffered even after an error elsewhere: flush checks it too
-            self._buffer(spec.table, line, row)
+            self._buffer(spec, line, row)
 
     def _parse(self, line: int, raw: bytes) -> dict[str, Any] | None:
         try:
-            obj = json.loads(raw, parse_constant=_reject_constant)
+            text = raw.decode("utf-8")
+            obj = _DECODER.decode(text.removeprefix("\ufeff") if line == 1 else text)
         except UnicodeDecodeError:
             self.error(line, LINE, "not UTF-8 text")
             return None
@@ -466,13 +463,13 @@ class _Importer:
             ref_id = row.get(col)
             if ref_id is None:
                 continue
-            ref = _Ref(line, col, target.name, ref_id, org if _has_org(target) else None)
             hit = self.known[target.name].get(ref_id)
-            if hit is None:
-                # Not earlier in the file: it must already be in the database.
-                self.pending.append(ref)
-            else:
-                self._check_same_org(ref, *hit)
+            if hit is None or (org is not None and hit[0] != org):
+                ref = _Ref(line, col, target.name, ref_id, org if _has_org(target) else None)
+                if hit is None:  # not earlier in the file: it must be in the database
+                    self.pending.append(ref)
+                else:
+                    self._check_same_org(ref, *hit)
 
     def _check_same_org(self, ref: _Ref, org: str | None, defined_on: int | None) -> None:
         if ref.org is not None and org != ref.org:
@@ -499,7 +496,7 @@ class _Importer:
             known[row_id] = (org, line)
 
     def _claim_unique_keys(self, spec: _Spec, line: int, row: Row) -> None:
-        for cols in _unique_keys(spec.table):
+        for cols in spec.uniques:
             values = tuple(row.get(c) for c in cols)
             if "id" not in row or None in values:
                 continue
@@ -509,9 +506,9 @@ class _Importer:
             if owner != row["id"]:
                 self.error(line, cols[-1], _taken(values[-1], owner, f"line {first_line}", cols))
 
-    def _buffer(self, table: sa.Table, line: int, row: Row) -> None:
-        buffer = self.buffers[table.name]
-        key = _primary_key(table, row)
+    def _buffer(self, spec: _Spec, line: int, row: Row) -> None:
+        buffer = self.buffers[spec.table.name]
+        key = tuple(row[k] for k in spec.key)
         if key in buffer:
             # A later line for the same key wins, field by field, as it would if the
             # two lines had been written one after the other.
@@ -563,16 +560,17 @@ class _Importer:
     def _existing(self, table: sa.Table, keys: Iterable[Key]) -> dict[Key, Row]:
         """The rows of the given primary keys that are already in the database."""
         pk = list(table.primary_key.columns)
-        wanted, out = set(keys), {}
+        names, wanted, out = list(table.c.keys()), set(keys), {}
+        positions = [names.index(c.name) for c in pk]
         for chunk in _chunks(key[0] for key in wanted):
-            for row in self.conn.execute(sa.select(table).where(pk[0].in_(chunk))).mappings():
-                key = tuple(row[c.name] for c in pk)
+            for row in self.conn.execute(sa.select(table).where(pk[0].in_(chunk))).all():
+                key = tuple(row[i] for i in positions)
                 if key in wanted:
-                    out[key] = dict(row)
+                    out[key] = dict(zip(names, row, strict=True))
         return out
 
     def _check_unique_in_db(self, table: sa.Table, batch: dict[Key, tuple[int, Row]]) -> None:
-        for cols in _unique_keys(table):
+        for cols in SPECS[TYPE_OF[table.name]].uniques:
             claims = {
                 tuple(row[c] for c in cols): (row["id"], line)
                 for line, row in batch.values()
@@ -628,6 +626,10 @@ class _Importer:
 def _reject_constant(name: str) -> None:
     # Python's json accepts NaN and Infinity; JSON (and PostgreSQL's jsonb) do not.
     raise ValueError(f"{name} is not a JSON value")
+
+
+# One decoder for the whole file: json.loads with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _unknown_field(spec: _Spec, key: str) -> str:

@@ -173,8 +173,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 TABLES = tuple(TABLE_COLUMNS)  # parents before children
 
-# One encoder, built once: compact, and UTF-8 text kept as is (PostgreSQL stores it so anyway).
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# One encoder, built once: compact, and ASCII-escaped like sa.JSON writes (also the faster path).
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 Row = tuple[Any, ...]
 
 
@@ -275,9 +275,7 @@ def seed_database(engine: Engine, config: SeedConfig, *, progress: bool = False)
     started = time.perf_counter()
     batches = _Generator(config).batches()
     if is_postgres(engine):
-        from sessionscope import seed_pg
-
-        counts, phases = seed_pg.load(engine, batches, bar)
+        counts, phases = _load_postgres(engine, batches, bar)
     else:
         counts, phases = _load_sqlite(engine, batches, bar)
     bar.close()
@@ -305,7 +303,18 @@ METRIC_OF_STAGE = {
     "contacts": "contacts",
     "campaigns": "campaigns",
 }
-THINK_MS = 4000  # median pause between tool calls while a person and a model converse
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How tool calls follow each other: median gap, and how often the person steps away."""
+
+    gap_ms: int
+    step_away_rate: float
+
+
+CONVERSATION = _Pace(gap_ms=4000, step_away_rate=0.03)  # a person and a model taking turns
+AGENT_LOOP = _Pace(gap_ms=400, step_away_rate=0.0)  # an unattended agent, call after call
 TICKET_RATE, TICKET_RATE_AFTER_ERRORS = 0.02, 0.15
 LOOSE_TICKET_RATE = 0.015  # tickets raised outside any session
 CORRUPT_RATE = 0.02
@@ -477,7 +486,9 @@ class _Generator:
 
     def _unique_email(self, org: str, local: str) -> str:
         r, taken = self.r, self._taken[org]
-        domain = r.choice(self.pools.companies)[1] if r.random() < 0.6 else r.choice(content.FREE_MAIL)
+        domain = (
+            r.choice(self.pools.companies)[1] if r.random() < 0.6 else r.choice(content.FREE_MAIL)
+        )
         email = f"{local}@{domain}"
         while email in taken:
             email = f"{local}{r.randrange(2, 1000)}@{domain}"
@@ -570,14 +581,14 @@ class _Generator:
         status: str,
         *,
         calls: int | None = None,
-        gap_ms: int = THINK_MS,
+        pace: _Pace = CONVERSATION,
         title: str | None = None,
         hostile: bool = False,
     ) -> tuple[list[PlannedCall], datetime]:
         r = self.r
         focus = content.make_focus(r, self.pools, user.org)
         n = self._call_count() if calls is None else calls
-        plan = self._plan_calls(server, focus, n, gap_ms, fail_last=status == "failed")
+        plan = self._plan_calls(server, focus, n, pace, fail_last=status == "failed")
         span = plan[-1][1] + plan[-1][2] if plan else r.randrange(2_000, 60_000)
         start = self._place(start, span, status)
         errors = self._tool_call_rows(user, sid, focus, plan, start, hostile=hostile)
@@ -597,11 +608,11 @@ class _Generator:
         return min(MAX_CALLS, 1 + int(r.lognormvariate(CALLS_MU, CALLS_SIGMA)))
 
     def _plan_calls(
-        self, server: _Server, focus: Focus, n: int, gap_ms: int, *, fail_last: bool
+        self, server: _Server, focus: Focus, n: int, pace: _Pace, *, fail_last: bool
     ) -> list[PlannedCall]:
         """Tool, offset, duration and error of each call; a failed session ends in an error."""
         r, spec = self.r, server.spec
-        log_gap = math.log(gap_ms)
+        log_gap = math.log(pace.gap_ms)
         plan: list[PlannedCall] = []
         offset = 0
         for i, tool in enumerate(r.choices(spec.tools, cum_weights=server.cum_weights, k=n)):
@@ -611,8 +622,8 @@ class _Generator:
             duration = self._duration(tool, error)
             plan.append((tool, offset, duration, error))
             offset += duration + int(r.lognormvariate(log_gap, 1.0))
-            if r.random() < 0.03:
-                offset += r.randrange(120_000, 1_800_000)  # the person stepped away
+            if r.random() < pace.step_away_rate:
+                offset += r.randrange(120_000, 1_800_000)
         return plan
 
     def _duration(self, tool: ToolSpec, error: str | None) -> int:
@@ -697,3 +708,450 @@ class _Generator:
         summary = summary or r.choice(content.TICKET_SUMMARIES)
         row = (self._id("sr"), user.org_id, sid, user.id, user.email, title, summary, context)
         self._batch.rows["support_tickets"].append((*row, status, priority, created, resolved))
+
+    # --- workflow sessions ------------------------------------------------------------------
+
+    def _workflow_session(
+        self,
+        user: _User,
+        sid: str,
+        server: _Server,
+        start: datetime,
+        status: str,
+        *,
+        stop: int | None = None,
+        corrupt: str | None = None,
+    ) -> None:
+        """Stages run in order up to `stop` (an index into the stages this workflow runs)."""
+        r, slug = self.r, server.spec.slug
+        focus = content.make_focus(r, self.pools, user.org)
+        runs = [s for s in schema.STAGES if s not in content.SKIPPED_STAGES[slug]]
+        if status == "completed":
+            stop = len(runs)
+        elif stop is None:
+            stop = r.randrange(len(runs))
+        if corrupt is None and status in ("paused", "failed") and r.random() < CORRUPT_RATE:
+            corrupt = r.choice(tuple(CORRUPT_SESSION_IDS))
+        stages = self._stage_progress(runs, stop, status)
+        span = max(s.offset_ms + s.duration_ms for s in stages)
+        start = self._place(start, span, status)
+        self._stage_rows(sid, focus, stages, start)
+        current = runs[min(stop, len(runs) - 1)]
+        state, version = self._state_rows(sid, slug, focus, stages, current, start, span, corrupt)
+        totals = tuple(s.completed for s in stages[:4])  # jobs, companies, contacts, campaigns
+        end = self._session_row(
+            user,
+            sid,
+            server,
+            title=self._title(server.spec, focus),
+            status=status,
+            start=start,
+            span_ms=span,
+            counts=(0, 0, *totals),
+            stage=current,
+            state=state,
+            version=version,
+        )
+        if status == "failed" and r.random() < 0.25:
+            created = min(self.now, end + timedelta(minutes=r.randrange(2, 90)))
+            context = f"stage: {current}\nerror: {content.STAGE_ERRORS[current]}"
+            self._ticket(user, sid, r.choice(server.spec.ticket_titles), context, created)
+
+    def _stage_progress(self, runs: list[str], stop: int, status: str) -> list[_Stage]:
+        """All five stages in order: completed before `stop`, then the stopped one, then pending."""
+        r = self.r
+        stages, offset, upstream = [], 0, 0
+        for name in schema.STAGES:
+            stage = _Stage(name)
+            stages.append(stage)
+            if name not in runs:
+                stage.status = "skipped"
+                continue
+            index = runs.index(name)
+            if index > stop:
+                continue  # pending: never reached
+            stage.total = total = self._stage_total(name, upstream)
+            if index < stop:
+                stage.status, stage.failed = "completed", int(total * r.random() * 0.06)
+                stage.completed = total - stage.failed
+            elif status == "failed":
+                stage.status, stage.completed = "failed", int(total * r.random() * 0.7)
+                stage.failed = min(total - stage.completed, 1 + int(total * r.random() * 0.2))
+            else:  # paused or active: interrupted part-way through this stage
+                stage.status, stage.completed = "running", int(total * r.uniform(0.05, 0.9))
+                stage.failed = int(stage.completed * 0.03)
+            stage.offset_ms = offset
+            stage.duration_ms = self._stage_duration(name, stage.completed + stage.failed)
+            offset += stage.duration_ms + r.randrange(1_000, 30_000)
+            upstream = stage.completed
+        return stages
+
+    def _stage_total(self, name: str, upstream: int) -> int:
+        r = self.r
+        if name == "scraping":
+            return 5 + int(r.lognormvariate(math.log(120), 0.8))
+        if name == "enrichment":
+            return int(upstream * r.uniform(0.35, 0.7))  # several jobs per company
+        if name == "contacts":
+            return upstream * r.randrange(1, 4)
+        if name == "campaigns":
+            return min(upstream, r.randrange(1, 5))
+        return 1  # results: one report
+
+    def _stage_duration(self, name: str, items: int) -> int:
+        per_item_ms = {"scraping": 700, "enrichment": 1800, "contacts": 1100, "campaigns": 15000}
+        base = per_item_ms.get(name, 8000) * max(items, 1)
+        return 500 + int(base * self.r.lognormvariate(0.0, 0.4))
+
+    def _stage_rows(self, sid: str, focus: Focus, stages: list[_Stage], start: datetime) -> None:
+        rows = self._batch.rows["session_stages"]
+        for s in stages:
+            started = finished = data = None
+            if s.status == "skipped":
+                data = _dumps({"reason": "disabled in the workflow config"})
+            elif s.status != "pending":
+                started = start + timedelta(milliseconds=s.offset_ms)
+                if s.status in ("completed", "failed"):
+                    finished = started + timedelta(milliseconds=s.duration_ms)
+                payload = content.stage_data(self.r, self.pools, focus, s.name, s.completed)
+                if s.status == "failed":
+                    error = {"message": content.STAGE_ERRORS[s.name], "at_item": s.completed}
+                    payload["error"] = error
+                data = _dumps(payload)
+            counts = (s.total, s.completed, s.failed)
+            rows.append((sid, s.name, s.status, *counts, started, finished, data))
+
+    def _state_rows(
+        self,
+        sid: str,
+        slug: str,
+        focus: Focus,
+        stages: list[_Stage],
+        current: str,
+        start: datetime,
+        span_ms: int,
+        corrupt: str | None,
+    ) -> tuple[str, int]:
+        """One saved state as each stage starts, and the latest at the last activity."""
+        config = {
+            "workflow": slug,
+            "query": {k: focus[k] for k in ("role", "industry", "city", "region")},
+            "limits": {"max_jobs": 500, "contacts_per_company": 3},
+            "skip_stages": list(content.SKIPPED_STAGES[slug]),
+        }
+        rows = self._batch.rows["session_states"]
+        done: list[str] = []
+        metrics = dict.fromkeys(METRIC_OF_STAGE.values(), 0)
+        version = 0
+        for s in stages:
+            if s.status in ("pending", "skipped"):
+                continue
+            version += 1
+            cursor = {"stage": s.name, "offset": 0, "batch_size": 25}
+            state = _state(version, s.name, done, metrics, cursor, config)
+            rows.append((sid, version, _dumps(state), start + timedelta(milliseconds=s.offset_ms)))
+            if s.status == "completed":
+                done.append(s.name)
+            if s.name in METRIC_OF_STAGE:
+                metrics[METRIC_OF_STAGE[s.name]] = s.completed
+        version += 1
+        offset = next(s.completed for s in stages if s.name == current)
+        cursor = {"stage": current, "offset": offset, "batch_size": 25}
+        latest: Any = _state(version, current, done, metrics, cursor, config)
+        if corrupt:
+            latest = _corrupt(latest, corrupt)
+        text = _dumps(latest)
+        rows.append((sid, version, text, start + timedelta(milliseconds=span_ms)))
+        return text, version
+
+    # --- the deliberate edge cases ------------------------------------------------------------
+
+    def _edge_cases(self) -> None:
+        servers, now = self.servers["acme"], self.now
+        edge = self._new_user("acme", uid=EDGE_USER_ID, distinct_id=EDGE_USER_DISTINCT_ID)
+        edge.email, edge.display_name = "edge.cases@example.com", "Edge Cases"
+        plan, start = self._mcp_session(
+            edge,
+            HUGE_SESSION_ID,
+            servers["browser-mcp"],
+            now - timedelta(days=3, hours=6),
+            "completed",
+            calls=self.cfg.huge_session_calls,
+            pace=AGENT_LOOP,
+            title="Crawl every product page on staging",
+        )
+        for _ in range(2):
+            self._call_ticket(edge, HUGE_SESSION_ID, servers["browser-mcp"], plan, start)
+        self._big_payload_session(edge, servers["postgres-mcp"], now - timedelta(days=2, hours=3))
+        github, lead_gen = servers["github-mcp"], servers["lead-gen"]
+        empty_start = now - timedelta(days=1, hours=7)
+        title = "Connected from Cursor, no tool calls"
+        self._mcp_session(
+            edge, EMPTY_SESSION_ID, github, empty_start, "completed", calls=0, title=title
+        )
+        title = "Plan next cycle for Engineering"
+        self._mcp_session(
+            edge, ACTIVE_SESSION_ID, servers["linear-mcp"], now, "active", calls=8, title=title
+        )
+        self._workflow_session(
+            edge, PAUSED_SESSION_ID, lead_gen, now - timedelta(days=4), "paused", stop=2
+        )
+        self._workflow_session(
+            edge, FAILED_SESSION_ID, lead_gen, now - timedelta(days=6), "failed", stop=1
+        )
+        for i, (kind, sid) in enumerate(CORRUPT_SESSION_IDS.items()):
+            status = ("paused", "failed")[i % 2]
+            start = now - timedelta(days=8 + i)
+            self._workflow_session(edge, sid, lead_gen, start, status, stop=1 + i % 3, corrupt=kind)
+        self._emit_user(edge)
+        self._hostile_session(github, now - timedelta(days=5, hours=2))
+
+    def _big_payload_session(self, user: _User, server: _Server, start: datetime) -> None:
+        tools = {t.name: t for t in server.spec.tools}
+        plan: list[PlannedCall] = [
+            (tools["list_tables"], 0, 80, None),
+            (tools["describe_table"], 9_000, 95, None),
+            (tools["run_query"], 31_000, 48_000, None),  # this one returns every row
+            (tools["run_query"], 97_000, 240, None),
+        ]
+        focus = content.make_focus(self.r, self.pools, user.org) | {"table": "orders"}
+        self._tool_call_rows(user, BIG_PAYLOAD_SESSION_ID, focus, plan, start)
+        rows = self._batch.rows["tool_calls"]
+        big = list(rows[-2])
+        big[0] = BIG_PAYLOAD_TOOL_CALL_ID
+        big[5] = _dumps({"sql": "SELECT * FROM orders ORDER BY id", "params": [], "timeout_ms": 0})
+        big[6] = _dumps(content.big_query_result(self.r, self.pools, self.cfg.big_payload_bytes))
+        rows[-2] = tuple(big)
+        self._session_row(
+            user,
+            BIG_PAYLOAD_SESSION_ID,
+            server,
+            title="Export the full orders table",
+            status="completed",
+            start=start,
+            span_ms=97_240,
+            counts=(len(plan), 0, 0, 0, 0, 0),
+        )
+
+    def _hostile_session(self, server: _Server, start: datetime) -> None:
+        user = self._new_user("acme", uid=HOSTILE_USER_ID, distinct_id=content.HOSTILE_DISTINCT_ID)
+        user.email, user.display_name = content.HOSTILE_USER_EMAIL, content.HOSTILE_USER_NAME
+        title = content.HOSTILE_TITLE
+        args = (user, HOSTILE_SESSION_ID, server, start, "failed")
+        plan, start = self._mcp_session(*args, calls=12, title=title, hostile=True)
+        self._call_ticket(
+            user,
+            HOSTILE_SESSION_ID,
+            server,
+            plan,
+            start,
+            title=f"{content.SCRIPT} {content.HEBREW} {content.EMOJI}",
+            summary=f"{content.IMG} {content.ARABIC} [click me](javascript:alert(1))",
+            context="\n".join(content.HOSTILE_TEXTS),
+        )
+        self._emit_user(user)
+
+
+def _uuid_text(bits: int) -> str:
+    """A version-4-looking UUID from 128 bits of our RNG (uuid4() would read the OS RNG)."""
+    h = f"{bits:032x}"
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+
+
+def _state(
+    version: int,
+    stage: str,
+    done: list[str],
+    metrics: dict[str, int],
+    cursor: Json,
+    config: Json,
+) -> Json:
+    """The saved-state shape the resume feature validates."""
+    return {
+        "version": version,
+        "stage": stage,
+        "completed_stages": list(done),
+        "metrics": dict(metrics),
+        "cursor": cursor,
+        "config": config,
+    }
+
+
+def _corrupt(state: Json, kind: str) -> Any:
+    if kind == "missing_keys":
+        return {k: v for k, v in state.items() if k not in ("metrics", "cursor")}
+    if kind == "unknown_stage":
+        return {**state, "stage": "qualification"}
+    if kind == "contradicting_metrics":
+        metrics = state["metrics"]
+        return {**state, "metrics": {**metrics, "contacts": metrics["contacts"] + 250}}
+    text = _dumps(state)  # not_an_object: what a crash mid-write leaves behind
+    return text[: len(text) // 2]
+
+
+def _hostile_payload(
+    seq: int, inp: Json, out: Json, error: str | None
+) -> tuple[Json, Json, str | None]:
+    text = content.HOSTILE_TEXTS[seq % len(content.HOSTILE_TEXTS)]
+    inp = {**inp, "note": text}
+    comment = {"author": {"name": content.HOSTILE_USER_NAME}, "body": text, "html": content.IMG}
+    out = {"result": out, "comments": [comment], "summary": f"{content.EMOJI} {content.ARABIC}"}
+    if error is not None:
+        error = f"{error}: {content.SCRIPT} {content.HEBREW}"
+    return inp, out, error
+
+
+# =============================================================================================
+# Loading: SQLite through Core executemany, PostgreSQL through COPY; one transaction each
+# =============================================================================================
+
+
+def _text_json_table(name: str) -> sa.TableClause:
+    """The table with its JSON columns typed as text: payloads arrive already serialised (one
+    json.dumps per value, shared with COPY), and sa.JSON would encode them a second time."""
+    table = schema.metadata.tables[name]
+    columns = []
+    for col in TABLE_COLUMNS[name]:
+        col_type = table.c[col].type
+        columns.append(sa.column(col, sa.Text() if isinstance(col_type, sa.JSON) else col_type))
+    return sa.table(name, *columns)
+
+
+def _load_sqlite(
+    engine: Engine, batches: Iterator[_Batch], bar: _Progress
+) -> tuple[dict[str, int], dict[str, float]]:
+    counts = dict.fromkeys(TABLES, 0)
+    inserts = {t: sa.insert(_text_json_table(t)) for t in TABLES}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        for batch in batches:
+            for table, rows in batch.rows.items():
+                if rows:
+                    cols = TABLE_COLUMNS[table]
+                    conn.execute(
+                        inserts[table], [dict(zip(cols, row, strict=True)) for row in rows]
+                    )
+                    counts[table] += len(rows)
+            bar.advance(batch.sessions, sum(counts.values()))
+    return counts, {"load": time.perf_counter() - started}
+
+
+def _load_postgres(
+    engine: Engine, batches: Iterator[_Batch], bar: _Progress
+) -> tuple[dict[str, int], dict[str, float]]:
+    from psycopg import sql
+
+    counts = dict.fromkeys(TABLES, 0)
+    copies = {
+        t: sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(t), sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[t]))
+        )
+        for t in TABLES
+    }
+    phases: dict[str, float] = {}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        # A bulk load is not a dashboard query: lift the engine's statement timeout for it.
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        import os
+        exp = os.environ.get("SEED_EXP", "")
+        fks, ixs = [], []
+        if "fk" in exp:
+            fks = conn.exec_driver_sql("""SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype='f' AND connamespace = current_schema()::regnamespace""").all()
+            for t, n, d in fks:
+                conn.exec_driver_sql(f'ALTER TABLE "{t}" DROP CONSTRAINT "{n}"')
+        if "ix" in exp:
+            ixs = conn.exec_driver_sql("""SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid WHERE t.relnamespace = current_schema()::regnamespace AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""").all()
+            for n, d in ixs:
+                conn.exec_driver_sql(f'DROP INDEX "{n}"')
+        if "freeze" in exp:
+            conn.exec_driver_sql("TRUNCATE " + ", ".join(TABLES))
+            copies = {t: sql.SQL("{} WITH (FREEZE)").format(q) for t, q in copies.items()}
+        print(exp, len(fks), len(ixs), file=sys.stderr)
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            for batch in batches:
+                for table, rows in batch.rows.items():
+                    if not rows:
+                        continue
+                    with cur.copy(copies[table]) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    counts[table] += len(rows)
+                bar.advance(batch.sessions, sum(counts.values()))
+        phases["load"] = time.perf_counter() - started
+        t0 = time.perf_counter()
+        for n, d in ixs:
+            conn.exec_driver_sql(d)
+        t1 = time.perf_counter()
+        for t, n, d in fks:
+            conn.exec_driver_sql(f'ALTER TABLE "{t}" ADD CONSTRAINT "{n}" {d}')
+        phases["ix"] = t1 - t0
+        phases["fk"] = time.perf_counter() - t1
+    started = time.perf_counter()
+    bar.phase("ANALYZE")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("SET statement_timeout = 0")
+        for table in TABLES:
+            conn.exec_driver_sql(f'ANALYZE "{table}"')  # our own table names
+    phases["analyze"] = time.perf_counter() - started
+    return counts, phases
+
+
+# =============================================================================================
+# Progress bar on stderr
+# =============================================================================================
+
+
+class _Progress:
+    """`[#####.....] 52%  520,000/1,000,000 sessions  3,120,000 rows  41,000 rows/s  ETA 2m10s`"""
+
+    WIDTH = 24
+    MIN_INTERVAL_S = 0.25  # redraw at most this often on a terminal
+    LOG_INTERVAL_S = 10.0  # ...and print a line this often when stderr is a file
+
+    def __init__(self, total_sessions: int, *, enabled: bool, stream: TextIO | None = None) -> None:
+        self.total = total_sessions
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.tty = self.enabled and self.stream.isatty()
+        self.sessions = self.rows = 0
+        self.started = self.last_draw = time.perf_counter()
+
+    def advance(self, sessions: int, rows_total: int) -> None:
+        self.sessions += sessions
+        self.rows = rows_total
+        now = time.perf_counter()
+        interval = self.MIN_INTERVAL_S if self.tty else self.LOG_INTERVAL_S
+        if self.enabled and (now - self.last_draw >= interval or self.sessions >= self.total):
+            self.last_draw = now
+            self._draw(self._line(now))
+
+    def phase(self, label: str) -> None:
+        if self.enabled:
+            self._draw(f"{self._line(time.perf_counter())}  {label}...")
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def _line(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-9)
+        done = self.sessions / self.total if self.total else 1.0
+        filled = int(self.WIDTH * done)
+        eta = elapsed / done - elapsed if done > 0 else math.inf
+        eta_text = "--" if math.isinf(eta) else f"{int(eta) // 60}m{int(eta) % 60:02d}s"
+        return (
+            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
+            f"{self.sessions:,}/{self.total:,} sessions  {self.rows:,} rows  "
+            f"{self.rows / elapsed:,.0f} rows/s  ETA {eta_text}"
+        )
+
+    def _draw(self, line: str) -> None:
+        if self.tty:
+            self.stream.write(f"\r\033[K{line}")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()

@@ -91,6 +91,8 @@ HOSTILE_TEXTS = (
 HOSTILE_TITLE = f"{SCRIPT} Fix checkout 🚀 {ARABIC} {HEBREW}"
 HOSTILE_USER_NAME = f"{IMG} Zoë 🚀 مريم"
 HOSTILE_USER_EMAIL = "zoe+<script>@example.com"
+# Characters that need escaping in a URL query parameter (the `user` param takes a distinct_id).
+HOSTILE_DISTINCT_ID = "zoë/<b>?user=1&session=2#😀"
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary for payloads
@@ -186,7 +188,10 @@ INDUSTRIES = ("fintech", "logistics", "healthtech", "e-commerce", "climate", "cy
 # ---------------------------------------------------------------------------------------------
 
 POOL_NAMES_PER_LOCALE = 300
-POOL_COMPANIES = 600
+POOL_COMPANIES = 300
+# Loading only the providers we use keeps Faker's start-up (module discovery) to a few ms.
+PEOPLE_PROVIDERS = ["faker.providers.person", "faker.providers.internet"]
+BUSINESS_PROVIDERS = ["faker.providers.company", "faker.providers.address", "faker.providers.job"]
 POOL_TIMESTAMPS = 4000
 
 
@@ -213,10 +218,10 @@ class Pools:
         self.locale_weights = tuple(w for _, w in LOCALES)
         self.people: dict[str, tuple[Person, ...]] = {}
         for index, locale in enumerate(self.locales):
-            fake = Faker(locale)
+            fake = Faker(locale, providers=PEOPLE_PROVIDERS)
             fake.seed_instance(seed * 100 + index)
             self.people[locale] = tuple(_people(fake, locale, POOL_NAMES_PER_LOCALE))
-        fake = Faker("en_US")
+        fake = Faker("en_US", providers=[*PEOPLE_PROVIDERS, *BUSINESS_PROVIDERS])
         fake.seed_instance(seed)
         self.companies = tuple(_company(fake) for _ in range(POOL_COMPANIES))
         self.cities = tuple(fake.city() for _ in range(200))
@@ -381,7 +386,11 @@ def lin_list_projects(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 
 def pg_list_tables(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     tables = [
-        {"name": name, "rows_estimate": r.randrange(10**3, 10**7), "size": f"{r.randrange(1, 900)} MB"}
+        {
+            "name": name,
+            "rows_estimate": r.randrange(10**3, 10**7),
+            "size": f"{r.randrange(1, 900)} MB",
+        }
         for name, _ in TABLES
     ]
     return {"schema": "public"}, {"tables": tables}
@@ -390,8 +399,11 @@ def pg_list_tables(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 def pg_describe_table(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     table, columns = f["table"], TABLE_COLUMNS[f["table"]]
     cols = [
-        {"name": c, "type": COLUMN_TYPES.get(c, "timestamptz" if c.endswith("_at") else "text"),
-         "nullable": c != "id"}
+        {
+            "name": c,
+            "type": COLUMN_TYPES.get(c, "timestamptz" if c.endswith("_at") else "text"),
+            "nullable": c != "id",
+        }
         for c in columns
     ]
     index = {"name": f"{table}_pkey", "definition": f"CREATE UNIQUE INDEX ON {table} (id)"}
@@ -401,16 +413,25 @@ def pg_describe_table(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 def pg_run_query(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     table, columns = f["table"], TABLE_COLUMNS[f["table"]]
     cols = list(columns[:3])
-    sql = f"SELECT {', '.join(cols)} FROM {table} WHERE created_at >= $1 ORDER BY 1 DESC LIMIT 20"
-    rows = [[r.randrange(10**6), r.randrange(10**4), r.choice(p.timestamps)] for _ in range(r.randrange(0, 8))]
+    # Payload text shown in the UI, never executed (hence the noqa).
+    sql = f"SELECT {', '.join(cols)} FROM {table} WHERE created_at >= $1 ORDER BY 1 DESC LIMIT 20"  # noqa: S608
+    rows = [
+        [r.randrange(10**6), r.randrange(10**4), r.choice(p.timestamps)]
+        for _ in range(r.randrange(0, 8))
+    ]
     inp = {"sql": sql, "params": [r.choice(p.timestamps)[:10]], "timeout_ms": 15000}
-    out = {"columns": cols, "rows": rows, "row_count": len(rows), "duration_ms": r.randrange(2, 900)}
+    out = {
+        "columns": cols,
+        "rows": rows,
+        "row_count": len(rows),
+        "duration_ms": r.randrange(2, 900),
+    }
     return inp, out
 
 
 def pg_explain(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     table = f["table"]
-    sql = f"SELECT * FROM {table} WHERE customer_id = $1"
+    sql = f"SELECT * FROM {table} WHERE customer_id = $1"  # noqa: S608 - payload text
     scan = {
         "Node Type": "Index Scan",
         "Relation Name": table,
@@ -423,24 +444,47 @@ def pg_explain(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 
 def br_navigate(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     url = f"https://{f['site']}{r.choice(PATHS)}"
-    timing = {"dns_ms": r.randrange(1, 80), "ttfb_ms": r.randrange(40, 900), "load_ms": r.randrange(300, 6000)}
-    console = [dict(zip(("level", "text"), r.choice(CONSOLE), strict=True))] if r.random() < 0.3 else []
-    out = {"url": url, "status": 200, "title": f"{r.choice(AREAS).capitalize()} | {f['site']}",
-           "timing": timing, "console": console}
+    timing = {
+        "dns_ms": r.randrange(1, 80),
+        "ttfb_ms": r.randrange(40, 900),
+        "load_ms": r.randrange(300, 6000),
+    }
+    console = (
+        [dict(zip(("level", "text"), r.choice(CONSOLE), strict=True))] if r.random() < 0.3 else []
+    )
+    out = {
+        "url": url,
+        "status": 200,
+        "title": f"{r.choice(AREAS).capitalize()} | {f['site']}",
+        "timing": timing,
+        "console": console,
+    }
     return {"url": url, "wait_until": "networkidle"}, out
 
 
 def br_screenshot(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     full = r.random() < 0.4
     height = r.randrange(2000, 9000) if full else 800
-    image = {"mime_type": "image/png", "width": 1280, "height": height,
-             "bytes": r.randrange(80_000, 2_000_000), "sha256": r.choice(p.hex)}
-    return {"full_page": full, "selector": None}, {"image": image, "viewport": {"width": 1280, "height": 800}}
+    image = {
+        "mime_type": "image/png",
+        "width": 1280,
+        "height": height,
+        "bytes": r.randrange(80_000, 2_000_000),
+        "sha256": r.choice(p.hex),
+    }
+    return {"full_page": full, "selector": None}, {
+        "image": image,
+        "viewport": {"width": 1280, "height": 800},
+    }
 
 
 def br_click(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     selector = r.choice(SELECTORS)
-    nav = {"url": f"https://{f['site']}{r.choice(PATHS)}", "status": 200} if r.random() < 0.4 else None
+    nav = (
+        {"url": f"https://{f['site']}{r.choice(PATHS)}", "status": 200}
+        if r.random() < 0.4
+        else None
+    )
     return {"selector": selector, "timeout_ms": 10000}, {"clicked": True, "navigation": nav}
 
 
@@ -455,7 +499,11 @@ def br_fill_form(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
         {"selector": "#email", "value": f"{person.local_part}@example.com"},
         {"selector": "#name", "value": person.display},
     ]
-    return {"fields": fields, "submit": True}, {"filled": 2, "submitted": True, "validation_errors": []}
+    return {"fields": fields, "submit": True}, {
+        "filled": 2,
+        "submitted": True,
+        "validation_errors": [],
+    }
 
 
 def sl_post_message(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
@@ -466,11 +514,17 @@ def sl_post_message(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 
 def sl_search_messages(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     matches = [
-        {"user": r.choice(p.logins), "text": f"{r.choice(AREAS)} {r.choice(PROBLEMS)}",
-         "channel": {"name": f["channel"]}, "ts": r.choice(p.timestamps)}
+        {
+            "user": r.choice(p.logins),
+            "text": f"{r.choice(AREAS)} {r.choice(PROBLEMS)}",
+            "channel": {"name": f["channel"]},
+            "ts": r.choice(p.timestamps),
+        }
         for _ in range(r.randrange(0, 5))
     ]
-    return {"query": r.choice(AREAS), "count": 20}, {"messages": {"total": len(matches), "matches": matches}}
+    return {"query": r.choice(AREAS), "count": 20}, {
+        "messages": {"total": len(matches), "matches": matches}
+    }
 
 
 def sl_list_channels(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
@@ -736,32 +790,61 @@ def stage_data(r: Random, p: Pools, f: Focus, stage: str, done: int) -> Json:
     """The `data` of a stage row: what it found, with a small sample a human can read."""
     if stage == "scraping":
         sample = [
-            {"title": f["role"], "company": r.choice(p.companies)[0], "location": f["city"],
-             "posted_at": r.choice(p.timestamps)}
+            {
+                "title": f["role"],
+                "company": r.choice(p.companies)[0],
+                "location": f["city"],
+                "posted_at": r.choice(p.timestamps),
+            }
             for _ in range(min(done, 2))
         ]
         query = {"titles": [f["role"]], "location": f["city"], "industry": f["industry"]}
         return {"sources": r.sample(SOURCES, 2), "query": query, "sample": sample}
     if stage == "enrichment":
         name, domain = r.choice(p.companies)
-        company = {"name": name, "domain": domain, "headcount": r.randrange(11, 5000),
-                   "funding": {"stage": r.choice(("Seed", "Series A", "Series B")),
-                               "total_usd": r.randrange(1, 90) * 1_000_000}}
-        return {"providers": r.sample(PROVIDERS, 2), "fields": ["headcount", "funding", "tech"],
-                "sample": [company] if done else []}
+        company = {
+            "name": name,
+            "domain": domain,
+            "headcount": r.randrange(11, 5000),
+            "funding": {
+                "stage": r.choice(("Seed", "Series A", "Series B")),
+                "total_usd": r.randrange(1, 90) * 1_000_000,
+            },
+        }
+        return {
+            "providers": r.sample(PROVIDERS, 2),
+            "fields": ["headcount", "funding", "tech"],
+            "sample": [company] if done else [],
+        }
     if stage == "contacts":
         person = r.choice(p.people["en_US"])
-        contact = {"name": person.display, "title": f["role"],
-                   "email": f"{person.local_part}@{r.choice(p.companies)[1]}", "verified": True}
-        return {"roles": [f["role"]], "verified": int(done * 0.8), "sample": [contact] if done else []}
+        contact = {
+            "name": person.display,
+            "title": f["role"],
+            "email": f"{person.local_part}@{r.choice(p.companies)[1]}",
+            "verified": True,
+        }
+        return {
+            "roles": [f["role"]],
+            "verified": int(done * 0.8),
+            "sample": [contact] if done else [],
+        }
     if stage == "campaigns":
-        return {"campaigns": [
-            {"name": f"{f['industry'].capitalize()} {f['role']} #{i + 1}", "channel": "email",
-             "steps": r.randrange(2, 5), "scheduled": r.randrange(20, 400)}
-            for i in range(min(done, 4))
-        ]}
-    return {"report": {"format": "csv", "rows": done}, "export_url":
-            f"https://files.example/exports/{r.choice(p.hex)[:20]}.csv"}
+        return {
+            "campaigns": [
+                {
+                    "name": f"{f['industry'].capitalize()} {f['role']} #{i + 1}",
+                    "channel": "email",
+                    "steps": r.randrange(2, 5),
+                    "scheduled": r.randrange(20, 400),
+                }
+                for i in range(min(done, 4))
+            ]
+        }
+    return {
+        "report": {"format": "csv", "rows": done},
+        "export_url": f"https://files.example/exports/{r.choice(p.hex)[:20]}.csv",
+    }
 
 
 STAGE_ERRORS = {
@@ -779,12 +862,24 @@ def big_query_result(r: Random, p: Pools, target_bytes: int) -> Json:
     rows: list[list[Any]] = []
     size = len(_compact({"columns": columns, "rows": [], "row_count": 0, "truncated": False}))
     while size < target_bytes:
-        row = [len(rows) + 1, r.randrange(1, 90_000), r.randrange(100, 250_000),
-               r.choice(("EUR", "USD", "GBP")), r.choice(("paid", "refunded", "pending")),
-               r.choice(p.timestamps)]
-        rows.append(row)
-        size += len(_compact(row)) + 2  # the comma before it, and a digit more of row_count
+        # Measured a thousand rows at a time: exact enough, and one encode per chunk.
+        chunk = [_order_row(r, p, len(rows) + i + 1) for i in range(1000)]
+        rows.extend(chunk)
+        size += len(_compact(chunk)) - 1  # the chunk's brackets become one comma
     return {"columns": columns, "rows": rows, "row_count": len(rows), "truncated": False}
+
+
+def _order_row(r: Random, p: Pools, order_id: int) -> list[Any]:
+    currency = r.choice(("EUR", "USD", "GBP"))
+    status = r.choice(("paid", "refunded", "pending"))
+    return [
+        order_id,
+        r.randrange(1, 90_000),
+        r.randrange(100, 250_000),
+        currency,
+        status,
+        r.choice(p.timestamps),
+    ]
 
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode  # ASCII here: len() is bytes

@@ -22,7 +22,7 @@ cursors: list = st.session_state.setdefault(f"{keys.USERS_MORE}::{q}", [None])
 pages = [data.users_page(viewer.org_id, q, cursor) for cursor in cursors]
 picked = users_table([page.rows for page in pages])
 if picked is not None:
-    st.switch_page("pages/user_sessions.py", query_params={keys.P_USER: picked})
+    st.switch_page("app_pages/user_sessions.py", query_params={keys.P_USER: picked})
 if pages[-1].next_cursor is not None:
     st.button(
         "Load 50 more",

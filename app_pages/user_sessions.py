@@ -22,7 +22,7 @@ if user is None:
             "This link's user is not available in your organization.", icon=":material/link_off:"
         )
     st.info("Choose a user on the Users page to explore their sessions.", icon=":material/group:")
-    st.page_link("pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
+    st.page_link("app_pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
     st.stop()
 
 left, center, right = layout.three_panes()

@@ -27,7 +27,7 @@ st.markdown(
     f"{fmt.absolute(session.started_at)} · {fmt.duration(session.duration_s)}"
 )
 st.page_link(
-    "pages/user_sessions.py",
+    "app_pages/user_sessions.py",
     label="Back to the user's sessions",
     icon=":material/arrow_back:",
     query_params={keys.P_USER: session.end_user_id, keys.P_SESSION: session.id},

@@ -1,0 +1,84 @@
+"""The frame: identity, roles, navigation, demo mode, organization switcher, database errors."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import frame
+from sessionscope import auth
+from tests.pages.conftest import APP
+from tests.pages.test_user_sessions import texts
+
+
+def test_a_non_member_sees_only_no_access_and_their_email(app) -> None:
+    at = app(email="stranger@elsewhere.example")
+    assert not at.exception
+    assert [t.value for t in at.title] == ["No access"]
+    assert [c.value for c in at.code] == ["stranger@elsewhere.example"]
+    assert "Ann" not in texts(at) and not at.dataframe
+
+
+def test_signed_out_without_demo_explains_how_to_sign_in(app) -> None:
+    at = app(email=None)
+    assert "No identity" in texts(at) and not at.dataframe
+
+
+def test_demo_mode_acts_as_the_acme_admin_with_a_banner(app, monkeypatch) -> None:
+    monkeypatch.setenv("SESSIONSCOPE_DEMO", "1")
+    at = app(email=None)
+    assert not at.exception
+    assert "Demo mode" in at.info[0].value and "admin" in at.info[0].value
+    assert "Ann Lee" in list(at.dataframe[0].value["display_name"])
+
+
+@pytest.mark.parametrize(("role", "visible"), [("admin", "visible"), ("analyst", "hidden")])
+def test_navigation_shows_admin_only_to_admins(role: str, visible: str) -> None:
+    viewer = auth.Viewer("a@x.example", auth.Source.HEADER, "org_x", "x", "X", role)
+    pages = [p for section in frame.pages(viewer).values() for p in section]
+    admin = next(p for p in pages if p.title == "Admin")
+    assert admin.visibility == visible
+    shown = {p.title for p in pages if p.visibility == "visible"}
+    assert shown >= {"Users", "User sessions", "Session details"}
+
+
+def test_an_analyst_typing_admin_gets_admins_only(app) -> None:
+    at = app("app_pages/admin.py", email="analyst@acme.example")
+    assert not at.exception
+    assert "Admins only" in at.error[0].value and not at.dataframe
+
+
+def test_a_member_of_two_orgs_switches_organization(app) -> None:
+    at = app(email="consultant@partner.example")
+    assert "Ann Lee" in list(at.dataframe[0].value["display_name"])
+    at.selectbox(key="frame_org").set_value("globex").run()
+    names = list(at.dataframe[0].value["display_name"])
+    assert names == ["Gus Secret"]
+
+
+def test_users_search_is_read_from_the_url(app) -> None:
+    at = app(email="analyst@acme.example", q="STONE")
+    assert not at.exception
+    assert list(at.dataframe[0].value["display_name"]) == ["Bob <b>Stone</b>"]
+
+
+def test_users_list_counts_sessions_and_tickets(app) -> None:
+    at = app(email="analyst@acme.example")
+    df = at.dataframe[0].value.set_index("display_name")
+    assert df.loc["Ann Lee", "session_count"] == 63  # archived not counted
+    assert df.loc["Ann Lee", "ticket_count"] == 2
+    assert "Gus Secret" not in df.index
+
+
+def test_unreachable_database_gives_a_message_and_retry(monkeypatch) -> None:
+    import streamlit as st
+
+    st.cache_resource.clear()
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:hunter2@127.0.0.1:1/nope")
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.user = {"email": "analyst@acme.example"}
+    at.run()
+    assert not at.exception
+    assert "not available" in at.error[0].value and "hunter2" not in at.error[0].value
+    assert at.button(key="frame_retry")
+    st.cache_resource.clear()
