@@ -32,17 +32,26 @@ def is_user_ref(value: str) -> bool:
     return len(value) <= MAX_PARAM and value.isprintable()
 
 
+def change(**params: str | None) -> None:
+    """Set (or, with None, remove) several params in ONE URL update.
+
+    Each separate assignment pushes its own browser history entry, and Back would
+    then stop on half-made states; one update keeps Back/Forward one step per selection.
+    """
+    current = st.query_params.to_dict()
+    wanted = {k: v for k, v in {**current, **params}.items() if v is not None}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
 def drop(*names: str) -> None:
-    for name in names:
-        if name in st.query_params:
-            del st.query_params[name]
+    change(**dict.fromkeys(names))
 
 
 def select_session(session_id: str) -> None:
     """A new session clears the item (DESIGN.md URL contract)."""
-    st.query_params[keys.P_SESSION] = session_id
-    drop(keys.P_ITEM)
+    change(**{keys.P_SESSION: session_id, keys.P_ITEM: None})
 
 
 def select_item(item_id: str) -> None:
-    st.query_params[keys.P_ITEM] = item_id
+    change(**{keys.P_ITEM: item_id})

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.page import Page, like_pattern
+from queries.page import Page, contains, frame, page_of
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
@@ -31,11 +31,6 @@ class AdminFilter:
     server_ids: tuple[str, ...] = ()
     title_q: str | None = None
     include_archived: bool = False
-
-
-def frame(result: sa.CursorResult) -> pd.DataFrame:
-    """A DataFrame of a result that keeps its columns when empty."""
-    return pd.DataFrame(result.mappings().all(), columns=list(result.keys()))
 
 
 def day_bucket(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement:
@@ -77,8 +72,8 @@ def date_range(col: sa.ColumnElement, flt: AdminFilter) -> list[sa.ColumnElement
 
 def matching_users(*, org_id: str, text: str) -> sa.Select:
     """Ids of the org's end users whose email, distinct_id or display_name contain `text`."""
-    u, pattern = schema.end_users, like_pattern(text)
-    match = [c.ilike(pattern, escape="\\") for c in (u.c.email, u.c.distinct_id, u.c.display_name)]
+    u = schema.end_users
+    match = [contains(c, text) for c in (u.c.email, u.c.distinct_id, u.c.display_name)]
     return sa.select(u.c.id).where(u.c.org_id == org_id, sa.or_(u.c.id == text, *match))
 
 
@@ -93,7 +88,7 @@ def session_filters(*, org_id: str, flt: AdminFilter) -> list[sa.ColumnElement[b
     if flt.server_ids:
         conds.append(s.c.server_id.in_(flt.server_ids))
     if flt.title_q and flt.title_q.strip():
-        conds.append(s.c.title.ilike(like_pattern(flt.title_q.strip()), escape="\\"))
+        conds.append(contains(s.c.title, flt.title_q.strip()))
     if flt.user_q and flt.user_q.strip():
         conds.append(s.c.end_user_id.in_(matching_users(org_id=org_id, text=flt.user_q.strip())))
     return conds
@@ -143,6 +138,8 @@ def list_sessions(
     limit: int = 50,
 ) -> Page:
     """One page of the org's sessions, newest / longest / most errors first, then id DESC."""
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
     key = _sort_key(conn, sort)
     query = _session_rows(conn).where(*session_filters(org_id=org_id, flt=flt))
     if after is not None:
@@ -151,13 +148,10 @@ def list_sessions(
     order = key.desc().nulls_last() if sort == "duration" else key.desc()
     query = query.order_by(order, schema.sessions.c.id.desc()).limit(limit + 1)
     result = conn.execute(query)
-    keys, rows = list(result.keys()), result.mappings().all()
-    cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        cursor = (last[_CURSOR_COLUMN[sort]], last["id"])
-    return Page(rows=pd.DataFrame(rows, columns=keys), next_cursor=cursor)
+    column = _CURSOR_COLUMN[sort]
+    return page_of(
+        result.mappings().all(), list(result.keys()), limit, lambda r: (r[column], r["id"])
+    )
 
 
 def count_sessions(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> int:

@@ -1,7 +1,10 @@
-"""Admin analytics over the filtered sessions: each figure is one aggregate query in SQL.
+"""Admin analytics over the sessions an AdminFilter selects (its date range is the period).
 
-Percentiles are nearest-rank (the value at rank ceil(p * n) in ascending order), computed
-with row_number() and count() windows so SQLite and PostgreSQL give the same numbers.
+Every number is aggregated in SQL. Percentiles are nearest-rank: the value at rank
+ceil(p * n) in ascending order, so SQLite and PostgreSQL give identical numbers. Session
+durations are ranked with row_number() and count() windows; tool-call durations (integer
+ms) are grouped into a histogram first and ranked by running counts, which picks the same
+value from far fewer rows.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from datetime import timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.admin import AdminFilter, date_range, day_bucket, duration_s, frame, session_filters
+from queries.admin import AdminFilter, date_range, day_bucket, duration_s, session_filters
+from queries.page import frame
 from sessionscope import schema
 
 FUNNEL_STEPS = ("jobs", "companies", "contacts", "campaigns")
@@ -70,7 +74,7 @@ def _ranked_durations(
 
 
 def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
-    """Headline numbers: one pass for the counts, one sort for the percentiles, tickets."""
+    """Headline numbers: one pass for counts, one sort for percentiles; see tickets_opened."""
     s = schema.sessions
     totals = conn.execute(
         sa.select(
@@ -101,8 +105,8 @@ def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
 
 
 def tickets_opened(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> int:
-    """Tickets created in the date range; with a user/status/server/title filter, only
-    those attached to sessions matching it (and the archived rule), wherever they started."""
+    """Tickets created in the date range (all of the org's, session-less ones included);
+    with a user/status/server/title filter set, only those on sessions matching it."""
     t, s = schema.support_tickets, schema.sessions
     query = sa.select(sa.func.count()).select_from(t)
     query = query.where(t.c.org_id == org_id, *date_range(t.c.created_at, flt))

@@ -110,7 +110,8 @@ class ImportReport:
         if self.sessions_without_totals:
             out.append(
                 f"note: {self.sessions_without_totals} session line(s) omit "
-                f"{' or '.join(SESSION_TOTALS)}; the dashboard shows those totals as stored"
+                f"{' or '.join(SESSION_TOTALS)}: those keep their stored value (0 for a new "
+                "session), and the dashboard shows them"
             )
         out.append("dry run: nothing written" if self.dry_run else "committed")
         return "\n".join(out)
@@ -156,12 +157,14 @@ class _Spec:
     uniques: tuple[tuple[str, ...], ...]  # unique constraints other than the primary key
 
 
+_JSON_KINDS = {type(None): "null", bool: "boolean", int: "number", float: "number"}
+_JSON_KINDS |= {str: "string", list: "array", dict: "object"}
+
+
 def _describe(value: Any) -> str:
-    kind = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    """A JSON value for a message: its kind and a short preview, e.g. `string "12"`."""
     text = json.dumps(value)
-    return f"{kind.get(type(value), 'object' if value is not None else 'null')} " + (
-        text if len(text) <= 40 else text[:37] + "..."
-    )
+    return f"{_JSON_KINDS[type(value)]} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def _string(max_len: int | None) -> Validator:
@@ -182,7 +185,7 @@ def _identifier(prefix: str, max_len: int | None) -> Validator:
 
     def check(value: Any) -> str:
         if not shape.match(as_string(value)):
-            raise _Invalid(f"{value!r} is not an id of the form '{prefix}...'")
+            raise _Invalid(f"{json.dumps(value)} is not an id of the form '{prefix}...'")
         return value
 
     return check
@@ -217,15 +220,24 @@ def _timestamp(value: Any) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise _Invalid(f"{value!r} is not an ISO-8601 timestamp") from None
+        raise _Invalid(f"{json.dumps(value)} is not an ISO-8601 timestamp") from None
     if parsed.tzinfo is None:
         # A naive time would be silently read as UTC; make the writer say what they mean.
-        raise _Invalid(f"{value!r} has no timezone: add 'Z' or an offset such as '+00:00'")
+        raise _Invalid(f"{json.dumps(value)} has no timezone: add 'Z' or an offset like '+00:00'")
     return parsed
 
 
 def _any_json(value: Any) -> Any:
     return value  # the decoder only produces JSON values
+
+
+def _reject_constant(name: str) -> None:
+    # Python's json accepts NaN and Infinity; JSON (and PostgreSQL's jsonb) do not.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+# One decoder for the whole file: json.loads with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _validator(table: sa.Table, column: sa.Column[Any]) -> Validator:
@@ -291,6 +303,21 @@ def _has_org(table: sa.Table) -> bool:
     return table is schema.organizations or "org_id" in table.c
 
 
+def _unknown_field(spec: _Spec, key: str) -> str:
+    close = difflib.get_close_matches(key, spec.fields, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"is not a field of type '{spec.type}'{hint}"
+
+
+def _moved(row_id: str, org: str | None, where: str) -> str:
+    return f"{row_id} belongs to organization {org} ({where}); an id cannot change organization"
+
+
+def _taken(value: Any, owner: str, where: str, cols: tuple[str, ...]) -> str:
+    scope = " in the same organization" if "org_id" in cols else ""
+    return f"{json.dumps(value)} is already used by {owner}{scope} ({where})"
+
+
 # --- writing ----------------------------------------------------------------------------
 
 # The schema's JSON type stores Python None as the JSON text 'null'. In a file,
@@ -341,6 +368,9 @@ def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
     items = sorted(set(values))
     for start in range(0, len(items), LOOKUP_CHUNK):
         yield items[start : start + LOOKUP_CHUNK]
+
+
+# --- one pass over a file -------------------------------------------------------------
 
 
 class _Ref(NamedTuple):
@@ -397,7 +427,7 @@ class _Importer:
     def add(self, line: int, raw: bytes) -> None:
         self._line_ok = True
         obj = self._parse(line, raw)
-        spec = self._spec(line, obj) if obj is not None else None
+        spec = self._spec_for(line, obj) if obj is not None else None
         if obj is None or spec is None:
             return
         row = self._validate(spec, line, obj)
@@ -427,7 +457,7 @@ class _Importer:
             return None
         return obj
 
-    def _spec(self, line: int, obj: dict[str, Any]) -> _Spec | None:
+    def _spec_for(self, line: int, obj: dict[str, Any]) -> _Spec | None:
         kind = obj.get("type")
         spec = SPECS.get(kind) if isinstance(kind, str) else None
         if spec is None:
@@ -463,13 +493,12 @@ class _Importer:
             ref_id = row.get(col)
             if ref_id is None:
                 continue
+            ref = _Ref(line, col, target.name, ref_id, org if _has_org(target) else None)
             hit = self.known[target.name].get(ref_id)
-            if hit is None or (org is not None and hit[0] != org):
-                ref = _Ref(line, col, target.name, ref_id, org if _has_org(target) else None)
-                if hit is None:  # not earlier in the file: it must be in the database
-                    self.pending.append(ref)
-                else:
-                    self._check_same_org(ref, *hit)
+            if hit is None:  # not earlier in the file: it must be in the database
+                self.pending.append(ref)
+            else:
+                self._check_same_org(ref, *hit)
 
     def _check_same_org(self, ref: _Ref, org: str | None, defined_on: int | None) -> None:
         if ref.org is not None and org != ref.org:
@@ -489,7 +518,7 @@ class _Importer:
         prior = known.get(row_id)
         if prior is not None and prior[0] != org:
             where = f"line {prior[1]}" if prior[1] else "the database"
-            self.error(line, "org_id", f"{row_id} belongs to organization {prior[0]} ({where})")
+            self.error(line, "org_id", _moved(row_id, prior[0], where))
         else:
             # Registered even when another field of the line is bad, so lines that
             # refer to it do not pile up follow-on errors.
@@ -589,7 +618,7 @@ class _Importer:
         for key, (line, row) in batch.items():
             old_org = existing.get(key, {}).get("org_id")
             if old_org is not None and row.get("org_id", old_org) != old_org:
-                self.error(line, "org_id", f"{key[0]} belongs to organization {old_org}")
+                self.error(line, "org_id", _moved(key[0], old_org, "the database"))
         self._check_unique_in_db(table, batch)
         if self.errors:
             return  # nothing will be committed; keep checking, stop writing
@@ -621,23 +650,3 @@ class _Importer:
                 counted.add(key)
                 outcome[name] += 1
         return changed
-
-
-def _reject_constant(name: str) -> None:
-    # Python's json accepts NaN and Infinity; JSON (and PostgreSQL's jsonb) do not.
-    raise ValueError(f"{name} is not a JSON value")
-
-
-# One decoder for the whole file: json.loads with options builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
-
-
-def _unknown_field(spec: _Spec, key: str) -> str:
-    close = difflib.get_close_matches(key, spec.fields, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return f"is not a field of type '{spec.type}'{hint}"
-
-
-def _taken(value: Any, owner: str, where: str, cols: tuple[str, ...]) -> str:
-    scope = " in the same organization" if "org_id" in cols else ""
-    return f"{json.dumps(value)} is already used by {owner}{scope} ({where})"

@@ -150,7 +150,8 @@ LABELS = (
 )
 TEAMS = (("ENG", "Engineering"), ("DATA", "Data"), ("GRO", "Growth"), ("OPS", "Operations"))
 ISSUE_STATES = (("Todo", "unstarted"), ("In Progress", "started"), ("In Review", "started"))
-TABLES = (
+# The analytics database behind postgres-mcp: (table, columns).
+DEMO_TABLES = (
     ("orders", ("id", "customer_id", "total_cents", "currency", "status", "created_at")),
     ("customers", ("id", "email", "country", "plan", "signed_up_at")),
     ("invoices", ("id", "order_id", "amount_cents", "due_at", "paid_at")),
@@ -177,7 +178,6 @@ CONSOLE = (
     ("info", "Service worker registered"),
 )
 CHANNELS = ("#eng", "#support", "#sales", "#incidents", "#random", "#data-requests")
-STATUS_WORDS = ("Found", "Returned", "Listed", "Fetched")
 SOURCES = ("linkedin", "indeed", "wellfound", "company-careers", "glassdoor")
 PROVIDERS = ("clearbit", "apollo", "crunchbase", "builtwith")
 ROLES_TARGETED = ("CTO", "VP Engineering", "Head of Data", "Head of Growth", "CFO")
@@ -191,7 +191,7 @@ POOL_NAMES_PER_LOCALE = 300
 POOL_COMPANIES = 300
 # Loading only the providers we use keeps Faker's start-up (module discovery) to a few ms.
 PEOPLE_PROVIDERS = ["faker.providers.person", "faker.providers.internet"]
-BUSINESS_PROVIDERS = ["faker.providers.company", "faker.providers.address", "faker.providers.job"]
+BUSINESS_PROVIDERS = ["faker.providers.company", "faker.providers.address"]
 POOL_TIMESTAMPS = 4000
 
 
@@ -203,6 +203,8 @@ def ascii_slug(text: str) -> str:
 
 @dataclass(frozen=True)
 class Person:
+    """A name from one locale, and an ASCII local part for addresses built from it."""
+
     first: str
     last: str
     display: str
@@ -225,7 +227,6 @@ class Pools:
         fake.seed_instance(seed)
         self.companies = tuple(_company(fake) for _ in range(POOL_COMPANIES))
         self.cities = tuple(fake.city() for _ in range(200))
-        self.jobs = tuple(fake.job() for _ in range(200))
         self.catch_phrases = tuple(fake.catch_phrase() for _ in range(200))
         self.logins = tuple(p.local_part.replace(".", "-") for p in self.people["en_US"])
         horizon = 2 * 365 * 86400
@@ -391,7 +392,7 @@ def pg_list_tables(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
             "rows_estimate": r.randrange(10**3, 10**7),
             "size": f"{r.randrange(1, 900)} MB",
         }
-        for name, _ in TABLES
+        for name, _ in DEMO_TABLES
     ]
     return {"schema": "public"}, {"tables": tables}
 
@@ -412,13 +413,11 @@ def pg_describe_table(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
 
 def pg_run_query(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     table, columns = f["table"], TABLE_COLUMNS[f["table"]]
-    cols = list(columns[:3])
-    # Payload text shown in the UI, never executed (hence the noqa).
-    sql = f"SELECT {', '.join(cols)} FROM {table} WHERE created_at >= $1 ORDER BY 1 DESC LIMIT 20"  # noqa: S608
-    rows = [
-        [r.randrange(10**6), r.randrange(10**4), r.choice(p.timestamps)]
-        for _ in range(r.randrange(0, 8))
-    ]
+    cols = [c for c in columns if not c.endswith("_at")][:3]
+    since = next(c for c in columns if c.endswith("_at"))
+    where = f"WHERE {since} >= $1 ORDER BY 1 DESC LIMIT 20"
+    sql = f"SELECT {', '.join(cols)} FROM {table} {where}"  # noqa: S608 - payload text, never run
+    rows = [[_cell(r, p, table, c) for c in cols] for _ in range(r.randrange(0, 8))]
     inp = {"sql": sql, "params": [r.choice(p.timestamps)[:10]], "timeout_ms": 15000}
     out = {
         "columns": cols,
@@ -427,6 +426,25 @@ def pg_run_query(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
         "duration_ms": r.randrange(2, 900),
     }
     return inp, out
+
+
+CELL_CHOICES = {
+    "country": ("US", "DE", "GB", "FR", "BR", "IN", "JP", "PL"),
+    "plan": ("free", "team", "business", "enterprise"),
+    "sku": ("SKU-1042", "SKU-2210", "SKU-3307", "SKU-4891"),
+    "products.name": ("Widget Pro", "Starter kit", "USB-C cable 2 m", "Desk lamp"),
+    "events.name": ("signup", "checkout_started", "invite_sent", "export_downloaded"),
+}
+
+
+def _cell(r: Random, p: Pools, table: str, column: str) -> Any:
+    """A plausible value for a column of DEMO_TABLES, judged by its name."""
+    choices = CELL_CHOICES.get(f"{table}.{column}") or CELL_CHOICES.get(column)
+    if choices:
+        return r.choice(choices)
+    if column == "email":
+        return f"{r.choice(p.people['en_US']).local_part}@{r.choice(p.companies)[1]}"
+    return r.randrange(1, 250_000)  # ids, foreign keys, amounts in cents
 
 
 def pg_explain(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
@@ -532,7 +550,7 @@ def sl_list_channels(r: Random, p: Pools, f: Focus) -> tuple[Json, Json]:
     return {"limit": 100}, {"channels": chans}
 
 
-TABLE_COLUMNS = dict(TABLES)
+TABLE_COLUMNS = dict(DEMO_TABLES)
 
 # ---------------------------------------------------------------------------------------------
 # Servers: tools (name, weight, median ms, builder), error messages, titles, focus
@@ -541,6 +559,8 @@ TABLE_COLUMNS = dict(TABLES)
 
 @dataclass(frozen=True)
 class ToolSpec:
+    """One tool of an MCP server: how often sessions call it, how long it takes, its payloads."""
+
     name: str
     weight: int
     median_ms: int
@@ -549,6 +569,8 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class ServerSpec:
+    """An MCP server or a workflow, with the text its sessions and tickets draw from."""
+
     slug: str
     name: str
     kind: str
@@ -737,7 +759,7 @@ SKIPPED_STAGES = {"lead-gen": (), "market-scan": ("contacts", "campaigns")}
 def make_focus(r: Random, p: Pools, org: str) -> Focus:
     """What a session is about; titles and tool inputs both draw from it so they agree."""
     team = r.choice(TEAMS)
-    table = r.choice(TABLES)[0]
+    table = r.choice(DEMO_TABLES)[0]
     return {
         "repo": f"{org}/{r.choice(REPOS)}",
         "team": team[0],

@@ -121,3 +121,17 @@ def conn(engine: Engine) -> Iterator[sa.Connection]:
 def fresh_engine(backend: str, databases: DatabaseFactory) -> Engine:
     """A brand-new migrated database, for tests that commit (importer, CLI, resume)."""
     return databases.engine(backend)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(backend: str, databases: DatabaseFactory) -> Engine:
+    """A migrated database of `backend` seeded once per run with
+    SeedConfig.for_size(400, seed=7, now=2026-11-01 12:00 UTC). Read it; never write to it."""
+    from datetime import UTC, datetime
+
+    from sessionscope.seed import SeedConfig, seed_database
+
+    engine = databases.engine(backend)
+    now = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    seed_database(engine, SeedConfig.for_size(400, seed=7, now=now))
+    return engine

@@ -39,16 +39,28 @@ def org(conn: sa.Connection, **kw: Any) -> Row:
 
 def member(conn: sa.Connection, org: Row, **kw: Any) -> Row:
     mid = _new_id("mem")
-    row = {"id": mid, "org_id": org["id"], "email": f"{mid}@example.com", "name": "Member",
-           "role": "analyst", "created_at": T0} | kw  # fmt: skip
+    row = {
+        "id": mid,
+        "org_id": org["id"],
+        "email": f"{mid}@example.com",
+        "name": "Member",
+        "role": "analyst",
+        "created_at": T0,
+    } | kw
     return _insert(conn, schema.members, row)
 
 
 def end_user(conn: sa.Connection, org: Row, **kw: Any) -> Row:
     uid = kw.pop("id", None) or _new_id("usr")
-    row = {"id": uid, "org_id": org["id"], "distinct_id": f"d-{uid}",
-           "email": f"{uid}@users.example", "display_name": f"User {uid}",
-           "first_seen_at": T0, "last_seen_at": T0} | kw  # fmt: skip
+    row = {
+        "id": uid,
+        "org_id": org["id"],
+        "distinct_id": f"d-{uid}",
+        "email": f"{uid}@users.example",
+        "display_name": f"User {uid}",
+        "first_seen_at": T0,
+        "last_seen_at": T0,
+    } | kw
     return _insert(conn, schema.end_users, row)
 
 
@@ -60,34 +72,67 @@ def server(conn: sa.Connection, org: Row, **kw: Any) -> Row:
 
 def session(conn: sa.Connection, org: Row, user: Row, srv: Row, **kw: Any) -> Row:
     sid = kw.pop("id", None) or _new_id("ses")
-    row = {"id": sid, "org_id": org["id"], "end_user_id": user["id"], "server_id": srv["id"],
-           "title": f"Session {sid}", "status": "completed", "started_at": T0,
-           "last_activity_at": T0 + timedelta(minutes=5),
-           "completed_at": T0 + timedelta(minutes=5)} | kw  # fmt: skip
+    row = {
+        "id": sid,
+        "org_id": org["id"],
+        "end_user_id": user["id"],
+        "server_id": srv["id"],
+        "title": f"Session {sid}",
+        "status": "completed",
+        "started_at": T0,
+        "last_activity_at": T0 + timedelta(minutes=5),
+        "completed_at": T0 + timedelta(minutes=5),
+    } | kw
     return _insert(conn, schema.sessions, row)
 
 
 def tool_call(conn: sa.Connection, ses: Row, **kw: Any) -> Row:
     tid = kw.pop("id", None) or _new_id("tc")
-    row = {"id": tid, "org_id": ses["org_id"], "session_id": ses["id"], "seq": 1,
-           "tool_name": "search", "input": {"q": "x"}, "output": {"ok": True},
-           "started_at": ses["started_at"], "duration_ms": 100, "is_error": False} | kw  # fmt: skip
+    row = {
+        "id": tid,
+        "org_id": ses["org_id"],
+        "session_id": ses["id"],
+        "seq": 1,
+        "tool_name": "search",
+        "input": {"q": "x"},
+        "output": {"ok": True},
+        "started_at": ses["started_at"],
+        "duration_ms": 100,
+        "is_error": False,
+    } | kw
     return _insert(conn, schema.tool_calls, row)
 
 
 def ticket(conn: sa.Connection, ses: Row | None, user: Row, **kw: Any) -> Row:
     tid = kw.pop("id", None) or _new_id("sr")
-    row = {"id": tid, "org_id": user["org_id"], "session_id": ses["id"] if ses else None,
-           "end_user_id": user["id"], "email": user["email"], "title": f"Ticket {tid}",
-           "summary": "It broke", "context": "", "status": "pending", "priority": "medium",
-           "created_at": ses["started_at"] if ses else T0} | kw  # fmt: skip
+    row = {
+        "id": tid,
+        "org_id": user["org_id"],
+        "session_id": ses["id"] if ses else None,
+        "end_user_id": user["id"],
+        "email": user["email"],
+        "title": f"Ticket {tid}",
+        "summary": "It broke",
+        "context": "",
+        "status": "pending",
+        "priority": "medium",
+        "created_at": ses["started_at"] if ses else T0,
+    } | kw
     return _insert(conn, schema.support_tickets, row)
 
 
 def stage(conn: sa.Connection, ses: Row, stage: str, **kw: Any) -> Row:
-    row = {"session_id": ses["id"], "stage": stage, "status": "completed", "total": 10,
-           "completed": 10, "failed": 0, "started_at": ses["started_at"],
-           "completed_at": ses["started_at"] + timedelta(minutes=1), "data": {}} | kw  # fmt: skip
+    row = {
+        "session_id": ses["id"],
+        "stage": stage,
+        "status": "completed",
+        "total": 10,
+        "completed": 10,
+        "failed": 0,
+        "started_at": ses["started_at"],
+        "completed_at": ses["started_at"] + timedelta(minutes=1),
+        "data": {},
+    } | kw
     return _insert(conn, schema.session_stages, row)
 
 

@@ -26,19 +26,32 @@ def test_md_keeps_unicode_and_drops_control_characters() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), (-3, "—"), (0.25, "250 ms"), (4.2, "4.2 s"), (42, "42 s"), (185, "3 min 5 s"),
-     (7500, "2 h 5 min"), (200_000, "2 d 7 h")],
-)  # fmt: skip
+    [
+        (None, "—"),
+        (-3, "—"),
+        (0.25, "250 ms"),
+        (4.2, "4.2 s"),
+        (42, "42 s"),
+        (185, "3 min 5 s"),
+        (7500, "2 h 5 min"),
+        (200_000, "2 d 7 h"),
+    ],
+)
 def test_duration(seconds: float | None, text: str) -> None:
     assert fmt.duration(seconds) == text
 
 
 @pytest.mark.parametrize(
     ("ago", "text"),
-    [(timedelta(seconds=5), "just now"), (timedelta(minutes=5), "5 min ago"),
-     (timedelta(hours=3), "3 h ago"), (timedelta(days=2), "2 d ago"),
-     (timedelta(days=40), "2026-09-22"), (-timedelta(minutes=1), "in the future")],
-)  # fmt: skip
+    [
+        (timedelta(seconds=5), "just now"),
+        (timedelta(minutes=5), "5 min ago"),
+        (timedelta(hours=3), "3 h ago"),
+        (timedelta(days=2), "2 d ago"),
+        (timedelta(days=40), "2026-09-22"),
+        (-timedelta(minutes=1), "in the future"),
+    ],
+)
 def test_relative(ago: timedelta, text: str) -> None:
     assert fmt.relative(NOW - ago, now=NOW) == text
 

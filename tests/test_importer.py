@@ -13,7 +13,8 @@ from sessionscope import importer, schema
 from sessionscope.cli import main
 from sessionscope.importer import ImportRejected, ImportReport, import_file
 
-SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample.jsonl"
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "examples" / "sample.jsonl"
 SAMPLE_COUNTS = {
     "organizations": 1,
     "members": 1,
@@ -69,6 +70,13 @@ def test_sample_imports(fresh_engine: sa.Engine) -> None:
     report = import_file(fresh_engine, SAMPLE, dry_run=False)
     assert counts(fresh_engine) == SAMPLE_COUNTS
     assert sum(report.inserted.values()) == report.records == 17
+
+
+def test_the_documented_example_lines_import(fresh_engine: sa.Engine, tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "import-format.md").read_text(encoding="utf-8")
+    block = doc.split("```jsonl\n", 1)[1].split("```", 1)[0]
+    report = import_lines(fresh_engine, tmp_path, block.strip())
+    assert sorted(report.inserted) == sorted(importer.TYPES)
 
 
 def test_json_round_trips_and_null_is_sql_null(fresh_engine: sa.Engine) -> None:

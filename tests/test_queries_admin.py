@@ -20,10 +20,25 @@ from queries.admin import (
 from tests import factories
 
 COLUMNS = [
-    "id", "title", "status", "end_user_id", "user_email", "user_distinct_id", "server_name",
-    "server_kind", "started_at", "completed_at", "duration_s", "total_tool_calls", "total_errors",
-    "total_jobs", "total_companies", "total_contacts", "total_campaigns", "archived_at",
-]  # fmt: skip
+    "id",
+    "title",
+    "status",
+    "end_user_id",
+    "user_email",
+    "user_distinct_id",
+    "server_name",
+    "server_kind",
+    "started_at",
+    "completed_at",
+    "duration_s",
+    "total_tool_calls",
+    "total_errors",
+    "total_jobs",
+    "total_companies",
+    "total_contacts",
+    "total_campaigns",
+    "archived_at",
+]
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -46,31 +61,73 @@ class World:
 ACME_SESSIONS = [
     ("ses_a01", "alice", "mcp", "completed", at(1, 9), 60, 4, 1, {"total_jobs": 99}),
     ("ses_a02", "alice", "mcp", "failed", at(1, 10), 120, 2, 2, {}),
-    ("ses_a03", "bob", "wf", "completed", at(1, 23, 30), 1800, 0, 0,
-     {"total_jobs": 3, "total_companies": 20, "total_contacts": 50, "total_campaigns": 2}),
+    (
+        "ses_a03",
+        "bob",
+        "wf",
+        "completed",
+        at(1, 23, 30),
+        1800,
+        0,
+        0,
+        {"total_jobs": 3, "total_companies": 20, "total_contacts": 50, "total_campaigns": 2},
+    ),
     ("ses_a04", "bob", "mcp", "completed", at(2, 0), 30.25, 3, 0, {}),
     ("ses_a05", "alice", "mcp", "active", at(2, 8), None, 5, 1, {"title": "axb check"}),
-    ("ses_a06", "bob", "wf", "failed", at(2, 12), 600, 0, 0,
-     {"total_jobs": 1, "total_companies": 5}),
+    (
+        "ses_a06",
+        "bob",
+        "wf",
+        "failed",
+        at(2, 12),
+        600,
+        0,
+        0,
+        {"total_jobs": 1, "total_companies": 5},
+    ),
     ("ses_a07", "alice", "mcp", "failed", at(2, 15), 60, 1, 1, {"title": "a_b check"}),
-    ("ses_a08", "alice", "wf", "paused", at(3, 9), None, 0, 0,
-     {"total_jobs": 2, "total_companies": 10, "total_contacts": 7,
-      "title": "Quarterly 1000 review"}),
-    ("ses_a09", "bob", "mcp", "completed", at(3, 11), 90, 6, 3,
-     {"title": "Quarterly 100% review"}),
+    (
+        "ses_a08",
+        "alice",
+        "wf",
+        "paused",
+        at(3, 9),
+        None,
+        0,
+        0,
+        {
+            "total_jobs": 2,
+            "total_companies": 10,
+            "total_contacts": 7,
+            "title": "Quarterly 1000 review",
+        },
+    ),
+    ("ses_a09", "bob", "mcp", "completed", at(3, 11), 90, 6, 3, {"title": "Quarterly 100% review"}),
     ("ses_a10", "alice", "mcp", "completed", at(3, 9), 45, 2, 1, {"archived_at": at(4, 0)}),
-]  # fmt: skip
+]
 
 
 def build_world(conn: sa.Connection) -> World:
     """Two orgs; acme as in ACME_SESSIONS, beta with two sessions that must never leak."""
     acme, beta = factories.org(conn, id="org_acme"), factories.org(conn, id="org_beta")
     users = {
-        "alice": factories.end_user(conn, acme, id="usr_alice", distinct_id="d-alice",
-                                    email="alice@acme.test", display_name="Alice Archer"),
-        "bob": factories.end_user(conn, acme, id="usr_bob", distinct_id="d-bob",
-                                  email="bob@acme.test", display_name="Bob_Builder"),
-    }  # fmt: skip
+        "alice": factories.end_user(
+            conn,
+            acme,
+            id="usr_alice",
+            distinct_id="d-alice",
+            email="alice@acme.test",
+            display_name="Alice Archer",
+        ),
+        "bob": factories.end_user(
+            conn,
+            acme,
+            id="usr_bob",
+            distinct_id="d-bob",
+            email="bob@acme.test",
+            display_name="Bob_Builder",
+        ),
+    }
     srvs = {
         "mcp": factories.server(conn, acme, id="srv_a_mcp", slug="search", name="Search"),
         "wf": factories.server(
@@ -81,40 +138,80 @@ def build_world(conn: sa.Connection) -> World:
     for sid, user, srv, status, start, dur, calls, errors, extra in ACME_SESSIONS:
         end = None if dur is None else start + timedelta(seconds=dur)
         ses[sid] = factories.session(
-            conn, acme, users[user], srvs[srv], id=sid, status=status, started_at=start,
-            completed_at=end, total_tool_calls=calls, total_errors=errors, **extra,
-        )  # fmt: skip
+            conn,
+            acme,
+            users[user],
+            srvs[srv],
+            id=sid,
+            status=status,
+            started_at=start,
+            completed_at=end,
+            total_tool_calls=calls,
+            total_errors=errors,
+            **extra,
+        )
     carol = factories.end_user(conn, beta, id="usr_carol", email="carol@beta.test")
     b_mcp = factories.server(conn, beta, id="srv_b_mcp", slug="search", name="Beta search")
     b_wf = factories.server(conn, beta, id="srv_b_wf", slug="wf", name="Beta wf", kind="workflow")
-    b1 = factories.session(conn, beta, carol, b_mcp, id="ses_b01", status="failed",
-                           started_at=at(2, 10), completed_at=at(2, 11),
-                           total_tool_calls=10, total_errors=10)  # fmt: skip
-    factories.session(conn, beta, carol, b_wf, id="ses_b02", status="completed",
-                      started_at=at(3, 10), completed_at=at(3, 12), total_jobs=100,
-                      total_companies=100, total_contacts=100, total_campaigns=100)  # fmt: skip
+    b1 = factories.session(
+        conn,
+        beta,
+        carol,
+        b_mcp,
+        id="ses_b01",
+        status="failed",
+        started_at=at(2, 10),
+        completed_at=at(2, 11),
+        total_tool_calls=10,
+        total_errors=10,
+    )
+    factories.session(
+        conn,
+        beta,
+        carol,
+        b_wf,
+        id="ses_b02",
+        status="completed",
+        started_at=at(3, 10),
+        completed_at=at(3, 12),
+        total_jobs=100,
+        total_companies=100,
+        total_contacts=100,
+        total_campaigns=100,
+    )
     _tool_calls(conn, ses, b1)
     _tickets(conn, ses, users, b1, carol)
-    return World(acme["id"], beta["id"], "usr_alice", "usr_bob", "srv_a_mcp", "srv_a_wf",
-                 "srv_b_mcp")  # fmt: skip
+    return World(
+        acme["id"], beta["id"], "usr_alice", "usr_bob", "srv_a_mcp", "srv_a_wf", "srv_b_mcp"
+    )
 
 
 # (session, tool, duration_ms, is_error); consistent with the session totals above.
 TOOL_CALLS = [
-    ("ses_a01", "search", 100, False), ("ses_a01", "search", 200, True),
-    ("ses_a01", "fetch", 50, False), ("ses_a01", "fetch", 70, False),
-    ("ses_a02", "search", 300, True), ("ses_a02", "fetch", None, True),
-    ("ses_a04", "search", 400, False), ("ses_a04", "search", 500, False),
+    ("ses_a01", "search", 100, False),
+    ("ses_a01", "search", 200, True),
+    ("ses_a01", "fetch", 50, False),
+    ("ses_a01", "fetch", 70, False),
+    ("ses_a02", "search", 300, True),
+    ("ses_a02", "fetch", None, True),
+    ("ses_a04", "search", 400, False),
+    ("ses_a04", "search", 500, False),
     ("ses_a04", "fetch", 60, False),
-    ("ses_a05", "search", 600, False), ("ses_a05", "search", 700, True),
-    ("ses_a05", "fetch", 80, False), ("ses_a05", "fetch", 90, False),
+    ("ses_a05", "search", 600, False),
+    ("ses_a05", "search", 700, True),
+    ("ses_a05", "fetch", 80, False),
+    ("ses_a05", "fetch", 90, False),
     ("ses_a05", "write", 1000, False),
     ("ses_a07", "write", 2000, True),
-    ("ses_a09", "search", 800, True), ("ses_a09", "search", 900, True),
-    ("ses_a09", "fetch", 100, False), ("ses_a09", "fetch", 110, True),
-    ("ses_a09", "write", 3000, False), ("ses_a09", "write", 4000, False),
-    ("ses_a10", "search", 5000, True), ("ses_a10", "search", 5000, False),
-]  # fmt: skip
+    ("ses_a09", "search", 800, True),
+    ("ses_a09", "search", 900, True),
+    ("ses_a09", "fetch", 100, False),
+    ("ses_a09", "fetch", 110, True),
+    ("ses_a09", "write", 3000, False),
+    ("ses_a09", "write", 4000, False),
+    ("ses_a10", "search", 5000, True),
+    ("ses_a10", "search", 5000, False),
+]
 
 
 def _tool_calls(conn: sa.Connection, ses: dict, b1: dict) -> None:
@@ -224,9 +321,11 @@ def test_cursor_values_are_plain_python(conn, world):
     assert by_err.next_cursor == (2, "ses_a02")
 
 
-def test_unknown_sort_is_rejected(conn, world):
+def test_unknown_sort_and_empty_pages_are_rejected(conn, world):
     with pytest.raises(ValueError, match="unknown sort"):
         list_sessions(conn, org_id=world.acme, flt=AdminFilter(), sort="title")
+    with pytest.raises(ValueError, match="limit"):
+        list_sessions(conn, org_id=world.acme, flt=AdminFilter(), limit=0)
 
 
 FILTERS = [
@@ -296,3 +395,19 @@ def test_empty_result_keeps_columns(conn, world):
 
 def test_admin_filter_is_hashable():
     assert hash(AdminFilter(statuses=("failed",))) == hash(AdminFilter(statuses=("failed",)))
+
+
+def test_durations_are_exact_to_the_microsecond(conn, world):
+    acme, user = {"id": world.acme}, {"id": world.alice}
+    srv = {"id": world.mcp}
+    start = datetime(2026, 11, 20, 23, 59, 59, 999_600, tzinfo=UTC)
+    for sid, length in (("ses_us1", timedelta(seconds=30, microseconds=250_500)),
+                        ("ses_us2", timedelta(days=2, microseconds=1)),
+                        ("ses_us3", timedelta(microseconds=400))):  # fmt: skip
+        factories.session(conn, acme, user, srv, id=sid, started_at=start,
+                          completed_at=start + length)  # fmt: skip
+    flt = AdminFilter(date_from=date(2026, 11, 20))
+    rows = list_sessions(conn, org_id=world.acme, flt=flt, sort="duration").rows
+    assert list(zip(rows["id"], rows["duration_s"], strict=True)) == [
+        ("ses_us2", 172800.000001), ("ses_us1", 30.2505), ("ses_us3", 0.0004)
+    ]  # fmt: skip

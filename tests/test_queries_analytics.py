@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
@@ -94,13 +95,15 @@ def twenty(conn: sa.Connection) -> str:
     random.Random(7).shuffle(seconds)
     for i, s in enumerate(seconds):
         begin = start + timedelta(minutes=i)
-        factories.session(conn, gamma, user, srv, started_at=begin,
-                          completed_at=begin + timedelta(seconds=s))  # fmt: skip
+        factories.session(
+            conn, gamma, user, srv, started_at=begin, completed_at=begin + timedelta(seconds=s)
+        )
     factories.session(conn, gamma, user, srv, status="active", started_at=start, completed_at=None)
     for s in (7, 5):
         begin = start + timedelta(days=1)
-        factories.session(conn, gamma, user, srv, started_at=begin,
-                          completed_at=begin + timedelta(seconds=s))  # fmt: skip
+        factories.session(
+            conn, gamma, user, srv, started_at=begin, completed_at=begin + timedelta(seconds=s)
+        )
     return gamma["id"]
 
 
@@ -181,10 +184,16 @@ def test_tickets_opened_rule(conn, world, flt, expected):
 
 def test_kpis_empty(conn, world):
     assert kpis(conn, org_id=world.acme, flt=AdminFilter(user_q="nobody")) == Kpis(
-        total_sessions=0, active_now=0, success_rate=None, median_duration_s=None,
-        p95_duration_s=None, tool_calls=0, tool_errors=0, tool_error_rate=None,
+        total_sessions=0,
+        active_now=0,
+        success_rate=None,
+        median_duration_s=None,
+        p95_duration_s=None,
+        tool_calls=0,
+        tool_errors=0,
+        tool_error_rate=None,
         tickets_opened=0,
-    )  # fmt: skip
+    )
 
 
 def test_kpis_types(conn, world):
@@ -195,16 +204,25 @@ def test_kpis_types(conn, world):
 
 def test_org_isolation(conn, world):
     assert kpis(conn, org_id=world.beta, flt=ALL) == Kpis(
-        total_sessions=2, active_now=0, success_rate=0.5, median_duration_s=3600.0,
-        p95_duration_s=7200.0, tool_calls=10, tool_errors=10, tool_error_rate=1.0,
+        total_sessions=2,
+        active_now=0,
+        success_rate=0.5,
+        median_duration_s=3600.0,
+        p95_duration_s=7200.0,
+        tool_calls=10,
+        tool_errors=10,
+        tool_error_rate=1.0,
         tickets_opened=1,
-    )  # fmt: skip
+    )
     assert records(tool_stats(conn, org_id=world.beta, flt=ALL)) == [
         ("search", 3, 3, 1.0, 1.0, 1.0)
     ]
     assert records(workflow_funnel(conn, org_id=world.beta, flt=ALL)) == [
-        ("jobs", 100), ("companies", 100), ("contacts", 100), ("campaigns", 100)
-    ]  # fmt: skip
+        ("jobs", 100),
+        ("companies", 100),
+        ("contacts", 100),
+        ("campaigns", 100),
+    ]
     assert list(top_users(conn, org_id=world.beta, flt=ALL)["end_user_id"]) == ["usr_carol"]
     assert kpis(conn, org_id="org_nobody", flt=ALL).total_sessions == 0
 
@@ -220,8 +238,9 @@ def test_tool_stats(conn, world):
     ]
     assert rows["calls"].dtype == "int64" and rows["p50_ms"].dtype == float
     assert list(tool_stats(conn, org_id=world.acme, flt=ALL, limit=2)["tool_name"]) == [
-        "search", "fetch"
-    ]  # fmt: skip
+        "search",
+        "fetch",
+    ]
 
 
 def test_tool_stats_follow_the_filter(conn, world):
@@ -276,9 +295,7 @@ def test_previous_period(period, expected):
     assert (prev.statuses, prev.user_q) == (("failed",), "x")
 
 
-@pytest.mark.parametrize(
-    "period", [(None, None), (NOV1, None), (None, NOV3), (NOV3, NOV1)]
-)  # fmt: skip
+@pytest.mark.parametrize("period", [(None, None), (NOV1, None), (None, NOV3), (NOV3, NOV1)])
 def test_previous_period_needs_both_bounds(period):
     assert previous_period(AdminFilter(date_from=period[0], date_to=period[1])) is None
 
@@ -286,3 +303,20 @@ def test_previous_period_needs_both_bounds(period):
 def test_previous_period_feeds_the_queries(conn, world):
     prev = previous_period(AdminFilter(date_from=NOV2, date_to=NOV3))  # 31 Oct - 1 Nov
     assert kpis(conn, org_id=world.acme, flt=prev).total_sessions == 3  # a01 a02 a03
+
+
+def test_tool_percentiles_with_ties_and_missing_durations(conn):
+    gamma = factories.org(conn, id="org_gamma")
+    user, srv = factories.end_user(conn, gamma), factories.server(conn, gamma)
+    ses = factories.session(conn, gamma, user, srv)
+    calls = [("tied", ms) for ms in (5, 9, 5, None, 5)]  # timed: 5 5 5 9 -> ranks 2 and 4
+    calls += [("twenty", ms) for ms in range(20, 0, -1)]  # ranks 10 and 19, not the max
+    calls += [("untimed", None), ("untimed", None)]
+    for seq, (tool, ms) in enumerate(calls):
+        factories.tool_call(conn, ses, seq=seq, tool_name=tool, duration_ms=ms)
+    rows = tool_stats(conn, org_id=gamma["id"], flt=ALL)
+    got = {r.tool_name: (r.calls, r.p50_ms, r.p95_ms) for r in rows.itertuples()}
+    assert got["tied"] == (5, 5.0, 9.0)
+    assert got["twenty"] == (20, 10.0, 19.0)
+    assert got["untimed"][0] == 2 and pd.isna(got["untimed"][1]) and pd.isna(got["untimed"][2])
+    assert list(rows["tool_name"]) == ["twenty", "tied", "untimed"]

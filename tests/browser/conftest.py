@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sessionscope.settings import PROJECT_ROOT
+from tests.pages import explorer_data
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -90,28 +91,37 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def demo_sqlite_url(databases, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A SQLite file seeded with the small demo data set, for the served app."""
-    from tests.conftest import seeded_url
-
-    return seeded_url(databases, "sqlite")
+def explorer_sqlite_url(databases) -> str:  # type: ignore[no-untyped-def]
+    """A SQLite file holding the page-test data set, for the served app."""
+    engine = databases.engine("sqlite")
+    explorer_data.build(engine)
+    return engine.url.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
-def server(demo_sqlite_url: str) -> Iterator[StreamlitServer]:
-    srv = StreamlitServer(demo_sqlite_url)
+def server(explorer_sqlite_url: str) -> Iterator[StreamlitServer]:
+    """Demo mode for requests without identity; X-Forwarded-Email for the others."""
+    srv = StreamlitServer(
+        explorer_sqlite_url,
+        extra_args=('--server.trustedUserHeaders={"X-Forwarded-Email": "email"}',),
+    )
     yield srv
     srv.stop()
 
 
 def wait_idle(page, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished its script run (and any rerun it triggered)."""
+    """Wait until Streamlit has finished its script run (and any rerun it triggered), and the
+    element code it loads lazily (st.html among it) has arrived."""
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
     page.wait_for_timeout(300)
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
+    page.wait_for_load_state("networkidle", timeout=timeout_ms)
 
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    # Widgets' code loads lazily after the run; let it settle so the picture is the page.
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')")
+    page.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

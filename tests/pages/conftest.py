@@ -44,8 +44,9 @@ def app(
     monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
     _clear_caches()
 
-    def open_(path: str | None = None, *, email: str | None = "analyst@acme.example",
-              **params: str) -> AppTest:  # fmt: skip
+    def open_(
+        path: str | None = None, *, email: str | None = "analyst@acme.example", **params: str
+    ) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
         at.user = {"email": email} if email else {}
         for name, value in params.items():

@@ -31,41 +31,115 @@ def build(engine: sa.Engine) -> None:
 
 
 def _acme(conn: sa.Connection, acme: dict) -> None:
-    ann = f.end_user(conn, acme, id="usr_ann", distinct_id="ann-1", email="ann@corp.example",
-                     display_name="Ann Lee")  # fmt: skip
-    f.end_user(conn, acme, id="usr_bob", distinct_id="bob-2", email="bob@corp.example",
-               display_name="Bob <b>Stone</b>")  # fmt: skip
+    ann = f.end_user(
+        conn,
+        acme,
+        id="usr_ann",
+        distinct_id="ann-1",
+        email="ann@corp.example",
+        display_name="Ann Lee",
+    )
+    f.end_user(
+        conn,
+        acme,
+        id="usr_bob",
+        distinct_id="bob-2",
+        email="bob@corp.example",
+        display_name="Bob <b>Stone</b>",
+    )
     gh = f.server(conn, acme, id="srv_gh", slug="github-mcp", name="GitHub MCP")
     for i in range(60):
-        f.session(conn, acme, ann, gh, id=f"ses_ann{i:02d}", title=f"Routine session {i:02d}",
-                  started_at=f.T0 - timedelta(days=1, hours=i))  # fmt: skip
-    long = f.session(conn, acme, ann, gh, id="ses_long", title="Triage <script>alert(1)</script>",
-                     started_at=f.T0, total_tool_calls=250, total_errors=25)  # fmt: skip
+        f.session(
+            conn,
+            acme,
+            ann,
+            gh,
+            id=f"ses_ann{i:02d}",
+            title=f"Routine session {i:02d}",
+            started_at=f.T0 - timedelta(days=1, hours=i),
+        )
+    long = f.session(
+        conn,
+        acme,
+        ann,
+        gh,
+        id="ses_long",
+        title="Triage <script>alert(1)</script>",
+        started_at=f.T0,
+        total_tool_calls=250,
+        total_errors=25,
+    )
     for seq in range(1, 251):
-        f.tool_call(conn, long, id=f"tc_long{seq:03d}", seq=seq, tool_name=f"tool_{seq % 3}",
-                    started_at=f.T0 + timedelta(seconds=seq), is_error=seq % 10 == 0,
-                    error_message="rate limited" if seq % 10 == 0 else None,
-                    input={"query": f"q{seq}", "nested": {"list": [1, 2, {"deep": True}]}})  # fmt: skip
-    f.ticket(conn, long, ann, id="sr_long1", title="Export fails", priority="high",
-             summary="The export button fails", created_at=f.T0 + timedelta(seconds=5, milliseconds=500))  # fmt: skip
+        f.tool_call(
+            conn,
+            long,
+            id=f"tc_long{seq:03d}",
+            seq=seq,
+            tool_name=f"tool_{seq % 3}",
+            started_at=f.T0 + timedelta(seconds=seq),
+            is_error=seq % 10 == 0,
+            error_message="rate limited" if seq % 10 == 0 else None,
+            input={"query": f"q{seq}", "nested": {"list": [1, 2, {"deep": True}]}},
+        )
+    f.ticket(
+        conn,
+        long,
+        ann,
+        id="sr_long1",
+        title="Export fails",
+        priority="high",
+        summary="The export button fails",
+        created_at=f.T0 + timedelta(seconds=5, milliseconds=500),
+    )
     f.ticket(conn, long, ann, id="sr_long2", created_at=f.T0 + timedelta(seconds=120))
-    live = f.session(conn, acme, ann, gh, id="ses_live", title="Live one", status="active",
-                     started_at=f.T0 + timedelta(hours=1), completed_at=None)  # fmt: skip
+    live = f.session(
+        conn,
+        acme,
+        ann,
+        gh,
+        id="ses_live",
+        title="Live one",
+        status="active",
+        started_at=f.T0 + timedelta(hours=1),
+        completed_at=None,
+    )
     f.tool_call(conn, live, id="tc_live1", started_at=live["started_at"])
-    big = f.session(conn, acme, ann, gh, id="ses_big", title="Big payload",
-                    started_at=f.T0 + timedelta(hours=2))  # fmt: skip
-    f.tool_call(conn, big, id="tc_big", tool_name="dump_table", started_at=big["started_at"],
-                output={"rows": ["x" * 1000] * (BIG_OUTPUT_BYTES // 1000)})  # fmt: skip
-    gone = f.session(conn, acme, ann, gh, id="ses_archived", title="Archived",
-                     started_at=f.T0 + timedelta(hours=3), archived_at=f.T0)  # fmt: skip
+    big = f.session(
+        conn, acme, ann, gh, id="ses_big", title="Big payload", started_at=f.T0 + timedelta(hours=2)
+    )
+    f.tool_call(
+        conn,
+        big,
+        id="tc_big",
+        tool_name="dump_table",
+        started_at=big["started_at"],
+        output={"rows": ["x" * 1000] * (BIG_OUTPUT_BYTES // 1000)},
+    )
+    gone = f.session(
+        conn,
+        acme,
+        ann,
+        gh,
+        id="ses_archived",
+        title="Archived",
+        started_at=f.T0 + timedelta(hours=3),
+        archived_at=f.T0,
+    )
     f.tool_call(conn, gone, id="tc_archived", started_at=gone["started_at"])
 
 
 def _globex(conn: sa.Connection, globex: dict) -> None:
-    gus = f.end_user(conn, globex, id="usr_gus", distinct_id="gus-9", email="gus@globex.example",
-                     display_name="Gus Secret")  # fmt: skip
+    gus = f.end_user(
+        conn,
+        globex,
+        id="usr_gus",
+        distinct_id="gus-9",
+        email="gus@globex.example",
+        display_name="Gus Secret",
+    )
     srv = f.server(conn, globex, id="srv_gx", slug="gx", name="Globex MCP")
-    ses = f.session(conn, globex, gus, srv, id="ses_globex", title="Globex secret plan",
-                    started_at=f.T0)  # fmt: skip
+    ses = f.session(
+        conn, globex, gus, srv, id="ses_globex", title="Globex secret plan", started_at=f.T0
+    )
     f.tool_call(conn, ses, id="tc_globex", tool_name="secret_tool", started_at=f.T0)
     f.ticket(conn, ses, gus, id="sr_globex", title="Globex secret ticket")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import frame
-from sessionscope import auth
 from tests.pages.conftest import APP
 from tests.pages.test_user_sessions import texts
 
@@ -30,16 +27,6 @@ def test_demo_mode_acts_as_the_acme_admin_with_a_banner(app, monkeypatch) -> Non
     assert not at.exception
     assert "Demo mode" in at.info[0].value and "admin" in at.info[0].value
     assert "Ann Lee" in list(at.dataframe[0].value["display_name"])
-
-
-@pytest.mark.parametrize(("role", "visible"), [("admin", "visible"), ("analyst", "hidden")])
-def test_navigation_shows_admin_only_to_admins(role: str, visible: str) -> None:
-    viewer = auth.Viewer("a@x.example", auth.Source.HEADER, "org_x", "x", "X", role)
-    pages = [p for section in frame.pages(viewer).values() for p in section]
-    admin = next(p for p in pages if p.title == "Admin")
-    assert admin.visibility == visible
-    shown = {p.title for p in pages if p.visibility == "visible"}
-    assert shown >= {"Users", "User sessions", "Session details"}
 
 
 def test_an_analyst_typing_admin_gets_admins_only(app) -> None:

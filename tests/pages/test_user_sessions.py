@@ -12,8 +12,21 @@ PAGE = "app_pages/user_sessions.py"
 
 def texts(at: AppTest) -> str:
     """Everything the page shows as text, for 'is it there / is it absent' checks."""
-    parts = [e.value for kind in ("markdown", "caption", "info", "warning", "error", "subheader",
-                                  "title", "code", "text") for e in at.get(kind)]  # fmt: skip
+    parts = [
+        e.value
+        for kind in (
+            "markdown",
+            "caption",
+            "info",
+            "warning",
+            "error",
+            "subheader",
+            "title",
+            "code",
+            "text",
+        )
+        for e in at.get(kind)
+    ]
     parts += [b.label for b in at.button]
     return "\n".join(str(p) for p in parts)
 
@@ -122,14 +135,23 @@ def test_big_payload_is_previewed_and_downloadable_on_request(app) -> None:
         ({"session": "'; DROP TABLE sessions;--"}, "session is not available", {"user": "usr_ann"}),
         ({"session": "ses_globex"}, "session is not available", {"user": "usr_ann"}),
         ({"session": "ses_archived"}, "session is not available", {"user": "usr_ann"}),
-        ({"session": "ses_long", "item": "tc_globex"}, "item is not available",
-         {"user": "usr_ann", "session": "ses_long"}),
-        ({"session": "ses_long", "item": "tc_big"}, "item is not available",
-         {"user": "usr_ann", "session": "ses_long"}),
-        ({"session": "ses_long", "item": "<script>"}, "not a tool call or ticket id",
-         {"user": "usr_ann", "session": "ses_long"}),
+        (
+            {"session": "ses_long", "item": "tc_globex"},
+            "item is not available",
+            {"user": "usr_ann", "session": "ses_long"},
+        ),
+        (
+            {"session": "ses_long", "item": "tc_big"},
+            "item is not available",
+            {"user": "usr_ann", "session": "ses_long"},
+        ),
+        (
+            {"session": "ses_long", "item": "<script>"},
+            "not a tool call or ticket id",
+            {"user": "usr_ann", "session": "ses_long"},
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_ids_get_a_message_and_leave_the_url(app, params, message, kept) -> None:
     at = app(PAGE, user="usr_ann", **params)
     assert not at.exception
