@@ -13,8 +13,9 @@ from components import keys
 
 def title_of(row: Any) -> str:
     """The title, or a readable fallback naming the server and the day."""
-    if row.title and str(row.title).strip():
-        return str(row.title)
+    # Lists come back as DataFrames, where a missing title is NaN, not None.
+    if isinstance(row.title, str) and row.title.strip():
+        return row.title
     return f"Untitled {row.server_name} session, {row.started_at:%b %d}"
 
 

@@ -157,7 +157,7 @@ DEMO_TABLES = (
     ("invoices", ("id", "order_id", "amount_cents", "due_at", "paid_at")),
     ("events", ("id", "user_id", "name", "properties", "occurred_at")),
     ("subscriptions", ("id", "customer_id", "plan", "mrr_cents", "started_at", "canceled_at")),
-    ("products", ("id", "sku", "name", "price_cents", "inventory")),
+    ("products", ("id", "sku", "name", "price_cents", "inventory", "updated_at")),
 )
 COLUMN_TYPES = {"id": "bigint", "email": "text", "properties": "jsonb", "country": "char(2)"}
 METRICS = ("revenue", "signups", "churn", "conversion", "refunds", "active users")

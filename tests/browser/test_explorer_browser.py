@@ -59,7 +59,8 @@ def test_clicks_write_the_url_and_back_restores(page) -> None:  # type: ignore[n
 def _pane_boxes(page) -> list[dict]:  # type: ignore[no-untyped-def]
     # st.html (which carries the layout's media queries) renders a moment after the run.
     page.wait_for_function(
-        "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('us_panes'))"
+        "() => [...document.querySelectorAll('style')]"
+        ".some(s => s.textContent.includes('us_panes'))"
     )
     page.wait_for_timeout(200)
     cols = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']")

@@ -2,7 +2,8 @@
 
 acme: analyst/admin/consultant members; user Ann with 60 sessions (more than one page of
 cards); session ses_long with 250 tool calls and 2 tickets (more than one timeline
-window); an active session; a tool call with a 1.2 MB output; an archived session.
+window);
+an active session; Bob's untitled session with no events; a tool call with a 1.2 MB output; an archived session.
 globex: its own user and session, which acme viewers must never see.
 """
 
@@ -39,7 +40,7 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         email="ann@corp.example",
         display_name="Ann Lee",
     )
-    f.end_user(
+    bob = f.end_user(
         conn,
         acme,
         id="usr_bob",
@@ -48,6 +49,8 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         display_name="Bob <b>Stone</b>",
     )
     gh = f.server(conn, acme, id="srv_gh", slug="github-mcp", name="GitHub MCP")
+    # No title and no events at all.
+    f.session(conn, acme, bob, gh, id="ses_bob_empty", title=None, started_at=f.T0)
     for i in range(60):
         f.session(
             conn,

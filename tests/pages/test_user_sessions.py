@@ -181,3 +181,10 @@ def test_choosing_an_item_runs_no_list_or_timeline_query_again(app, statements) 
 def test_active_session_timeline_refreshes_itself(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_live")
     assert "new items appear by themselves" in texts(at)
+
+
+def test_untitled_session_without_events(app) -> None:
+    at = app(PAGE, user="usr_bob", session="ses_bob_empty")
+    assert not at.exception
+    assert card_titles(at) == ["Untitled GitHub MCP session, Nov 01"]
+    assert "no tool calls or tickets" in texts(at)
