@@ -1,9 +1,9 @@
 """A small hand-built data set for the page tests: every pane state, two organizations.
 
 acme: analyst/admin/consultant members; user Ann with 60 sessions (more than one page of
-cards); session ses_long with 250 tool calls and 2 tickets (more than one timeline
-window);
-an active session; Bob's untitled session with no events; a tool call with a 1.2 MB output; an archived session.
+cards); session ses_long with 250 tool calls and 2 tickets (more than one timeline window);
+an active session; a tool call with a 1.2 MB output; an archived session; Bob's untitled
+session with no events.
 globex: its own user and session, which acme viewers must never see.
 """
 
