@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from queries import session_stats
+from tests import factories as f
+
+
+@pytest.fixture()
+def world(conn: sa.Connection) -> dict:
+    acme, other = f.org(conn), f.org(conn)
+    ann = f.end_user(conn, acme)
+    srv = f.server(conn, acme)
+    s1 = f.session(conn, acme, ann, srv, total_tool_calls=5, total_errors=1, total_jobs=10)
+    s2 = f.session(conn, acme, ann, srv, total_tool_calls=1, total_errors=0, total_jobs=20,
+                   started_at=f.T0 + timedelta(hours=1))  # fmt: skip
+    f.session(conn, acme, ann, srv, total_tool_calls=100, archived_at=f.T0)  # not counted
+    for seq, (tool, ms, err) in enumerate(
+        [("a", 10, False), ("b", 20, True), ("a", 30, False), ("a", 40, False), ("c", 50, False)],
+        start=1,
+    ):
+        f.tool_call(conn, s1, seq=seq, tool_name=tool, duration_ms=ms, is_error=err,
+                    started_at=f.T0 + timedelta(seconds=seq))  # fmt: skip
+    f.tool_call(conn, s2, seq=1, tool_name="a", duration_ms=1000, started_at=s2["started_at"])
+    f.ticket(conn, s1, ann, title="Help", created_at=f.T0 + timedelta(seconds=2.5))
+    f.ticket(conn, s2, ann)
+    f.ticket(conn, s2, ann)
+    b_user, b_srv = f.end_user(conn, other), f.server(conn, other)
+    b_ses = f.session(conn, other, b_user, b_srv)
+    f.tool_call(conn, b_ses, duration_ms=1)
+    return {"org": acme, "s1": s1, "s2": s2, "ann": ann, "other": other, "b_ses": b_ses}
+
+
+def test_calls_and_tickets_of_a_session(conn: sa.Connection, world: dict) -> None:
+    calls = session_stats.calls(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
+    assert list(calls["seq"]) == [1, 2, 3, 4, 5] and calls["is_error"].sum() == 1
+    tickets = session_stats.tickets(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
+    assert list(tickets["label"]) == ["Help"]
+
+
+def test_per_tool_most_used_first(conn: sa.Connection, world: dict) -> None:
+    df = session_stats.per_tool(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
+    assert df.to_dict("records") == [
+        {"tool_name": "a", "calls": 3, "errors": 0},
+        {"tool_name": "b", "calls": 1, "errors": 1},
+        {"tool_name": "c", "calls": 1, "errors": 0},
+    ]
+
+
+def test_latency_is_nearest_rank(conn: sa.Connection, world: dict) -> None:
+    # 10 20 30 40 50: p50 = 3rd value (ceil 2.5), p95 = 5th (ceil 4.75)
+    got = session_stats.latency(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
+    assert got == (30.0, 50.0)
+
+
+def test_user_averages_by_hand(conn: sa.Connection, world: dict) -> None:
+    avg = session_stats.user_averages(
+        conn, org_id=world["org"]["id"], end_user_id=world["ann"]["id"]
+    )
+    assert avg.sessions == 2
+    assert avg.tool_calls == 3.0 and avg.errors == 0.5 and avg.error_rate == pytest.approx(1 / 6)
+    assert avg.tickets == 1.5 and avg.jobs == 15.0
+    # six calls 10 20 30 40 50 1000: p50 = 3rd, p95 = 6th
+    assert (avg.p50_ms, avg.p95_ms) == (30.0, 1000.0)
+
+
+def test_another_orgs_session_shows_nothing(conn: sa.Connection, world: dict) -> None:
+    org, b_ses = world["org"]["id"], world["b_ses"]["id"]
+    assert session_stats.calls(conn, org_id=org, session_id=b_ses).empty
+    assert session_stats.per_tool(conn, org_id=org, session_id=b_ses).empty
+    assert session_stats.latency(conn, org_id=org, session_id=b_ses) == (None, None)
+    assert session_stats.user_averages(conn, org_id=org, end_user_id="usr_nobody").sessions == 0
