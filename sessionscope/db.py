@@ -6,6 +6,7 @@ message names DATABASE_URL, says what is wrong and never shows the password.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,6 +21,13 @@ PG_POOL_SIZE = 5
 PG_MAX_OVERFLOW = 5
 PG_CONNECT_TIMEOUT_S = 5
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Execution option: how a transaction begins on SQLite (ignored elsewhere). "DEFERRED", the
+# default, is a plain BEGIN. "IMMEDIATE" takes the write lock at BEGIN, waiting up to the busy
+# timeout: a transaction that reads and then writes needs it, because under a deferred BEGIN
+# SQLite will not upgrade a read snapshot that another writer has moved past and fails at once
+# with "database is locked". Use begin_write() rather than setting it by hand.
+SQLITE_BEGIN = "sqlite_begin"
+_SQLITE_BEGIN_SQL = {"DEFERRED": "BEGIN", "IMMEDIATE": "BEGIN IMMEDIATE"}
 
 
 def parse_url(raw: str) -> URL:
@@ -84,9 +92,23 @@ def _sqlite_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN")
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        if mode not in _SQLITE_BEGIN_SQL:
+            raise ValueError(
+                f"{SQLITE_BEGIN}={mode!r}: expected one of {sorted(_SQLITE_BEGIN_SQL)}"
+            )
+        conn.exec_driver_sql(_SQLITE_BEGIN_SQL[mode])
 
     return engine
+
+
+def begin_write(engine: Engine) -> AbstractContextManager[sa.Connection]:
+    """engine.begin() for a transaction that reads, then writes what it read.
+
+    On SQLite it begins IMMEDIATE (the write lock up front, so a concurrent writer waits for
+    the commit instead of failing half-way); on PostgreSQL it is plain engine.begin().
+    """
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}).begin()
 
 
 def _postgres_engine(url: URL, statement_timeout_ms: int) -> Engine:

@@ -27,6 +27,10 @@ class InvalidState(SessionscopeError):
     """A saved workflow state fails validation; the message says exactly why."""
 
 
+class AlreadyResumed(SessionscopeError):
+    """The session moved on since the viewer looked (someone resumed it first): reload it."""
+
+
 class ImportValidationError(SessionscopeError):
     """A line of an import file is invalid; the message names the line and the field."""
 
