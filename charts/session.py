@@ -1,0 +1,191 @@
+"""Figures of the Session details page: stages, tool-call waterfall, results, latency."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+from charts import palette
+from charts.layout import TIME_UTC, escaped, is_empty, no_data, styled, utc_naive
+from charts.shared import step_funnel, tool_bars
+from charts.waterfall import tool_waterfall  # re-exported: one module per page area
+from components import format as fmt
+from sessionscope.schema import STAGE_STATUSES, STAGES
+
+__all__ = [
+    "calls_per_tool",
+    "latency_distribution",
+    "results_funnel",
+    "stage_outcomes",
+    "stage_timeline",
+    "tool_waterfall",
+]
+
+RESULT_STEPS = ("jobs", "companies", "contacts", "campaigns")
+STAGE_COLUMNS = ("stage", "status", "total", "completed", "failed", "started_at", "completed_at")
+NOT_STARTED = "not started"
+OUTCOMES = ("completed", "failed")
+_STAGE_HOVER = (
+    "<b>%{y}</b> · %{customdata[0]}<br>Total: %{customdata[1]:,}"
+    "<br>Completed: %{customdata[2]:,}<br>Failed: %{customdata[3]:,}"
+    "<br>Duration: %{customdata[4]}<extra></extra>"
+)
+
+
+def _stage_order(stages: pd.Series) -> list[str]:
+    """The stages present, in schema.STAGES order, any unknown stage after them."""
+    present = list(dict.fromkeys(stages))
+    return [s for s in STAGES if s in present] + [s for s in present if s not in STAGES]
+
+
+def _stage_rows(stages: pd.DataFrame) -> pd.DataFrame:
+    """Stage rows in canonical order, counts as ints, UTC start/end, a readable duration."""
+    rank = {stage: i for i, stage in enumerate(_stage_order(stages["stage"]))}
+    df = stages.loc[:, list(STAGE_COLUMNS)].copy()
+    df = df.iloc[np.argsort(df["stage"].map(rank).to_numpy(), kind="stable")]
+    for col in ("total", "completed", "failed"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").fillna(0).astype(int)
+    df["status"] = escaped(df["status"]).to_numpy()
+    df["start"] = utc_naive(df["started_at"])
+    df["end"] = utc_naive(df["completed_at"])
+    seconds = (df["end"] - df["start"]).dt.total_seconds()
+    df["duration"] = [fmt.duration(s) if s == s else "not finished" for s in seconds]
+    return df
+
+
+def _with_visible_ends(started: pd.DataFrame) -> pd.DataFrame:
+    """Unfinished stages run to the latest known time; every bar gets a visible width."""
+    latest = pd.concat([started["start"], started["end"]]).max()
+    span = max(latest - started["start"].min(), pd.Timedelta(seconds=100))
+    end = started["end"].fillna(latest)
+    return started.assign(end=end.where(end > started["start"], started["start"] + span / 100))
+
+
+def _not_started_traces(fig: go.Figure, rows: pd.DataFrame, x: pd.Timestamp) -> None:
+    """Stages with no start as labelled open markers at the left edge (pending unless skipped)."""
+    for status, group in rows.groupby("status", sort=False):
+        fig.add_scatter(
+            x=[x] * len(group),
+            y=group["stage"],
+            mode="markers+text",
+            text=[NOT_STARTED] * len(group),
+            textposition="middle right",
+            marker={"symbol": "circle-open", "size": 12, "color": palette.color(status)},
+            name=f"{status} ({NOT_STARTED})",
+            customdata=group[["status", "total", "completed", "failed", "duration"]].to_numpy(),
+            hovertemplate=_STAGE_HOVER,
+        )
+
+
+def stage_timeline(stages: pd.DataFrame) -> go.Figure:
+    """The session's stages as a Gantt in canonical order, coloured and named by status."""
+    title = "Stages over time"
+    if is_empty(stages, STAGE_COLUMNS):
+        return no_data(title)
+    rows = _stage_rows(stages)
+    unstarted = rows["start"].isna()
+    if unstarted.all():
+        return no_data(title, f"No stage has started yet ({len(rows)} not started)")
+    rows.loc[unstarted, "duration"] = NOT_STARTED
+    rows.loc[unstarted & (rows["status"] != "skipped"), "status"] = "pending"
+    started = _with_visible_ends(rows[~unstarted])
+    fig = px.timeline(
+        started,
+        x_start="start",
+        x_end="end",
+        y="stage",
+        color="status",
+        color_discrete_map=palette.STATUS_COLORS,
+        color_discrete_sequence=[palette.UNKNOWN],
+        category_orders={"status": list(STAGE_STATUSES)},
+        text="status",
+        custom_data=["status", "total", "completed", "failed", "duration"],
+    )
+    fig.update_traces(hovertemplate=_STAGE_HOVER, textposition="auto", cliponaxis=False)
+    _not_started_traces(fig, rows[unstarted], started["start"].min())
+    order = _stage_order(rows["stage"])
+    fig.update_yaxes(categoryorder="array", categoryarray=order, autorange="reversed")
+    return styled(fig, title, x_title=TIME_UTC, y_title="Stage", legend_title="Status")
+
+
+def results_funnel(totals: Mapping[str, int]) -> go.Figure:
+    """Jobs -> companies -> contacts -> campaigns with values and percent of the previous step."""
+    values = [int(totals.get(step) or 0) for step in RESULT_STEPS]
+    return step_funnel(RESULT_STEPS, values, title="Results")
+
+
+def _outcome_rows(stages: pd.DataFrame) -> pd.DataFrame:
+    """One row per (stage, outcome) with the stage's counts for the hover."""
+    df = _stage_rows(stages)
+    df = df.assign(**{f"n_{o}": df[o] for o in OUTCOMES})
+    rows = df.melt(
+        ["stage", "total", "completed", "failed"],
+        [f"n_{o}" for o in OUTCOMES],
+        var_name="outcome",
+        value_name="n",
+    )
+    return rows.assign(outcome=rows["outcome"].str.removeprefix("n_"))
+
+
+def stage_outcomes(stages: pd.DataFrame) -> go.Figure:
+    """Completed and failed items per stage as stacked bars, in canonical stage order."""
+    title = "Stage outcomes"
+    if is_empty(stages, STAGE_COLUMNS):
+        return no_data(title)
+    rows = _outcome_rows(stages)
+    fig = px.bar(
+        rows,
+        x="stage",
+        y="n",
+        color="outcome",
+        pattern_shape="outcome",
+        color_discrete_map=palette.STATUS_COLORS,
+        color_discrete_sequence=[palette.UNKNOWN],
+        pattern_shape_map=palette.STATUS_PATTERNS,
+        category_orders={"stage": _stage_order(rows["stage"]), "outcome": list(OUTCOMES)},
+        custom_data=["stage", "outcome", "total", "completed", "failed"],
+    )
+    fig.update_traces(
+        hovertemplate="<b>%{x}</b> · %{customdata[1]}: %{y:,} of %{customdata[2]:,}"
+        "<br>Completed: %{customdata[3]:,}<br>Failed: %{customdata[4]:,}<extra></extra>"
+    )
+    fig.update_layout(barmode="stack")
+    return styled(fig, title, x_title="Stage", y_title="Items", legend_title="Outcome")
+
+
+def calls_per_tool(stats: pd.DataFrame) -> go.Figure:
+    """Calls per tool (tool_name, calls, errors) as ok/error bars with the error rate."""
+    return tool_bars(stats, title="Calls per tool")
+
+
+def nearest_rank(values: np.ndarray, pct: float) -> float:
+    """The value at rank ceil(pct/100 * n), as queries.analytics computes percentiles."""
+    return float(np.percentile(values, pct, method="inverted_cdf"))
+
+
+def latency_distribution(durations_ms: pd.Series) -> go.Figure:
+    """A histogram of tool-call latency with the median and p95 marked and named."""
+    title = "Tool-call latency"
+    ms = pd.to_numeric(pd.Series(durations_ms), errors="coerce").dropna()
+    if ms.empty:
+        return no_data(title)
+    unit, per = ("s", 1000.0) if ms.max() >= 10_000 else ("ms", 1.0)
+    fig = px.histogram(x=ms.to_numpy(dtype=float) / per, color_discrete_sequence=[palette.ACCENT])
+    fig.update_traces(
+        hovertemplate=f"Latency %{{x}} {unit}<br>%{{y:,}} calls<extra></extra>", name="calls"
+    )
+    marks = (("median", 50, "dash", "top left"), ("p95", 95, "dot", "top right"))
+    for name, pct, dash, where in marks:
+        value = nearest_rank(ms.to_numpy(), pct)
+        fig.add_vline(
+            x=value / per,
+            line={"dash": dash, "color": palette.UNKNOWN, "width": 2},
+            annotation_text=f"{name} {fmt.millis(value)}",
+            annotation_position=where,
+        )
+    x_title = f"Latency ({unit})"
+    return styled(fig, f"{title}: {len(ms):,} calls", x_title=x_title, y_title="Calls")
