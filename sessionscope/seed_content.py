@@ -810,63 +810,77 @@ GENERAL_TICKET_TITLES = (
 
 def stage_data(r: Random, p: Pools, f: Focus, stage: str, done: int) -> Json:
     """The `data` of a stage row: what it found, with a small sample a human can read."""
-    if stage == "scraping":
-        sample = [
-            {
-                "title": f["role"],
-                "company": r.choice(p.companies)[0],
-                "location": f["city"],
-                "posted_at": r.choice(p.timestamps),
-            }
-            for _ in range(min(done, 2))
-        ]
-        query = {"titles": [f["role"]], "location": f["city"], "industry": f["industry"]}
-        return {"sources": r.sample(SOURCES, 2), "query": query, "sample": sample}
-    if stage == "enrichment":
-        name, domain = r.choice(p.companies)
-        company = {
-            "name": name,
-            "domain": domain,
-            "headcount": r.randrange(11, 5000),
-            "funding": {
-                "stage": r.choice(("Seed", "Series A", "Series B")),
-                "total_usd": r.randrange(1, 90) * 1_000_000,
-            },
-        }
-        return {
-            "providers": r.sample(PROVIDERS, 2),
-            "fields": ["headcount", "funding", "tech"],
-            "sample": [company] if done else [],
-        }
-    if stage == "contacts":
-        person = r.choice(p.people["en_US"])
-        contact = {
-            "name": person.display,
+    return _STAGE_DATA[stage](r, p, f, done)
+
+
+def _scraping_data(r: Random, p: Pools, f: Focus, done: int) -> Json:
+    sample = [
+        {
             "title": f["role"],
-            "email": f"{person.local_part}@{r.choice(p.companies)[1]}",
-            "verified": True,
+            "company": r.choice(p.companies)[0],
+            "location": f["city"],
+            "posted_at": r.choice(p.timestamps),
         }
-        return {
-            "roles": [f["role"]],
-            "verified": int(done * 0.8),
-            "sample": [contact] if done else [],
-        }
-    if stage == "campaigns":
-        return {
-            "campaigns": [
-                {
-                    "name": f"{f['industry'].capitalize()} {f['role']} #{i + 1}",
-                    "channel": "email",
-                    "steps": r.randrange(2, 5),
-                    "scheduled": r.randrange(20, 400),
-                }
-                for i in range(min(done, 4))
-            ]
-        }
-    return {
-        "report": {"format": "csv", "rows": done},
-        "export_url": f"https://files.example/exports/{r.choice(p.hex)[:20]}.csv",
+        for _ in range(min(done, 2))
+    ]
+    query = {"titles": [f["role"]], "location": f["city"], "industry": f["industry"]}
+    return {"sources": r.sample(SOURCES, 2), "query": query, "sample": sample}
+
+
+def _enrichment_data(r: Random, p: Pools, f: Focus, done: int) -> Json:
+    name, domain = r.choice(p.companies)
+    company = {
+        "name": name,
+        "domain": domain,
+        "headcount": r.randrange(11, 5000),
+        "funding": {
+            "stage": r.choice(("Seed", "Series A", "Series B")),
+            "total_usd": r.randrange(1, 90) * 1_000_000,
+        },
     }
+    return {
+        "providers": r.sample(PROVIDERS, 2),
+        "fields": ["headcount", "funding", "tech"],
+        "sample": [company] if done else [],
+    }
+
+
+def _contacts_data(r: Random, p: Pools, f: Focus, done: int) -> Json:
+    person = r.choice(p.people["en_US"])
+    contact = {
+        "name": person.display,
+        "title": f["role"],
+        "email": f"{person.local_part}@{r.choice(p.companies)[1]}",
+        "verified": True,
+    }
+    return {"roles": [f["role"]], "verified": int(done * 0.8), "sample": [contact] if done else []}
+
+
+def _campaigns_data(r: Random, p: Pools, f: Focus, done: int) -> Json:
+    campaigns = [
+        {
+            "name": f"{f['industry'].capitalize()} {f['role']} #{i + 1}",
+            "channel": "email",
+            "steps": r.randrange(2, 5),
+            "scheduled": r.randrange(20, 400),
+        }
+        for i in range(min(done, 4))
+    ]
+    return {"campaigns": campaigns}
+
+
+def _results_data(r: Random, p: Pools, f: Focus, done: int) -> Json:
+    url = f"https://files.example/exports/{r.choice(p.hex)[:20]}.csv"
+    return {"report": {"format": "csv", "rows": done}, "export_url": url}
+
+
+_STAGE_DATA: dict[str, Callable[[Random, Pools, Focus, int], Json]] = {
+    "scraping": _scraping_data,
+    "enrichment": _enrichment_data,
+    "contacts": _contacts_data,
+    "campaigns": _campaigns_data,
+    "results": _results_data,
+}
 
 
 STAGE_ERRORS = {
@@ -882,13 +896,18 @@ def big_query_result(r: Random, p: Pools, target_bytes: int) -> Json:
     """A run_query result of at least `target_bytes` of compact JSON (every orders row)."""
     columns = list(TABLE_COLUMNS["orders"])
     rows: list[list[Any]] = []
-    size = len(_compact({"columns": columns, "rows": [], "row_count": 0, "truncated": False}))
+    result = {"columns": columns, "rows": rows, "row_count": 0, "truncated": False}
+    size = len(_compact(result))
     while size < target_bytes:
-        # Measured a thousand rows at a time: exact enough, and one encode per chunk.
+        # Counted a thousand rows at a time (one encode per chunk): the chunk's brackets
+        # become one comma in the whole; row_count's extra digits are checked below.
         chunk = [_order_row(r, p, len(rows) + i + 1) for i in range(1000)]
         rows.extend(chunk)
-        size += len(_compact(chunk)) - 1  # the chunk's brackets become one comma
-    return {"columns": columns, "rows": rows, "row_count": len(rows), "truncated": False}
+        size += len(_compact(chunk)) - 1
+        if size >= target_bytes:
+            result["row_count"] = len(rows)
+            size = len(_compact(result))
+    return result
 
 
 def _order_row(r: Random, p: Pools, order_id: int) -> list[Any]:

@@ -7,8 +7,10 @@ use `fresh_engine`, a brand-new database each.
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sessionscope import schema
+from sessionscope import schema, seed
 from sessionscope import seed_content as content
 from sessionscope.errors import ConfigError, DatabaseUnavailable
 from sessionscope.seed import (
@@ -40,24 +42,27 @@ from sessionscope.seed import (
     is_empty,
     seed_database,
 )
+from tests.conftest import DatabaseFactory
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 DEMO = SeedConfig.for_size(400, seed=7, now=NOW)  # what conftest's demo_engine holds
-METRICS = {"scraping": "jobs", "enrichment": "companies", "contacts": "contacts"}
-METRICS["campaigns"] = "campaigns"
+METRICS = {  # stage -> the session total and state metric that equal its `completed`
+    "scraping": "jobs",
+    "enrichment": "companies",
+    "contacts": "contacts",
+    "campaigns": "campaigns",
+}
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every seeded table's rows, ordered by primary key."""
+    tables = {}
     with engine.connect() as conn:
-        return {
-            name: [
-                tuple(row)
-                for row in conn.execute(sa.select(table).order_by(*table.primary_key.columns))
-            ]
-            for name in TABLES
-            for table in [schema.metadata.tables[name]]
-        }
+        for name in TABLES:
+            table = schema.metadata.tables[name]
+            stmt = sa.select(table).order_by(*table.primary_key.columns)
+            tables[name] = [tuple(row) for row in conn.execute(stmt)]
+    return tables
 
 
 def rows(engine: Engine, stmt: sa.Select[Any]) -> list[sa.Row[Any]]:
@@ -116,12 +121,61 @@ def test_same_seed_and_now_give_identical_rows(fresh_engine: Engine, demo_engine
     assert "sessions" in report.summary() and f"{DEMO.sessions:,}" in report.summary()
 
 
-def test_a_different_seed_gives_different_rows(fresh_engine: Engine, demo_engine: Engine) -> None:
-    seed_database(fresh_engine, SeedConfig.for_size(400, seed=8, now=NOW))
+def test_a_different_seed_gives_different_rows(
+    fresh_engine: Engine, demo_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_database(fresh_engine, SeedConfig.for_size(400, seed=8, now=NOW), progress=True)
+    assert "400/400 sessions" in capsys.readouterr().err
     other, demo = dump(fresh_engine), dump(demo_engine)
     assert len(other["sessions"]) == len(demo["sessions"]) == 400
     assert other["sessions"] != demo["sessions"]
     assert other["end_users"] != demo["end_users"]
+
+
+def test_both_backends_hold_the_same_rows(databases: DatabaseFactory) -> None:
+    config = SeedConfig.for_size(100, seed=5, now=NOW)
+    tables = []
+    for backend in ("sqlite", "postgresql"):
+        engine = databases.engine(backend)
+        seed_database(engine, config)
+        tables.append(dump(engine))
+    assert tables[0] == tables[1]
+
+
+def schema_shape(engine: Engine) -> dict[str, Any]:
+    """Indexes and foreign keys of the seeded tables, as the database reports them now."""
+    inspector = sa.inspect(engine)
+
+    def by_name(found: list[Any]) -> list[Any]:
+        return sorted(found, key=lambda item: item["name"])
+
+    return {
+        name: (by_name(inspector.get_indexes(name)), by_name(inspector.get_foreign_keys(name)))
+        for name in TABLES
+    }
+
+
+def test_seeding_keeps_every_index_and_foreign_key(
+    fresh_engine: Engine, demo_engine: Engine
+) -> None:
+    assert schema_shape(demo_engine) == schema_shape(fresh_engine)  # seeded vs just migrated
+
+
+def test_a_failed_load_leaves_no_rows_and_the_schema_intact(
+    fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = schema_shape(fresh_engine)
+    first_batch_only = seed._Generator.batches
+
+    def batches_then_crash(self: seed._Generator) -> Iterator[seed._Batch]:
+        yield from itertools.islice(first_batch_only(self), 1)
+        raise RuntimeError("generator crashed")
+
+    monkeypatch.setattr(seed._Generator, "batches", batches_then_crash)
+    with pytest.raises(RuntimeError, match="generator crashed"):
+        seed_database(fresh_engine, SeedConfig.for_size(100, now=NOW))
+    assert is_empty(fresh_engine)
+    assert schema_shape(fresh_engine) == before
 
 
 def test_seeding_twice_is_refused(fresh_engine: Engine) -> None:
