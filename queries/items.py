@@ -11,7 +11,10 @@ import sqlalchemy as sa
 
 from sessionscope.schema import sessions, support_tickets, tool_calls
 
-PREVIEW_BYTES = 1_000_000
+PREVIEW_BYTES = 1_000_000  # payloads larger than this are previewed, not loaded
+# How much of a large payload the preview shows: enough to read its shape, small enough that
+# the browser highlights it at once (a 1 MB code block froze the details pane for seconds).
+PREVIEW_CHARS = 20_000
 PAYLOADS = ("input", "output")
 _PAYLOAD_FIELDS = {f"{p}{suffix}" for p in PAYLOADS for suffix in ("", "_bytes", "_preview")}
 
@@ -77,13 +80,13 @@ def _visible_calls(org_id: str) -> sa.Select[Any]:
 
 
 def _payload_columns(conn: sa.Connection, field: str, limit: int) -> list[Any]:
-    """Full text when small, else only the first limit characters, both decided in SQL."""
+    """Full text when at most limit bytes, else its first PREVIEW_CHARS characters, in SQL."""
     col = tool_calls.c[field]
     size, text = _bytes(conn, col), _text(col)
     return [
         size.label(f"{field}_bytes"),
         sa.case((size <= limit, text)).label(f"{field}_text"),
-        sa.case((size > limit, sa.func.substr(text, 1, limit))).label(f"{field}_preview"),
+        sa.case((size > limit, sa.func.substr(text, 1, PREVIEW_CHARS))).label(f"{field}_preview"),
     ]
 
 

@@ -78,7 +78,7 @@ def test_big_payload_is_previewed_and_downloadable(conn: sa.Connection, world) -
     got = items.get(conn, **A, item_id="tc_big")
     assert got.input is None
     assert got.input_bytes == len(BIG_TEXT) == 1_200_012
-    assert got.input_preview == BIG_TEXT[: items.PREVIEW_BYTES]
+    assert got.input_preview == BIG_TEXT[: items.PREVIEW_CHARS]
     assert (got.output, got.output_bytes, got.output_preview) == ([1, 2], 6, None)
     text = items.payload_text(conn, **A, item_id="tc_big", field="input")
     assert text == BIG_TEXT and json.loads(text) == BIG
@@ -87,6 +87,7 @@ def test_big_payload_is_previewed_and_downloadable(conn: sa.Connection, world) -
 
 def test_preview_cut_at_the_limit(conn: sa.Connection, world, monkeypatch) -> None:
     monkeypatch.setattr(items, "PREVIEW_BYTES", 10)
+    monkeypatch.setattr(items, "PREVIEW_CHARS", 10)
     got = items.get(conn, **A, item_id="tc_a")
     assert (got.input, got.input_preview) == ({"q": "x"}, None)  # exactly 10 bytes: kept
     assert (got.output, got.output_preview, got.output_bytes) == (None, '{"ok": tru', 12)

@@ -7,6 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from queries import items
+
 PAGE = "app_pages/user_sessions.py"
 
 
@@ -122,7 +124,8 @@ def test_ticket_details(app) -> None:
 def test_big_payload_is_previewed_and_downloadable_on_request(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_big", item="tc_big")
     assert "showing the first part" in texts(at)
-    assert len([c for c in at.code if len(c.value) >= 1_000_000]) == 1  # the preview, cut
+    previews = [c.value for c in at.code if c.value.startswith('{"rows"')]
+    assert [len(p) for p in previews] == [items.PREVIEW_CHARS]  # the preview, cut
     at.button(key="prep_tc_big_output").click().run()
     assert not at.exception
     assert any(d.key == "dl_tc_big_output" for d in at.get("download_button"))
