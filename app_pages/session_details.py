@@ -1,12 +1,14 @@
-"""Session details (placeholder until the session-details issue lands): header and totals."""
+"""Session details: header, metrics against the user's average, charts, resume, export.
+
+The session lives in the URL (`session`), so a link reopens this view.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, url
-from components import format as fmt
-from components.session_card import title_of
+from components import data, frame, history, keys, session_view, url
+from components.resume_panel import resume_panel
 
 viewer = frame.current_viewer()
 session_id = url.param(keys.P_SESSION)
@@ -16,24 +18,11 @@ session = (
     else None
 )
 if session is None:
-    if session_id:
-        url.drop(keys.P_SESSION)
-        st.warning("This link's session is not available.", icon=":material/link_off:")
-    st.info("Open a session from a user's sessions to see its details.")
+    session_view.unavailable(session_id)
     st.stop()
-st.title(fmt.md(title_of(session)), anchor=False)
-st.markdown(
-    f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · "
-    f"{fmt.absolute(session.started_at)} · {fmt.duration(session.duration_s)}"
-)
-st.page_link(
-    "app_pages/user_sessions.py",
-    label="Back to the user's sessions",
-    icon=":material/arrow_back:",
-    query_params={keys.P_USER: session.end_user_id, keys.P_SESSION: session.id},
-)
-cols = st.columns(4)
-cols[0].metric("Tool calls", f"{session.total_tool_calls:,}")
-cols[1].metric("Errors", f"{session.total_errors:,}")
-cols[2].metric("Tickets", f"{session.ticket_count:,}")
-cols[3].metric("Duration", fmt.duration(session.duration_s))
+history.remember(session.id)
+session_view.header(session)
+resume_panel(viewer.org_id, session, actor=viewer.email)
+session_view.metric_cards(viewer.org_id, session)
+session_view.session_charts(viewer.org_id, session)
+session_view.export_panel(viewer.org_id, session, actor=viewer.email)

@@ -9,14 +9,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Literal
 
+import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from queries import items, members, sessions, timeline, users
+from queries import history, items, members, session_stats, sessions, stages, timeline, users
 from queries.page import Page
+from sessionscope import resume
 from sessionscope.db import check_connection, make_engine
+from sessionscope.errors import NotFound
 from sessionscope.settings import load_settings
 
 # Seconds. Finished sessions never change; active ones do, so their cache keys
@@ -143,3 +147,94 @@ def payload_text(org_id: str, item_id: str, field: Literal["input", "output"]) -
     """The whole payload, fetched only when a download asks for it (not cached: it is large)."""
     with connect() as conn:
         return items.payload_text(conn, org_id=org_id, item_id=item_id, field=field) or ""
+
+
+# --- Session details page and the sidebar's session history ---------------------------------
+
+AVERAGES_TTL = 300  # a user's average session moves slowly; one new session barely shifts it
+PREVIEW_TTL = 30  # whether a session can be resumed; cleared at once after a resume here
+HISTORY_TTL = 15  # the sidebar's latest and recently viewed sessions
+HISTORY_STATS_TTL = 60  # the sidebar's counts (each scans an index range; see queries.history)
+
+
+@st.cache_data(ttl=AVERAGES_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def user_averages(org_id: str, end_user_id: str) -> session_stats.UserAverages:
+    with connect() as conn:
+        return session_stats.user_averages(conn, org_id=org_id, end_user_id=end_user_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_calls(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
+    """Every call of the session without payloads (for the waterfall and the latency chart)."""
+    with connect() as conn:
+        return session_stats.calls(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_tickets(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
+    with connect() as conn:
+        return session_stats.tickets(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_tools(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
+    with connect() as conn:
+        return session_stats.per_tool(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_latency(org_id: str, session_id: str, fresh: int) -> tuple[float | None, ...]:
+    """(p50, p95) of the session's call durations in ms."""
+    with connect() as conn:
+        return session_stats.latency(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_stages(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
+    with connect() as conn:
+        return stages.stages(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=PREVIEW_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def resume_preview(org_id: str, session_id: str) -> resume.StatePreview | None:
+    """What resuming would do, or None when the session is not visible to this org."""
+    with connect() as conn:
+        try:
+            return resume.preview(conn, org_id=org_id, session_id=session_id)
+        except NotFound:
+            return None
+
+
+def session_changed(org_id: str, session_id: str) -> None:
+    """Forget what the caches know about a session that was just changed here (resumed)."""
+    session.clear(org_id, session_id)
+    resume_preview.clear(org_id, session_id)
+    session_stages.clear(org_id, session_id, 0)  # an active session's keys turn over anyway
+    user_sessions.clear()  # its lists show the status; keyed by filters, so all of them
+    history_latest.clear()
+    history_viewed.clear()
+    history_stats.clear()
+
+
+@st.cache_data(ttl=HISTORY_STATS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def history_stats(org_id: str) -> history.QuickStats:
+    with connect() as conn:
+        return history.quick_stats(conn, org_id=org_id, now=datetime.now(UTC))
+
+
+@st.cache_data(ttl=HISTORY_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def history_latest(
+    org_id: str, statuses: tuple[str, ...], title_q: str | None, before: tuple | None
+) -> Page:
+    with connect() as conn:
+        return history.latest(
+            conn, org_id=org_id, statuses=statuses, title_q=title_q, before=before
+        )
+
+
+@st.cache_data(ttl=HISTORY_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def history_viewed(
+    org_id: str, ids: tuple[str, ...], statuses: tuple[str, ...], title_q: str | None
+) -> pd.DataFrame:
+    with connect() as conn:
+        return history.by_ids(conn, org_id=org_id, ids=ids, statuses=statuses, title_q=title_q)

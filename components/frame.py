@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from components import data, keys
+from components import data, history, keys
 from components import format as fmt
 from sessionscope import auth
 from sessionscope.db import describe_db_error
@@ -37,6 +37,7 @@ def decorate(viewer: auth.Viewer) -> None:
     Called after st.navigation, so these belong to the frame around every page.
     """
     _sidebar(viewer, data.memberships(viewer.email))
+    history.history_panel(viewer.org_id)
     if viewer.source is auth.Source.DEMO:
         st.info(
             f"**Demo mode**: acting as {fmt.md(viewer.email)}, admin of {fmt.md(viewer.org_name)}, "

@@ -33,3 +33,28 @@ def session_card(session_id: str) -> str:
 
 def timeline_row(item_id: str) -> str:
     return f"us_row_{item_id}"
+
+
+# Session details page (and its dialog from a session card)
+SD_RESUME = "sd_resume"
+SD_RESUME_CONFIRM = "sd_resume_confirm"
+SD_RESUME_FALLBACK = "sd_resume_fallback"
+SD_RESUME_CANCEL = "sd_resume_cancel"
+SD_RESUME_DISMISS = "sd_resume_dismiss"
+SD_RAW_STATE = "sd_raw_state"
+SD_RESUMED_STATE = "sd_resumed_state"
+SD_EXPORT = "sd_export"
+SD_EXPORT_JSON = "sd_export_json"
+SD_EXPORT_CSV = "sd_export_csv"
+
+
+def details_button(session_id: str) -> str:
+    """A card's "View details" (not us_card_...: tests read the card titles by that prefix)."""
+    return f"us_details_{session_id}"
+
+
+# Session history (sidebar, every page)
+HIS_OPEN = "his_open"
+HIS_Q = "his_q"
+HIS_STATUS = "his_status"
+HIS_MORE = "his_more"

@@ -52,7 +52,22 @@ def session_card(row: Any, *, selected: bool, on_select: Callable[[str], None]) 
         )
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.markdown(f"{fmt.status_badge(row.status)} {counts_line(row)}")
-            details_link(row.id, label="Details")
+            details_button(row.id)
+
+
+def details_button(session_id: str) -> None:
+    """Opens the session's details in a dialog over the current page."""
+    if st.button(
+        "View details",
+        key=keys.details_button(session_id),
+        icon=":material/open_in_full:",
+        type="tertiary",
+        help="Show this session's details here",
+    ):
+        # Imported here: session_view imports this module (title_of).
+        from components.session_view import details_dialog
+
+        details_dialog(session_id)
 
 
 def details_link(session_id: str, *, label: str = "View details") -> None:

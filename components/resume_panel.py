@@ -1,0 +1,225 @@
+"""Resume a stopped workflow session: what it would do, a confirmation dialog, the outcome.
+
+Only sessionscope.resume decides and writes: preview() (through the cached
+data.resume_preview) says whether and from which state; resume() does it in one
+transaction. The dialog stays open across reruns while its flag is set, so its
+buttons work in a full rerun as well as in the dialog's own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from components import data, keys
+from components import format as fmt
+from queries.sessions import SessionDetail
+from sessionscope import resume
+from sessionscope.errors import AlreadyResumed, InvalidState, NotFound
+from sessionscope.settings import load_settings
+
+_OPEN = "sd_resume_open"  # the id of the session whose confirmation dialog is open
+_OUTCOME = "sd_resume_outcome"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the last resume here did: a result, or why it did not happen."""
+
+    session_id: str
+    result: resume.ResumeResult | None = None
+    conflict: str | None = None  # someone else got there first (or the session went away)
+    refused: str | None = None  # the state turned out invalid at the moment of resuming
+
+
+def resume_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
+    """The outcome of a resume just done, then Resume for a stopped workflow session."""
+    outcome: Outcome | None = st.session_state.get(_OUTCOME)
+    if outcome is not None and outcome.session_id == session.id:
+        _show_outcome(outcome)
+    if session.server_kind != "workflow" or session.status == "completed":
+        return
+    preview = data.resume_preview(org_id, session.id)
+    if preview is None:
+        return
+    if not preview.resumable:
+        if session.status != "active":  # a running session needs no word on why
+            st.caption(f":material/block: Resume is not available: {fmt.md(preview.reason)}.")
+        if preview.problems:
+            _problems(preview)
+        return
+    _offer(preview)
+    if st.session_state.get(_OPEN) == session.id:
+        _confirm(org_id, preview, actor)
+
+
+def _offer(preview: resume.StatePreview) -> None:
+    with st.container(border=True):
+        st.markdown(
+            f"**Resume** · {fmt.status_badge(preview.status)} would continue at stage "
+            f"**{fmt.md(preview.stage)}** · saved state version {preview.latest_version}"
+        )
+        if preview.problems:
+            st.warning(
+                f"The saved state has {fmt.count(len(preview.problems), 'problem')}: resuming "
+                "from it is refused, resuming from the last completed stage is possible.",
+                icon=":material/warning:",
+            )
+        st.button(
+            "Resume…",
+            key=keys.SD_RESUME,
+            on_click=st.session_state.__setitem__,
+            args=(_OPEN, preview.session_id),
+            type="primary",
+            icon=":material/play_arrow:",
+        )
+
+
+def _close() -> None:
+    st.session_state.pop(_OPEN, None)
+
+
+@st.dialog("Resume session", width="medium", on_dismiss=_close)
+def _confirm(org_id: str, preview: resume.StatePreview, actor: str) -> None:
+    if preview.problems:
+        _problems(preview)
+        if preview.fallback is not None:
+            st.markdown("**Resume from the last completed stage instead**")
+            _summary(
+                preview.fallback,
+                source=f"rebuilt from the stage records (version {preview.latest_version} "
+                "is kept as it is)",
+            )
+            if st.button(
+                "Resume from the last completed stage",
+                key=keys.SD_RESUME_FALLBACK,
+                type="primary",
+                icon=":material/history:",
+            ):
+                _resume(org_id, preview, actor, use_fallback=True)
+    else:
+        _summary(preview.raw_state, source=f"saved state version {preview.latest_version}")
+        if st.button(
+            "Resume", key=keys.SD_RESUME_CONFIRM, type="primary", icon=":material/play_arrow:"
+        ):
+            _resume(org_id, preview, actor, use_fallback=False)
+    if st.button("Cancel", key=keys.SD_RESUME_CANCEL):
+        _close()
+        st.rerun()
+
+
+def _summary(state: Mapping[str, Any], *, source: str) -> None:
+    """The stage it resumes at, where the state comes from, its completed stages and metrics."""
+    done = ", ".join(fmt.md(s) for s in state.get("completed_stages") or ()) or "none"
+    st.markdown(
+        f"It will resume at stage **{fmt.md(state.get('stage'))}**.  \n"
+        f"State: {source}  \n"
+        f"Completed stages: {done}  \n"
+        f"Metrics: {_metrics(state.get('metrics') or {})}"
+    )
+
+
+def _metrics(metrics: Mapping[str, Any]) -> str:
+    return " · ".join(f"{fmt.md(k)} {fmt.md(v)}" for k, v in metrics.items()) or "none"
+
+
+def _problems(preview: resume.StatePreview) -> None:
+    """Every exact reason the saved state is refused, and the raw state to download."""
+    reasons = "\n".join(f"- {fmt.md(p)}" for p in preview.problems)
+    st.error(
+        f"The saved state (version {preview.latest_version}) cannot be resumed:\n\n{reasons}",
+        icon=":material/error:",
+    )
+    st.download_button(
+        "Download the raw saved state",
+        data=_raw_text(preview.raw_state),
+        file_name=f"{preview.session_id}-state-v{preview.latest_version}.json",
+        mime="application/json",
+        key=keys.SD_RAW_STATE,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _raw_text(raw: Any) -> str:
+    """The state as stored: text that is not JSON stays as it is."""
+    return raw if isinstance(raw, str) else json.dumps(raw, indent=2, ensure_ascii=False)
+
+
+def _resume(org_id: str, preview: resume.StatePreview, actor: str, *, use_fallback: bool) -> None:
+    """Resume, keep the outcome for the page, forget the cached session, close the dialog."""
+    sid = preview.session_id
+    try:
+        result = resume.resume(
+            data.engine(),
+            org_id=org_id,
+            session_id=sid,
+            actor=actor,
+            expected_version=preview.latest_version or 0,
+            use_fallback=use_fallback,
+        )
+        outcome = Outcome(sid, result=result)
+    except (AlreadyResumed, NotFound) as exc:
+        outcome = Outcome(sid, conflict=str(exc))
+    except InvalidState as exc:
+        outcome = Outcome(sid, refused=str(exc))
+    st.session_state[_OUTCOME] = outcome
+    _close()
+    data.session_changed(org_id, sid)
+    st.rerun()
+
+
+def _show_outcome(outcome: Outcome) -> None:
+    """Shown on this session's page until dismissed, so the restored state stays at hand."""
+    if outcome.conflict is not None:
+        st.warning(
+            "**Already resumed by someone else.** This session changed since you opened it, "
+            "so nothing was done; the page now shows its current status.",
+            icon=":material/group:",
+        )
+        st.caption(fmt.md(outcome.conflict))
+    elif outcome.refused is not None:
+        st.error(
+            f"The saved state cannot be resumed: {fmt.md(outcome.refused)}",
+            icon=":material/error:",
+        )
+    elif outcome.result is not None:
+        _resumed(outcome.result)
+    st.button(
+        "Dismiss",
+        key=keys.SD_RESUME_DISMISS,
+        on_click=st.session_state.pop,
+        args=(_OUTCOME, None),
+        type="tertiary",
+        icon=":material/close:",
+    )
+
+
+def _resumed(result: resume.ResumeResult) -> None:
+    st.success(
+        f"Resumed at stage **{fmt.md(result.stage)}** as saved state version {result.version}.",
+        icon=":material/play_circle:",
+    )
+    with st.expander("Restored state", expanded=True):
+        st.json(result.state, expanded=1)
+    with st.container(horizontal=True):
+        st.download_button(
+            "Download the restored state",
+            data=json.dumps(result.state, indent=2, ensure_ascii=False),
+            file_name=f"{result.session_id}-state-v{result.version}.json",
+            mime="application/json",
+            key=keys.SD_RESUMED_STATE,
+            on_click="ignore",
+            icon=":material/download:",
+        )
+        resume_url = load_settings().resume_url
+        if resume_url:
+            st.link_button(
+                "Continue in the workflow app",
+                f"{resume_url}?session={result.session_id}",
+                icon=":material/open_in_new:",
+            )

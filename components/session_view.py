@@ -1,0 +1,319 @@
+"""One session in full: header, metric cards against the user's average, charts, export.
+
+Used by the Session details page and by the dialog a session card opens ("View details").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from charts import session as charts
+from components import data, frame, history, keys, url
+from components import format as fmt
+from components.session_card import title_of
+from queries.session_stats import UserAverages
+from queries.sessions import SessionDetail
+from sessionscope import bulk
+
+DETAILS_PAGE = "app_pages/session_details.py"
+USER_PAGE = "app_pages/user_sessions.py"
+_EXPORT = "sd_export_ready"  # the last export this viewer prepared
+
+
+# --- header ----------------------------------------------------------------------------------
+
+
+def unavailable(session_id: str | None) -> None:
+    """No session to show: say so for a bad link (and drop it), else how to pick one."""
+    if session_id:
+        url.drop(keys.P_SESSION)
+        st.warning("This link's session is not available.", icon=":material/link_off:")
+    st.info("Open a session from a user's sessions to see its details.", icon=":material/insights:")
+    st.page_link("app_pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
+
+
+def header(session: SessionDetail, *, in_dialog: bool = False) -> None:
+    """Title, status, server, start, end, duration, and where to go from here."""
+    title = fmt.md(title_of(session), limit=160)
+    if in_dialog:
+        st.subheader(title, anchor=False)
+    else:
+        st.title(title, anchor=False)
+    st.markdown(
+        f"{fmt.status_badge(session.status)} :material/dns: {fmt.md(session.server_name)} "
+        f"({fmt.md(session.server_kind)}) · :material/person: {fmt.md(user_label(session))}"
+    )
+    st.caption(
+        f"Started {fmt.absolute(session.started_at)} · {end_text(session)} · "
+        f"duration {fmt.duration(session.duration_s)}"
+    )
+    with st.container(horizontal=True, gap="medium"):
+        st.page_link(
+            USER_PAGE,
+            label=f"All sessions of {fmt.md(user_label(session), limit=60)}",
+            icon=":material/arrow_back:",
+            query_params={keys.P_USER: session.end_user_id, keys.P_SESSION: session.id},
+        )
+        if in_dialog:
+            st.page_link(
+                DETAILS_PAGE,
+                label="Open the full page (resume, export)",
+                icon=":material/open_in_new:",
+                query_params={keys.P_SESSION: session.id},
+            )
+
+
+def user_label(session: SessionDetail) -> str:
+    return session.user_display_name or session.user_email or session.user_distinct_id
+
+
+def end_text(session: SessionDetail) -> str:
+    if session.completed_at is not None:
+        return f"ended {fmt.absolute(session.completed_at)}"
+    last = session.last_activity_at or session.started_at
+    if session.status == "active":
+        return f"running, last activity {fmt.relative(last)}"
+    return f"{session.status} after its last activity at {fmt.absolute(last)}"
+
+
+# --- metric cards ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricCard:
+    """One st.metric: the value, its difference from the user's average, and how to colour it."""
+
+    label: str
+    value: str
+    delta: str | None = None
+    color: str = "normal"
+    arrow: str = "auto"
+    help: str | None = None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How a metric reads: its value, a signed difference, and whether more is better."""
+
+    show: Callable[[float], str]
+    signed: Callable[[float], str]
+    better: str  # "higher", "lower" or "neither"
+
+
+def _number(v: float) -> str:
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
+
+
+def _signed_number(d: float) -> str:
+    return ("+" if d >= 0 else "-") + _number(abs(d))
+
+
+def _signed_ms(d: float) -> str:
+    return ("+" if d >= 0 else "-") + fmt.millis(abs(d))
+
+
+def _signed_pp(d: float) -> str:
+    return f"{d * 100:+.1f} pp"
+
+
+COUNT = _Kind(_number, _signed_number, "higher")
+NEUTRAL_COUNT = _Kind(_number, _signed_number, "neither")
+PROBLEM_COUNT = _Kind(_number, _signed_number, "lower")
+RATE = _Kind(lambda v: f"{v:.1%}", _signed_pp, "lower")
+LATENCY = _Kind(fmt.millis, _signed_ms, "lower")
+_COLORS = {"higher": "normal", "lower": "inverse", "neither": "off"}
+
+
+def metric_card(
+    label: str, mine: float | None, avg: float | None, n: int, kind: _Kind
+) -> MetricCard:
+    """The session's value with its difference from the user's average over n sessions."""
+    value = "—" if mine is None else kind.show(mine)
+    if mine is None or avg is None or n < 2:
+        return MetricCard(label, value, help="No other session of this user to compare with.")
+    about = f"This user's average session: {kind.show(avg)} (over {n:,} sessions)."
+    diff = mine - avg
+    zero = kind.signed(0.0)
+    if kind.signed(abs(diff)) == zero:  # no difference at the precision shown
+        return MetricCard(label, value, zero.replace("+", "±"), "off", "off", about)
+    return MetricCard(label, value, kind.signed(diff), color=_COLORS[kind.better], help=about)
+
+
+def mcp_cards(
+    s: SessionDetail, latency: tuple[float | None, ...], avg: UserAverages
+) -> list[MetricCard]:
+    rate = s.total_errors / s.total_tool_calls if s.total_tool_calls else None
+    n = avg.sessions
+    return [
+        metric_card("Tool calls", s.total_tool_calls, avg.tool_calls, n, NEUTRAL_COUNT),
+        metric_card("Errors", s.total_errors, avg.errors, n, PROBLEM_COUNT),
+        metric_card("Error rate", rate, avg.error_rate, n, RATE),
+        metric_card("Tickets", s.ticket_count, avg.tickets, n, PROBLEM_COUNT),
+        metric_card("Median latency", latency[0], avg.p50_ms, n, LATENCY),
+        metric_card("p95 latency", latency[1], avg.p95_ms, n, LATENCY),
+    ]
+
+
+def workflow_cards(s: SessionDetail, avg: UserAverages) -> list[MetricCard]:
+    n = avg.sessions
+    return [
+        metric_card("Jobs scraped", s.total_jobs, avg.jobs, n, COUNT),
+        metric_card("Companies enriched", s.total_companies, avg.companies, n, COUNT),
+        metric_card("Contacts found", s.total_contacts, avg.contacts, n, COUNT),
+        metric_card("Campaigns", s.total_campaigns, avg.campaigns, n, COUNT),
+    ]
+
+
+def metric_cards(org_id: str, session: SessionDetail) -> None:
+    avg = data.user_averages(org_id, session.end_user_id)
+    if session.server_kind == "workflow":
+        cards = workflow_cards(session, avg)
+    else:
+        fresh = data.freshness(session.status == "active")
+        cards = mcp_cards(session, data.session_latency(org_id, session.id, fresh), avg)
+    for column, card in zip(st.columns(len(cards), gap="small"), cards, strict=True):
+        with column:
+            st.metric(
+                card.label,
+                card.value,
+                card.delta,
+                card.color,  # type: ignore[arg-type]
+                help=card.help,
+                border=True,
+                delta_arrow=card.arrow,  # type: ignore[arg-type]
+            )
+    if any(card.delta for card in cards):
+        st.caption(
+            f"Below each number: its difference from the average session of "
+            f"{fmt.md(user_label(session))} ({fmt.count(avg.sessions, 'session')})."
+        )
+
+
+# --- charts ----------------------------------------------------------------------------------
+
+
+def session_charts(org_id: str, session: SessionDetail) -> None:
+    """The timeline (stages or tool calls), then the results breakdown."""
+    fresh = data.freshness(session.status == "active")
+    if session.server_kind == "workflow":
+        _workflow_charts(org_id, session, fresh)
+    else:
+        _mcp_charts(org_id, session, fresh)
+
+
+def _workflow_charts(org_id: str, session: SessionDetail, fresh: int) -> None:
+    stages = data.session_stages(org_id, session.id, fresh)
+    st.subheader("Stage by stage", anchor=False)
+    st.plotly_chart(charts.stage_timeline(stages), width="stretch")
+    st.subheader("Results breakdown", anchor=False)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.plotly_chart(charts.results_funnel(totals(session)), width="stretch")
+    with right:
+        st.plotly_chart(charts.stage_outcomes(stages), width="stretch")
+
+
+def totals(session: SessionDetail) -> dict[str, int]:
+    return {
+        "jobs": session.total_jobs,
+        "companies": session.total_companies,
+        "contacts": session.total_contacts,
+        "campaigns": session.total_campaigns,
+    }
+
+
+def _mcp_charts(org_id: str, session: SessionDetail, fresh: int) -> None:
+    calls = data.session_calls(org_id, session.id, fresh)
+    st.subheader("Timeline", anchor=False)
+    st.plotly_chart(
+        charts.tool_waterfall(calls, data.session_tickets(org_id, session.id, fresh)),
+        width="stretch",
+    )
+    st.subheader("Results breakdown", anchor=False)
+    left, right = st.columns(2, gap="medium")
+    with left:
+        st.plotly_chart(
+            charts.calls_per_tool(data.session_tools(org_id, session.id, fresh)), width="stretch"
+        )
+    with right:
+        st.plotly_chart(charts.latency_distribution(calls["duration_ms"]), width="stretch")
+
+
+# --- the dialog from a session card ----------------------------------------------------------
+
+
+@st.dialog("Session details", width="large", icon=":material/insights:")
+def details_dialog(session_id: str) -> None:
+    """The session's header, metrics and charts over the page that opened it."""
+    org_id = frame.current_viewer().org_id
+    session = data.session(org_id, session_id)
+    if session is None:
+        st.warning("This session is not available.", icon=":material/link_off:")
+        return
+    history.remember(session.id)
+    header(session, in_dialog=True)
+    metric_cards(org_id, session)
+    session_charts(org_id, session)
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Export:
+    session_id: str
+    json: bytes
+    csv: bytes
+    at: datetime
+
+
+def _export(org_id: str, actor: str, session_id: str) -> Export:
+    """Both files in one transaction, each audited once (bulk.export_json / export_csv)."""
+    ids = [session_id]
+    with data.engine().begin() as conn:
+        as_json = bulk.export_json(conn, org_id=org_id, actor=actor, session_ids=ids)
+        as_csv = bulk.export_csv(conn, org_id=org_id, actor=actor, session_ids=ids)
+    return Export(session_id, as_json, as_csv, datetime.now(UTC))
+
+
+@st.fragment
+def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
+    """Prepared on request only (it reads every payload and writes audit entries)."""
+    st.subheader("Export", anchor=False)
+    st.caption(
+        "JSON: the session with its timeline, every tool call with its input and output and "
+        "every ticket. CSV: the session's row as the Admin export writes it."
+    )
+    ready: Export | None = st.session_state.get(_EXPORT)
+    if ready is None or ready.session_id != session.id:
+        slot = st.empty()  # the button goes once the files are there
+        if not slot.button("Prepare export", key=keys.SD_EXPORT, icon=":material/package_2:"):
+            return
+        with slot, st.spinner("Preparing the export…"):
+            ready = _export(org_id, actor, session.id)
+        slot.empty()
+        st.session_state[_EXPORT] = ready
+    with st.container(horizontal=True, vertical_alignment="center"):
+        _download("JSON", ready.json, f"{session.id}.json", "application/json", keys.SD_EXPORT_JSON)
+        _download("CSV", ready.csv, f"{session.id}.csv", "text/csv", keys.SD_EXPORT_CSV)
+        st.caption(f"Prepared {fmt.relative(ready.at)}")
+
+
+def _download(kind: str, payload: bytes, name: str, mime: str, key: str) -> None:
+    st.download_button(
+        f"{kind} · {_size(len(payload))}",
+        data=payload,
+        file_name=name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"
