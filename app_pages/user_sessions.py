@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, layout, url
+from components import data, frame, history, keys, layout, url
 from components.item_view import item_pane
 from components.session_list import sessions_pane
 from components.timeline_view import timeline_pane
@@ -41,6 +41,7 @@ with center:
                 "This link's session is not available for this user.", icon=":material/link_off:"
             )
         else:
+            history.remember(session.id)
             timeline_pane(viewer.org_id, session, url.param(keys.P_ITEM))
 with left:
     sessions_pane(viewer.org_id, user, session.id if session else None)
