@@ -109,6 +109,18 @@ def server(explorer_sqlite_url: str) -> Iterator[StreamlitServer]:
     srv.stop()
 
 
+@pytest.fixture(scope="session")
+def demo_server(databases) -> Iterator[StreamlitServer]:  # type: ignore[no-untyped-def]
+    """Demo mode on a small seeded demo data set (workflows, the 2,000-call session...)."""
+    from sessionscope.seed import SeedConfig, seed_database
+
+    engine = databases.engine("sqlite")
+    seed_database(engine, SeedConfig.for_size(400, seed=7))
+    srv = StreamlitServer(engine.url.render_as_string(hide_password=False))
+    yield srv
+    srv.stop()
+
+
 def wait_idle(page, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit has finished its script run (and any rerun it triggered), and the
     element code it loads lazily (st.html among it) has arrived."""
