@@ -272,11 +272,11 @@ class Export:
 
 
 def _export(org_id: str, actor: str, session_id: str) -> Export:
-    """Both files in one transaction, each audited once (bulk.export_json / export_csv)."""
+    """Both files in one transaction, each audited once (bulk.export_json, export_timeline_csv)."""
     ids = [session_id]
     with data.engine().begin() as conn:
         as_json = bulk.export_json(conn, org_id=org_id, actor=actor, session_ids=ids)
-        as_csv = bulk.export_csv(conn, org_id=org_id, actor=actor, session_ids=ids)
+        as_csv = bulk.export_timeline_csv(conn, org_id=org_id, actor=actor, session_ids=ids)
     return Export(session_id, as_json, as_csv, datetime.now(UTC))
 
 
@@ -286,7 +286,7 @@ def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
     st.subheader("Export", anchor=False)
     st.caption(
         "JSON: the session with its timeline, every tool call with its input and output and "
-        "every ticket. CSV: the session's row as the Admin export writes it."
+        "every ticket. CSV: one row per tool call or ticket, input and output as JSON text."
     )
     ready: Export | None = st.session_state.get(_EXPORT)
     if ready is None or ready.session_id != session.id:

@@ -246,6 +246,35 @@ def export_json(
     return out.getvalue()
 
 
+TIMELINE_CSV_COLUMNS = (
+    "session_id", "kind", "id", "at", "seq", "tool_name", "title", "duration_ms", "is_error",
+    "error_message", "status", "priority", "email", "summary", "context", "resolved_at",
+    "input", "output",
+)  # fmt: skip
+
+
+def export_timeline_csv(
+    conn: sa.Connection, *, org_id: str, actor: str, session_ids: Sequence[str]
+) -> bytes:
+    """UTF-8 CSV with one row per timeline item (tool call or ticket) of each of the org's
+    sessions among session_ids, in time order; input and output as JSON text."""
+    ids = _distinct(session_ids)
+    exported = list(sessions_by_ids(conn, org_id=org_id, ids=ids)["id"])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TIMELINE_CSV_COLUMNS)
+    for session_id in exported:
+        for item in _timeline(conn, org_id, session_id):
+            row = {**item, "session_id": session_id}
+            for payload in ("input", "output"):
+                if payload in row:
+                    row[payload] = _dumps(row[payload]).decode("utf-8")
+            writer.writerow([_csv_cell(row.get(col)) for col in TIMELINE_CSV_COLUMNS])
+    counts = _export_counts(ids, exported)
+    _record(conn, "sessions.export_timeline_csv", org_id, actor, exported, counts)
+    return out.getvalue().encode("utf-8")
+
+
 def _export_counts(ids: list[str], exported: list[str]) -> dict[str, int]:
     return {"requested": len(ids), "exported": len(exported), "not_found": len(ids) - len(exported)}
 

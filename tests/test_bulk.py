@@ -297,6 +297,23 @@ def test_export_json_has_each_sessions_timeline_in_time_order(
     assert at == T0 + timedelta(hours=1, seconds=3) and at.tzinfo is not None
 
 
+def test_export_timeline_csv_has_one_row_per_item_in_time_order(
+    conn: sa.Connection, world: World
+) -> None:
+    _timeline_world(conn, world)
+    body = bulk.export_timeline_csv(
+        conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1", "ses_b1"]
+    )
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    assert [r["id"] for r in rows] == ["tc_1", "tc_2", "tc_3", "sr_1", "sr_2", "tc_4"]
+    assert {r["session_id"] for r in rows} == {"ses_a1"}  # org B's session is left out
+    by_id = {r["id"]: r for r in rows}
+    assert json.loads(by_id["tc_2"]["input"]) == PAYLOAD
+    assert by_id["sr_2"]["priority"] == "high" and by_id["sr_2"]["input"] == ""
+    entries = conn.execute(sa.select(audit_log.c.action)).scalars().all()
+    assert entries.count("sessions.export_timeline_csv") == 1
+
+
 def test_export_json_session_fields_are_plain_json(conn: sa.Connection, world: World) -> None:
     data = bulk.export_json(conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a3"])
     (a3,) = json.loads(data)

@@ -277,5 +277,5 @@ def test_export_is_prepared_on_request_and_audited_once_per_file(workflow, fresh
     assert labels["sd_export_json"].startswith("JSON") and labels["sd_export_csv"].startswith("CSV")
     at.run()  # the prepared files stay; nothing is exported again
     actions = sorted(action for action, _ in _db(fresh_engine)[3])
-    assert actions == ["sessions.export_csv", "sessions.export_json"]
+    assert actions == ["sessions.export_json", "sessions.export_timeline_csv"]
     assert at.download_button(key="sd_export_json")
