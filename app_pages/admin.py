@@ -1,17 +1,39 @@
-"""Admin: only admins; anyone else gets a short refusal and nothing of the data."""
+"""Admin: every session of the organization, bulk actions, analytics, the audit log.
+
+Admins only: anyone else gets a short refusal and nothing of the data, and the attempt is
+audited. The URL carries the filters (status, user, from, to, q, server); the open tab runs
+alone (lazy tabs), so the table never waits for the analytics.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import frame
+from components import admin_access, frame
+from components import admin_keys as ak
+from components import format as fmt
+from components.admin_analytics import analytics_section
+from components.admin_audit import audit_section
+from components.admin_bulk import bulk_bar
+from components.admin_filters import filter_bar
+from components.admin_table import sessions_table
 
 viewer = frame.current_viewer()
-if not viewer.is_admin:
-    st.error(
-        "Admins only. Ask an admin of your organization if you need this page.",
-        icon=":material/block:",
-    )
+if not admin_access.admit(viewer):
     st.stop()
 st.title("Admin", anchor=False)
-st.caption(f"Every session of {viewer.org_name}.")
+st.caption(f"Every session of {fmt.md(viewer.org_name)}.")
+flt = filter_bar(viewer.org_id)
+table, analytics, audit = st.tabs(
+    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT], key=ak.TABS, on_change="rerun"
+)
+if table.open:
+    with table:
+        selected, total = sessions_table(viewer.org_id, flt)
+        bulk_bar(selected, total, flt)
+if analytics.open:
+    with analytics:
+        analytics_section(viewer.org_id, flt)
+if audit.open:
+    with audit:
+        audit_section(viewer.org_id)

@@ -117,6 +117,12 @@ servers = sa.Table(
     _in("kind", SERVER_KINDS, "kind"),
 )
 
+# What the Admin analytics read of a period's sessions (see ix_sessions_org_started_cover).
+_SESSIONS_ANALYTICS_COLUMNS = (
+    "status", "completed_at", "archived_at", "end_user_id", "server_id", "total_tool_calls",
+    "total_errors", "total_jobs", "total_companies", "total_contacts", "total_campaigns", "id",
+)  # fmt: skip
+
 sessions = sa.Table(
     "sessions",
     metadata,
@@ -147,6 +153,14 @@ sessions = sa.Table(
     ),
     sa.Index("ix_sessions_org_started", "org_id", sa.text("started_at DESC"), "id"),
     sa.Index("ix_sessions_org_status_started", "org_id", "status", sa.text("started_at DESC")),
+    # Admin analytics read these columns of a period's sessions: index-only scans on
+    # PostgreSQL (migration 0002). SQLite has no INCLUDE and small databases here.
+    sa.Index(
+        "ix_sessions_org_started_cover",
+        "org_id",
+        "started_at",
+        postgresql_include=list(_SESSIONS_ANALYTICS_COLUMNS),
+    ).ddl_if(dialect="postgresql"),
 )
 
 tool_calls = sa.Table(
@@ -164,6 +178,12 @@ tool_calls = sa.Table(
     sa.Column("is_error", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("error_message", sa.Text),
     sa.Index("ix_tool_calls_session_started_seq", "session_id", "started_at", "seq"),
+    # The Admin tool chart: calls, errors and durations per tool of a period's sessions.
+    sa.Index(
+        "ix_tool_calls_session_cover",
+        "session_id",
+        postgresql_include=["org_id", "tool_name", "duration_ms", "is_error"],
+    ).ddl_if(dialect="postgresql"),
 )
 
 support_tickets = sa.Table(

@@ -48,4 +48,17 @@ def test_downgrade_and_upgrade_again(fresh_engine: sa.Engine) -> None:
 def test_upgrade_is_idempotent(fresh_engine: sa.Engine) -> None:
     upgrade(fresh_engine)
     with fresh_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+
+
+def test_admin_analytics_covering_indexes_on_postgresql_only(
+    fresh_engine: sa.Engine, backend: str
+) -> None:
+    inspector = sa.inspect(fresh_engine)
+    names = {ix["name"] for t in ("sessions", "tool_calls") for ix in inspector.get_indexes(t)}
+    cover = {"ix_sessions_org_started_cover", "ix_tool_calls_session_cover"}
+    assert (cover <= names) if backend == "postgresql" else not (cover & names)
+    downgrade(fresh_engine, "0001")
+    inspector = sa.inspect(fresh_engine)
+    left = {ix["name"] for t in ("sessions", "tool_calls") for ix in inspector.get_indexes(t)}
+    assert not cover & left

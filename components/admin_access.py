@@ -1,0 +1,50 @@
+"""Who may see the Admin page, and the audit entries its visits leave.
+
+An admin's visit writes `admin.view`, anyone else's `admin.denied`: each once per browser
+session and organization (a session-state flag), not on every rerun. Each entry is its own
+transaction, so a failure elsewhere on the page never takes it back.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import admin_data, data
+from components import admin_keys as ak
+from sessionscope import audit
+from sessionscope.auth import Viewer
+
+VIEW, DENIED = "admin.view", "admin.denied"
+
+
+def record_once(viewer: Viewer, action: str) -> bool:
+    """Write `action` for this viewer and organization unless done in this session already."""
+    done: set[tuple[str, str, str]] = st.session_state.setdefault(ak.AUDITED, set())
+    mark = (action, viewer.org_id, viewer.email)
+    if mark in done:
+        return False
+    with data.engine().begin() as conn:
+        audit.record(
+            conn,
+            org_id=viewer.org_id,
+            actor_email=viewer.email,
+            action=action,
+            target_type="page",
+            detail={"page": "admin", "role": viewer.role},
+        )
+    done.add(mark)
+    admin_data.audit_written()
+    return True
+
+
+def admit(viewer: Viewer) -> bool:
+    """True for an admin (visit audited); otherwise the refusal is shown and audited."""
+    if viewer.is_admin:
+        record_once(viewer, VIEW)
+        return True
+    record_once(viewer, DENIED)
+    st.error(
+        "Admins only. Ask an admin of your organization if you need this page.",
+        icon=":material/block:",
+    )
+    return False

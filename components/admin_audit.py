@@ -1,0 +1,86 @@
+"""The organization's audit log: who did what to which ids and when, newest first.
+
+Read only: the log is append-only, and nothing here (or anywhere) updates or deletes entries.
+Filterable by actor (part of an email) and action; keyset pages, Newer / Older.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from components import admin_data
+from components import admin_keys as ak
+
+_COLUMNS = {
+    "created_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "actor_email": st.column_config.TextColumn("Who"),
+    "action": st.column_config.TextColumn("Action"),
+    "target_type": st.column_config.TextColumn("Target"),
+    "targets": st.column_config.NumberColumn("Count", format="%d", help="How many ids"),
+    "target_id": st.column_config.TextColumn("Ids", width="large"),
+    "detail": st.column_config.JsonColumn("Detail", width="medium"),
+}
+
+
+def _filters(org_id: str) -> tuple[str | None, tuple[str, ...]]:
+    left, right = st.columns(2)
+    actor = left.text_input(
+        "Who", key=ak.AUDIT_ACTOR, max_chars=200, placeholder="Part of an email",
+        icon=":material/person:",
+    )  # fmt: skip
+    actions = right.multiselect(
+        "Action", admin_data.audit_actions(org_id), key=ak.AUDIT_ACTIONS, placeholder="All"
+    )
+    return (actor or "").strip() or None, tuple(actions)
+
+
+def view(rows: pd.DataFrame) -> pd.DataFrame:
+    """Entries as shown: how many ids each names, the detail as JSON text."""
+    ids = rows["target_id"].fillna("")
+    return rows.assign(
+        target_id=ids.where(ids != "", "—"),
+        target_type=rows["target_type"].fillna("—"),
+        targets=[len(i.split(",")) if i else 0 for i in ids],
+        detail=[json.dumps(d, ensure_ascii=False, default=str) for d in rows["detail"]],
+    )[list(_COLUMNS)]
+
+
+def _cursors(key: tuple) -> list:
+    kept = st.session_state.get(ak.AUDIT_CURSORS)
+    if kept is None or kept[0] != key:
+        kept = (key, [None])
+        st.session_state[ak.AUDIT_CURSORS] = kept
+    return kept[1]
+
+
+def audit_section(org_id: str) -> None:
+    actor, actions = _filters(org_id)
+    cursors = _cursors((actor, actions))
+    page = admin_data.audit_page(org_id, actor, actions, cursors[-1])
+    if page.rows.empty:
+        st.caption("No audit entries match.")
+    else:
+        st.dataframe(view(page.rows), column_config=_COLUMNS, hide_index=True, width="stretch")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            "Newer",
+            key=ak.AUDIT_NEWER,
+            on_click=cursors.pop,
+            disabled=len(cursors) == 1,
+            icon=":material/chevron_left:",
+        )
+        st.button(
+            "Older",
+            key=ak.AUDIT_OLDER,
+            on_click=cursors.append,
+            args=(page.next_cursor,),
+            disabled=page.next_cursor is None,
+            icon=":material/chevron_right:",
+        )
+        first = (len(cursors) - 1) * admin_data.PAGE_SIZE
+        if not page.rows.empty:
+            st.caption(f"Entries {first + 1:,}–{first + len(page.rows):,} · page {len(cursors)}")
+    st.caption("Append-only: entries are never changed or removed.")

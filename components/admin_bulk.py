@@ -1,0 +1,270 @@
+"""Bulk actions on the selected sessions (or every one matching the filter): archive, restore,
+export. Each asks first in a dialog with the count, runs in one transaction through
+sessionscope.bulk (one audit entry; a failure part-way changes nothing), shows progress on
+large selections, and clears the admin caches so the table shows the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from components import admin_data, data, frame
+from components import admin_keys as ak
+from components import format as fmt
+from queries.admin import AdminFilter
+from sessionscope import bulk
+from sessionscope.auth import Viewer
+
+CHUNK = bulk.CHUNK_SIZE  # ids per UPDATE; the progress bar moves once per chunk
+MAX_MATCHING = 10_000  # "all matching" acts on at most this many sessions at once
+MAX_JSON_EXPORT = 1_000  # each session's whole timeline goes into the file
+ACTIONS = {
+    "archive": ("Archive", ":material/archive:", bulk.archive),
+    "restore": ("Restore", ":material/unarchive:", bulk.restore),
+}
+BUTTON_KEYS = {"archive": ak.ARCHIVE, "restore": ak.RESTORE, "export": ak.EXPORT}
+FORMATS = {"csv": "CSV (one row per session)", "json": "JSON (each session with its timeline)"}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The action whose dialog is open, and what it acts on (ids, or all matching flt)."""
+
+    action: str
+    ids: tuple[str, ...]
+    flt: AdminFilter | None = None  # set: every session matching it, resolved on confirm
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    message: str
+    ok: bool
+    payload: bytes | None = None
+    file_name: str | None = None
+    mime: str | None = None
+
+
+def _open(pending: Pending) -> None:
+    st.session_state[ak.PENDING] = pending
+    st.session_state.pop(ak.OUTCOME, None)
+
+
+def _close() -> None:
+    st.session_state.pop(ak.PENDING, None)
+
+
+def bulk_bar(selected: list[str], total: int, flt: AdminFilter) -> None:
+    """What the actions apply to, the three buttons, the last outcome and the open dialog."""
+    outcome: Outcome | None = st.session_state.get(ak.OUTCOME)
+    if outcome is not None:
+        _show_outcome(outcome)
+    everything = _scope(selected, total)
+    count = total if everything else len(selected)
+    ids, scope = ((), flt) if everything else (tuple(selected), None)
+    buttons = [(a, f"{label}…", icon) for a, (label, icon, _) in ACTIONS.items()]
+    buttons.append(("export", "Export…", ":material/download:"))
+    with st.container(horizontal=True, vertical_alignment="center"):
+        for action, label, icon in buttons:
+            st.button(
+                label,
+                key=BUTTON_KEYS[action],
+                on_click=_open,
+                args=(Pending(action, ids, scope, count),),
+                disabled=count == 0,
+                icon=icon,
+            )
+    pending: Pending | None = st.session_state.get(ak.PENDING)
+    if pending is not None:
+        _dialog(pending)
+
+
+def _scope(selected: list[str], total: int) -> bool:
+    """True when the actions apply to every session matching the filter."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{fmt.count(len(selected), 'session')} selected**")
+        everything = st.toggle(
+            f"Apply to all {total:,} matching the filter",
+            key=ak.SCOPE_ALL,
+            disabled=total == 0 or total > MAX_MATCHING,
+            help=f"At most {MAX_MATCHING:,} at once; narrow the filters for more.",
+        )
+    return bool(everything) and 0 < total <= MAX_MATCHING
+
+
+# --- the dialog -------------------------------------------------------------------------------
+
+
+def _dialog(pending: Pending) -> None:
+    title = {"archive": "Archive sessions", "restore": "Restore sessions"}.get(
+        pending.action, "Export sessions"
+    )
+    st.dialog(title, width="medium", on_dismiss=_close)(_confirm)(pending)
+
+
+def _confirm(pending: Pending) -> None:
+    viewer = frame.current_viewer()
+    what = fmt.count(pending.count, "session")
+    scope = "matching the filter" if pending.flt is not None else "selected"
+    if pending.action == "export":
+        _export_form(viewer, pending, f"{what} {scope}")
+        return
+    label = ACTIONS[pending.action][0]
+    st.markdown(f"{label} **{what}** {scope}?")
+    st.caption(
+        "Archiving hides sessions from every list; nothing is deleted and Restore brings them "
+        "back. One audit entry names every session changed."
+    )
+    with st.container(horizontal=True):
+        confirmed = st.button(
+            label, key=ak.CONFIRM, type="primary", icon=ACTIONS[pending.action][1]
+        )
+        _cancel()
+    if confirmed:
+        _finish(_run_change(viewer, pending))
+
+
+def _cancel() -> None:
+    # A full rerun: a button in a dialog reruns only the dialog, which would stay open.
+    if st.button("Cancel", key=ak.CANCEL):
+        _close()
+        st.rerun()
+
+
+def _ids(viewer: Viewer, pending: Pending) -> list[str]:
+    if pending.flt is None:
+        return list(pending.ids)
+    return admin_data.matching_ids(viewer.org_id, pending.flt, limit=MAX_MATCHING)
+
+
+def _progress(total: int) -> Callable[[int, int], None] | None:
+    if total <= CHUNK:
+        return None
+    bar = st.progress(0.0, text=f"0 of {total:,}")
+    return lambda done, of: bar.progress(done / of, text=f"{done:,} of {of:,}")
+
+
+def _run_change(viewer: Viewer, pending: Pending) -> Outcome:
+    """Archive or restore in one transaction; a failure anywhere leaves every row as it was."""
+    label, _, fn = ACTIONS[pending.action]
+    ids = _ids(viewer, pending)
+    try:
+        result = bulk.run_in_transaction(
+            data.engine(),
+            fn,
+            org_id=viewer.org_id,
+            actor=viewer.email,
+            session_ids=ids,
+            progress=_progress(len(ids)),
+            chunk_size=CHUNK,
+        )
+    except SQLAlchemyError as exc:
+        return Outcome(
+            pending.action, f"{label} failed; nothing was changed. {_reason(exc)}", False
+        )
+    finally:
+        admin_data.sessions_changed()
+    done = "archived" if pending.action == "archive" else "restored"
+    message = f"{fmt.count(result.changed, 'session')} {done}"
+    if result.skipped:
+        message += f"; {result.skipped:,} already {done}"
+    if result.not_found:
+        message += f"; {result.not_found:,} not available"
+    return Outcome(pending.action, message + ".", True)
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return fmt.md(str(orig if orig is not None else exc).splitlines()[0], limit=200)
+
+
+def _export_form(viewer: Viewer, pending: Pending, what: str) -> None:
+    choice = st.radio("Format", list(FORMATS), format_func=FORMATS.get, key=ak.EXPORT_FORMAT)
+    too_many = choice == "json" and pending.count > MAX_JSON_EXPORT
+    st.markdown(f"Export **{what}**.")
+    if too_many:
+        st.warning(
+            f"JSON carries every tool call and ticket: at most {MAX_JSON_EXPORT:,} sessions "
+            "at once. Narrow the selection or choose CSV.",
+            icon=":material/warning:",
+        )
+    st.caption("The export is written to the audit log.")
+    with st.container(horizontal=True):
+        confirmed = st.button(
+            "Prepare the file", key=ak.CONFIRM, type="primary", disabled=too_many,
+            icon=":material/package_2:",
+        )  # fmt: skip
+        _cancel()
+    if confirmed:
+        _finish(_run_export(viewer, pending, choice or "csv"))
+
+
+def _run_export(viewer: Viewer, pending: Pending, kind: str) -> Outcome:
+    fn = bulk.export_json if kind == "json" else bulk.export_csv
+    try:
+        with st.spinner("Preparing the export…"):
+            payload = bulk.run_in_transaction(
+                data.engine(),
+                fn,
+                org_id=viewer.org_id,
+                actor=viewer.email,
+                session_ids=_ids(viewer, pending),
+            )
+    except SQLAlchemyError as exc:
+        return Outcome("export", f"Export failed. {_reason(exc)}", False)
+    finally:
+        admin_data.audit_written()
+    stamp = datetime.now(UTC)
+    return Outcome(
+        "export",
+        f"Export of {fmt.count(pending.count, 'session')} ready ({_size(len(payload))}).",
+        True,
+        payload=payload,
+        file_name=f"sessions-{stamp:%Y%m%d-%H%M%S}.{kind}",
+        mime="application/json" if kind == "json" else "text/csv",
+    )
+
+
+def _finish(outcome: Outcome) -> None:
+    st.session_state[ak.OUTCOME] = outcome
+    _close()
+    st.rerun()
+
+
+# --- the outcome, above the table ------------------------------------------------------------
+
+
+def _show_outcome(outcome: Outcome) -> None:
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if outcome.ok:
+            st.success(outcome.message, icon=":material/check_circle:")
+        else:
+            st.error(outcome.message, icon=":material/error:")
+        if outcome.payload is not None:
+            st.download_button(
+                f"Download {outcome.file_name}",
+                data=outcome.payload,
+                file_name=outcome.file_name,
+                mime=outcome.mime,
+                key=ak.DOWNLOAD,
+                on_click="ignore",
+                icon=":material/download:",
+            )
+        st.button(
+            "Dismiss",
+            key=ak.DISMISS,
+            on_click=st.session_state.pop,
+            args=(ak.OUTCOME, None),
+            type="tertiary",
+            icon=":material/close:",
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"

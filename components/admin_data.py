@@ -1,0 +1,205 @@
+"""The Admin page's cached boundary: one st.cache_data wrapper per query, named TTLs.
+
+Same pattern as components/data.py (its engine and connections): arguments are plain
+hashable values, AdminFilter included. The writes (bulk actions, audit entries) do not
+go through here; `sessions_changed` forgets what a write made stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+import plotly.graph_objects as go
+import sqlalchemy as sa
+import streamlit as st
+
+from charts import admin as charts
+from components import data
+from components.data import connect
+from queries import admin, analytics, audit
+from queries.admin import AdminFilter
+from queries.page import Page
+from sessionscope.db import is_postgres
+
+# Seconds. The table moves as sessions start and end; analytics are heavy and change
+# slowly (a few minutes late is fine for trends); the audit log is read right after a write
+# here, and sessions_changed clears it then anyway.
+TABLE_TTL = 30
+ANALYTICS_TTL = 300
+AUDIT_TTL = 30
+SERVERS_TTL = 600
+MAX_ENTRIES = 256
+PAGE_SIZE = 50
+# The analytics sort hundreds of thousands of durations; PostgreSQL's default work_mem
+# (4 MB) sends those sorts to disk. Raised for the analytics transaction only.
+ANALYTICS_WORK_MEM = "64MB"
+
+
+@contextmanager
+def _analytics_conn() -> Iterator[sa.Connection]:
+    with connect() as conn:
+        if is_postgres(conn):
+            conn.execute(sa.text(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'"))  # a constant
+        yield conn
+
+
+# --- the sessions table -----------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TABLE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def sessions_page(org_id: str, flt: AdminFilter, sort: str, after: tuple | None) -> Page:
+    with connect() as conn:
+        return admin.list_sessions(
+            conn, org_id=org_id, flt=flt, sort=sort, after=after, limit=PAGE_SIZE
+        )
+
+
+@st.cache_data(ttl=TABLE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_count(org_id: str, flt: AdminFilter) -> int:
+    with connect() as conn:
+        return admin.count_sessions(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=SERVERS_TTL, show_spinner=False)
+def servers(org_id: str) -> pd.DataFrame:
+    with connect() as conn:
+        return admin.servers(conn, org_id=org_id)
+
+
+def matching_ids(org_id: str, flt: AdminFilter, *, limit: int) -> list[str]:
+    """Ids of up to `limit` sessions matching the filter, newest first (for a bulk action).
+
+    Not cached: it is read right before a write, which must act on what is there now.
+    """
+    ids: list[str] = []
+    after = None
+    with connect() as conn:
+        while len(ids) < limit:
+            page = admin.list_sessions(
+                conn, org_id=org_id, flt=flt, after=after, limit=min(1000, limit - len(ids))
+            )
+            ids += page.rows["id"].tolist()
+            if page.next_cursor is None:
+                break
+            after = page.next_cursor
+    return ids
+
+
+# --- analytics --------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def kpis(org_id: str, flt: AdminFilter) -> analytics.Kpis:
+    with _analytics_conn() as conn:
+        return analytics.kpis(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def sessions_per_day(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.sessions_per_day(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def success_rate_per_day(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.success_rate_per_day(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def duration_percentiles(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.duration_percentiles_per_day(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def tool_stats(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.tool_stats(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def top_users(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.top_users(conn, org_id=org_id, flt=flt)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def workflow_funnel(org_id: str, flt: AdminFilter) -> pd.DataFrame:
+    with _analytics_conn() as conn:
+        return analytics.workflow_funnel(conn, org_id=org_id, flt=flt)
+
+
+# Building a figure with plotly express takes ~100 ms, more than the whole warm budget; the
+# figures are cached as resources (shared, never mutated: st.plotly_chart serialises a copy).
+_FIGURES: dict[str, tuple[Callable[[str, AdminFilter], pd.DataFrame], Callable]] = {
+    "per_day": (sessions_per_day, charts.sessions_per_day),
+    "success": (success_rate_per_day, charts.success_rate),
+    "durations": (duration_percentiles, charts.duration_percentiles),
+    "tools": (tool_stats, charts.top_tools),
+    "users": (top_users, charts.top_users),
+    "funnel": (workflow_funnel, charts.workflow_funnel),
+}
+CHARTS = tuple(_FIGURES)
+
+
+@st.cache_resource(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def figure(name: str, org_id: str, flt: AdminFilter) -> go.Figure:
+    """The chart `name` (one of CHARTS) of the filter's sessions."""
+    query, build = _FIGURES[name]
+    return build(query(org_id, flt))
+
+
+# --- audit log --------------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def audit_page(
+    org_id: str, actor_q: str | None, actions: tuple[str, ...], before: tuple | None
+) -> Page:
+    with connect() as conn:
+        return audit.entries(
+            conn, org_id=org_id, actor_q=actor_q, actions=actions, before=before, limit=PAGE_SIZE
+        )
+
+
+@st.cache_data(ttl=AUDIT_TTL, show_spinner=False)
+def audit_actions(org_id: str) -> list[str]:
+    with connect() as conn:
+        return audit.actions(conn, org_id=org_id)
+
+
+# --- after a write ----------------------------------------------------------------------------
+
+_SESSION_CACHES = (
+    sessions_page,
+    session_count,
+    kpis,
+    sessions_per_day,
+    success_rate_per_day,
+    duration_percentiles,
+    tool_stats,
+    top_users,
+    workflow_funnel,
+    figure,
+)
+
+
+def sessions_changed() -> None:
+    """Forget every cached view of the org's sessions after archive/restore here."""
+    for cached in _SESSION_CACHES:
+        cached.clear()
+    audit_written()
+    # The explorer pages list sessions too; archived ones must leave (or return to) them.
+    for cached in (data.user_sessions, data.session, data.users_page, data.history_latest):
+        cached.clear()
+    data.history_viewed.clear()
+    data.history_stats.clear()
+
+
+def audit_written() -> None:
+    """A new audit entry exists: the audit view must show it."""
+    audit_page.clear()
+    audit_actions.clear()

@@ -1,0 +1,249 @@
+"""The Admin filter bar: the URL is the state, the widgets mirror it.
+
+Every run reads the params (status, user, from, to, q, server), drops what is malformed
+with one short message, and builds the AdminFilter. Each widget is set from the URL before
+it is drawn, and its change callback writes its param back with url.change, one history
+entry per change; so a shared link, Back/Forward and a chart click all restore the same view.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from components import admin_data, url
+from components import admin_keys as ak
+from components import format as fmt
+from components.keys import P_Q, P_USER
+from queries.admin import AdminFilter
+from sessionscope.schema import SESSION_STATUSES
+
+MAX_TEXT = 200  # characters of a user or title search
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
+# Table cells: symbols every text font has (a missing emoji font shows empty boxes).
+STATUS_SYMBOLS = {"active": "▶", "paused": "❚❚", "completed": "✔", "failed": "✖"}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The filter the params describe, what was wrong, and the params to rewrite."""
+
+    flt: AdminFilter
+    problems: tuple[str, ...] = ()
+    rewrite: dict[str, str | None] = field(default_factory=dict)
+
+
+def status_label(status: str) -> str:
+    """'✖ failed': a symbol and the word, so status never relies on colour alone."""
+    return f"{STATUS_SYMBOLS.get(status, '•')} {status}"
+
+
+def _status_pill(status: str) -> str:
+    return f"{fmt.STATUS_ICONS.get(status, '')} {status}"
+
+
+def _quoted(value: str) -> str:
+    return f"“{fmt.md(value, limit=40)}”"
+
+
+def _text(name: str, value: str | None, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if len(value) > MAX_TEXT or not value.isprintable():
+        problems.append(f"`{name}` is not a search text (at most {MAX_TEXT} characters)")
+        return None
+    return value
+
+
+def _date(name: str, value: str | None, problems: list[str]) -> date | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value) if _DATE.match(value) else None
+    except ValueError:
+        day = None
+    if day is None or not MIN_DATE <= day <= MAX_DATE:
+        problems.append(f"`{name}` {_quoted(value)} is not a date like 2026-11-01")
+        return None
+    return day
+
+
+def _choices(
+    name: str, raw: Sequence[str], allowed: Collection[str], problems: list[str]
+) -> tuple[str, ...]:
+    values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        what = ", ".join(_quoted(v) for v in bad[:3]) + (" …" if len(bad) > 3 else "")
+        problems.append(f"unknown `{name}` {what}")
+    return tuple(dict.fromkeys(v for v in values if v in allowed))
+
+
+def parse(params: Mapping[str, Sequence[str]], *, server_ids: Collection[str]) -> Parsed:
+    """The AdminFilter of these params (each a list of values) and what must leave the URL."""
+
+    def one(name: str) -> str | None:
+        values = [v.strip() for v in params.get(name, ()) if v and v.strip()]
+        return values[-1] if values else None
+
+    problems: list[str] = []
+    user_q = _text(P_USER, one(P_USER), problems)
+    title_q = _text(P_Q, one(P_Q), problems)
+    date_from = _date(ak.P_FROM, one(ak.P_FROM), problems)
+    date_to = _date(ak.P_TO, one(ak.P_TO), problems)
+    if date_from and date_to and date_from > date_to:
+        problems.append("`from` is after `to`")
+        date_from = date_to = None
+    statuses = _choices(ak.P_STATUS, params.get(ak.P_STATUS, ()), SESSION_STATUSES, problems)
+    server_ids_ = _choices(ak.P_SERVER, params.get(ak.P_SERVER, ()), server_ids, problems)
+    flt = AdminFilter(
+        user_q=user_q,
+        title_q=title_q,
+        date_from=date_from,
+        date_to=date_to,
+        statuses=statuses,
+        server_ids=server_ids_,
+    )
+    # Only a link with something wrong is rewritten: every rewrite is a browser history
+    # entry, and Back would land on the same link again for nothing.
+    wanted = to_params(flt)
+    rewrite = {n: wanted[n] for n in ak.FILTER_PARAMS if problems and wanted[n] != one(n)}
+    return Parsed(flt, tuple(problems), rewrite)
+
+
+def to_params(flt: AdminFilter) -> dict[str, str | None]:
+    """The URL params of a filter (None for those it does not set)."""
+    return {
+        ak.P_STATUS: ",".join(flt.statuses) or None,
+        P_USER: flt.user_q,
+        ak.P_FROM: flt.date_from.isoformat() if flt.date_from else None,
+        ak.P_TO: flt.date_to.isoformat() if flt.date_to else None,
+        P_Q: flt.title_q,
+        ak.P_SERVER: ",".join(flt.server_ids) or None,
+    }
+
+
+def read_url(org_id: str) -> AdminFilter:
+    """The filter in the URL; anything malformed gets a message and leaves the URL."""
+    servers = admin_data.servers(org_id)
+    params = {name: st.query_params.get_all(name) for name in ak.FILTER_PARAMS}
+    parsed = parse(params, server_ids=set(servers["id"]))
+    if parsed.rewrite:
+        url.change(**parsed.rewrite)
+    if parsed.problems:
+        st.warning(
+            "Some filters in this link were not valid and were removed: "
+            + "; ".join(parsed.problems)
+            + ".",
+            icon=":material/link_off:",
+        )
+    return parsed.flt
+
+
+# --- the widgets --------------------------------------------------------------------------------
+
+# How each widget's value becomes its param's text.
+_WRITE: dict[str, Callable[[object], str | None]] = {
+    ak.P_STATUS: lambda v: ",".join(v or ()) or None,  # type: ignore[arg-type]
+    ak.P_SERVER: lambda v: ",".join(v or ()) or None,  # type: ignore[arg-type]
+    ak.P_FROM: lambda v: v.isoformat() if isinstance(v, date) else None,
+    ak.P_TO: lambda v: v.isoformat() if isinstance(v, date) else None,
+    P_USER: lambda v: (str(v).strip() or None) if v else None,
+    P_Q: lambda v: (str(v).strip() or None) if v else None,
+}
+
+
+def _write(param: str) -> None:
+    """A widget changed: its param, in one URL update."""
+    url.change(**{param: _WRITE[param](st.session_state.get(ak.WIDGET_OF[param]))})
+
+
+def _mirror(flt: AdminFilter) -> None:
+    """Each widget shows what the URL says (set before the widgets are drawn)."""
+    st.session_state[ak.F_USER] = flt.user_q or ""
+    st.session_state[ak.F_Q] = flt.title_q or ""
+    st.session_state[ak.F_STATUS] = list(flt.statuses)
+    st.session_state[ak.F_SERVER] = list(flt.server_ids)
+    st.session_state[ak.F_FROM] = flt.date_from
+    st.session_state[ak.F_TO] = flt.date_to
+
+
+def clear_all() -> None:
+    url.drop(*ak.FILTER_PARAMS)
+
+
+def filter_bar(org_id: str) -> AdminFilter:
+    """The filter bar, set from the URL; returns the filter the page shows."""
+    flt = read_url(org_id)
+    _mirror(flt)
+    user, title, status = st.columns([3, 3, 4], vertical_alignment="bottom")
+    _search_box(user, "User", ak.F_USER, P_USER, "Email, name, distinct id or user id")
+    _search_box(title, "Title contains", ak.F_Q, P_Q, "Words in the session title")
+    status.pills(
+        "Status",
+        list(SESSION_STATUSES),
+        selection_mode="multi",
+        key=ak.F_STATUS,
+        format_func=_status_pill,
+        on_change=_write,
+        args=(ak.P_STATUS,),
+    )
+    _second_row(admin_data.servers(org_id))
+    return replace(flt, include_archived=bool(st.session_state.get(ak.F_ARCHIVED)))
+
+
+def _search_box(col: DeltaGenerator, label: str, key: str, param: str, placeholder: str) -> None:
+    col.text_input(
+        label,
+        key=key,
+        max_chars=MAX_TEXT,
+        placeholder=placeholder,
+        icon=":material/search:",
+        on_change=_write,
+        args=(param,),
+    )
+
+
+def _second_row(servers: pd.DataFrame) -> None:
+    names = dict(zip(servers["id"], servers["name"], strict=True))
+    server, since, until, archived, clear = st.columns([3, 2, 2, 2, 1], vertical_alignment="bottom")
+    server.multiselect(
+        "Server or workflow",
+        list(names),
+        key=ak.F_SERVER,
+        format_func=lambda sid: names.get(sid, sid),
+        placeholder="All",
+        on_change=_write,
+        args=(ak.P_SERVER,),
+    )
+    for col, label, key, param in (
+        (since, "From", ak.F_FROM, ak.P_FROM),
+        (until, "To", ak.F_TO, ak.P_TO),
+    ):
+        col.date_input(
+            f"{label} (UTC)",
+            value=None,
+            key=key,
+            min_value=MIN_DATE,
+            max_value=MAX_DATE,
+            format="YYYY-MM-DD",
+            on_change=_write,
+            args=(param,),
+        )
+    archived.toggle(
+        "Show archived", key=ak.F_ARCHIVED, help="Archived sessions are hidden unless on."
+    )
+    clear.button(
+        "Clear",
+        key=ak.F_CLEAR,
+        on_click=clear_all,
+        icon=":material/filter_alt_off:",
+        type="tertiary",
+    )

@@ -1,0 +1,72 @@
+"""The Admin page's query params, widget keys and session-state keys, in one place.
+
+Widget keys start with "adm_" so tests and callbacks name the same thing; the URL params are
+the DESIGN.md contract for /admin (status, user, from, to, q) plus server.
+"""
+
+from __future__ import annotations
+
+from components.keys import P_Q, P_USER
+
+# URL contract: /admin?status=failed,paused&user=...&from=2026-11-01&to=2026-11-30&q=...
+P_STATUS, P_FROM, P_TO, P_SERVER = "status", "from", "to", "server"
+FILTER_PARAMS = (P_STATUS, P_USER, P_FROM, P_TO, P_Q, P_SERVER)
+
+# Filter bar (each widget mirrors one param; see components.admin_filters)
+F_STATUS = "adm_f_status"
+F_USER = "adm_f_user"
+F_FROM = "adm_f_from"
+F_TO = "adm_f_to"
+F_Q = "adm_f_q"
+F_SERVER = "adm_f_server"
+F_ARCHIVED = "adm_f_archived"
+F_CLEAR = "adm_f_clear"
+WIDGET_OF = {
+    P_STATUS: F_STATUS,
+    P_USER: F_USER,
+    P_FROM: F_FROM,
+    P_TO: F_TO,
+    P_Q: F_Q,
+    P_SERVER: F_SERVER,
+}
+
+TABS = "adm_tab"
+TAB_SESSIONS, TAB_ANALYTICS, TAB_AUDIT = "Sessions", "Analytics", "Audit log"
+
+# Sessions table
+SORT = "adm_sort"
+TABLE = "adm_table"  # prefix: the key carries the page, so a new page starts unselected
+NEXT = "adm_next"
+PREV = "adm_prev"
+CURSORS = "adm_cursors"  # (filter, sort, [cursor of each page shown so far])
+
+# Bulk bar and its dialog
+SCOPE_ALL = "adm_scope_all"
+ARCHIVE = "adm_archive"
+RESTORE = "adm_restore"
+EXPORT = "adm_export"
+CONFIRM = "adm_confirm"
+CANCEL = "adm_cancel"
+EXPORT_FORMAT = "adm_export_format"
+DOWNLOAD = "adm_download"
+PENDING = "adm_pending"  # the bulk action whose dialog is open
+OUTCOME = "adm_outcome"  # what the last bulk action did, shown above the table
+DISMISS = "adm_dismiss"
+
+# Analytics
+CHART_NOTE = "adm_chart_note"  # what a chart click did, shown once
+
+
+def chart(name: str) -> str:
+    return f"adm_chart_{name}"
+
+
+# Audit log
+AUDIT_ACTOR = "adm_audit_actor"
+AUDIT_ACTIONS = "adm_audit_actions"
+AUDIT_OLDER = "adm_audit_older"
+AUDIT_NEWER = "adm_audit_newer"
+AUDIT_CURSORS = "adm_audit_cursors"
+
+# Once per browser session and organization (admin.view / admin.denied)
+AUDITED = "adm_audited"

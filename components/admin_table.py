@@ -1,0 +1,133 @@
+"""Every session of the organization: sort, keyset pages with the total, multi-row selection."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from components import admin_data
+from components import admin_keys as ak
+from components import format as fmt
+from components.admin_filters import status_label
+from components.keys import P_SESSION, P_USER, PATH_SESSION, PATH_USER
+from queries.admin import SORTS, AdminFilter
+from queries.page import Page
+
+SORT_LABELS = {"started_at": "Newest", "duration": "Longest", "errors": "Most errors"}
+_COLUMNS = {
+    "status": st.column_config.TextColumn("Status", width=110),
+    "title": st.column_config.TextColumn("Title", width="medium"),
+    "session": st.column_config.LinkColumn(
+        "Session", display_text=rf"{P_SESSION}=(.*)$", help="Open the session's details"
+    ),
+    "user": st.column_config.LinkColumn(
+        "User", display_text=rf"{P_USER}=(.*)$", help="Open the user's sessions"
+    ),
+    "user_email": st.column_config.TextColumn("Email"),
+    "server_name": st.column_config.TextColumn("Server"),
+    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
+    "duration": st.column_config.TextColumn("Duration"),
+    "total_tool_calls": st.column_config.NumberColumn("Tool calls", format="%d"),
+    "total_errors": st.column_config.NumberColumn("Errors", format="%d"),
+    "error_rate": st.column_config.ProgressColumn(
+        "Error rate", format="percent", min_value=0.0, max_value=1.0
+    ),
+    "total_jobs": st.column_config.NumberColumn("Jobs", format="%d"),
+    "total_companies": st.column_config.NumberColumn("Companies", format="%d"),
+    "total_contacts": st.column_config.NumberColumn("Contacts", format="%d"),
+    "total_campaigns": st.column_config.NumberColumn("Campaigns", format="%d"),
+    "archived_at": st.column_config.DatetimeColumn("Archived (UTC)", format="YYYY-MM-DD HH:mm"),
+}
+
+
+def _sort() -> str:
+    sort = st.segmented_control(
+        "Sort by",
+        list(SORTS),
+        default=SORTS[0],
+        required=True,
+        format_func=SORT_LABELS.get,
+        key=ak.SORT,
+    )
+    return sort if sort in SORTS else SORTS[0]
+
+
+def _cursors(flt: AdminFilter, sort: str) -> list[tuple | None]:
+    """The cursor of every page shown so far for this filter and sort ([None] = first page)."""
+    kept = st.session_state.get(ak.CURSORS)
+    if kept is None or kept[0] != (flt, sort):
+        kept = ((flt, sort), [None])
+        st.session_state[ak.CURSORS] = kept
+    return kept[1]
+
+
+def view(rows: pd.DataFrame, *, archived: bool) -> pd.DataFrame:
+    """The page's rows as shown: readable status, links, duration in words, error share."""
+    calls, errors = rows["total_tool_calls"].fillna(0), rows["total_errors"].fillna(0)
+    shown = rows.assign(
+        status=rows["status"].map(status_label),
+        user_email=rows["user_email"].where(rows["user_email"].notna(), "—"),
+        title=rows["title"].where(rows["title"].notna(), "(untitled)"),
+        session=[f"{PATH_SESSION}?{P_SESSION}={quote(i)}" for i in rows["id"]],
+        user=[f"{PATH_USER}?{P_USER}={quote(u)}" for u in rows["end_user_id"]],
+        duration=rows["duration_s"].map(lambda s: fmt.duration(None if pd.isna(s) else s)),
+        error_rate=(errors / calls.where(calls > 0)).astype(float),
+    )
+    columns = [c for c in _COLUMNS if archived or c != "archived_at"]
+    return shown[columns]
+
+
+def _table_key(rows: pd.DataFrame) -> str:
+    """New rows, new key: a selection never carries over to rows it did not pick."""
+    digest = hashlib.sha1("\n".join(rows["id"]).encode()).hexdigest()[:12]
+    return f"{ak.TABLE}_{digest}"
+
+
+def _pager(cursors: list, page: Page, total: int, shown: int) -> None:
+    first = (len(cursors) - 1) * admin_data.PAGE_SIZE
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.button(
+            "Previous",
+            key=ak.PREV,
+            on_click=cursors.pop,
+            disabled=len(cursors) == 1,
+            icon=":material/chevron_left:",
+        )
+        st.button(
+            "Next",
+            key=ak.NEXT,
+            on_click=cursors.append,
+            args=(page.next_cursor,),
+            disabled=page.next_cursor is None,
+            icon=":material/chevron_right:",
+        )
+        where = f"{first + 1:,}–{first + shown:,} of " if shown else ""
+        st.caption(f"{where}{fmt.count(total, 'session')} · page {len(cursors)}")
+
+
+def sessions_table(org_id: str, flt: AdminFilter) -> tuple[list[str], int]:
+    """The table of the filter's sessions; returns the selected ids and the total matching."""
+    sort = _sort()
+    cursors = _cursors(flt, sort)
+    total = admin_data.session_count(org_id, flt)
+    page = admin_data.sessions_page(org_id, flt, sort, cursors[-1])
+    rows = page.rows
+    if rows.empty:
+        st.info("No sessions match these filters.", icon=":material/filter_alt_off:")
+        _pager(cursors, page, total, 0)
+        return [], total
+    event = st.dataframe(
+        view(rows, archived=flt.include_archived),
+        column_config=_COLUMNS,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="multi-row",
+        key=_table_key(rows),
+        width="stretch",
+    )
+    _pager(cursors, page, total, len(rows))
+    picked = [str(rows.iloc[i]["id"]) for i in event.selection.rows if i < len(rows)]
+    return picked, total
