@@ -1110,7 +1110,9 @@ def _pg_truncate_for_freeze(conn: sa.Connection) -> None:
     frozen and all-visible. Measured at 100,000 sessions: without FREEZE the first scan of
     tool_calls took 1.0 s instead of 0.2 s because it rewrote all 34,000 pages (hint bits),
     and index-only scans fetched every row from the heap until a VACUUM."""
-    conn.exec_driver_sql(f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE")  # our own table names
+    conn.exec_driver_sql(
+        f"LOCK TABLE {', '.join(TABLES)} IN ACCESS EXCLUSIVE MODE"
+    )  # our own table names
     for name in TABLES:
         table = schema.metadata.tables[name]
         if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
