@@ -16,31 +16,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import Page, contains, iso, page_of, row_compare, to_datetime
-from queries.sessions import duration_s
+from queries.sessions import LIST_COLUMNS, duration_s
 from sessionscope.schema import servers, sessions, support_tickets
 
 SUCCESS_WINDOW = timedelta(days=7)
 # A title search looks at the org's newest SEARCH_SCOPE sessions only: a word that matches
 # nothing would otherwise read every session of the org (seconds on a million).
 SEARCH_SCOPE = 5000
-CARD_COLUMNS = (
-    "id",
-    "title",
-    "status",
-    "server_name",
-    "server_kind",
-    "started_at",
-    "last_activity_at",
-    "completed_at",
-    "duration_s",
-    "total_tool_calls",
-    "total_errors",
-    "ticket_count",
-    "total_jobs",
-    "total_companies",
-    "total_contacts",
-    "total_campaigns",
-)
+# A card shows the session list columns of queries.sessions, but for the current stage.
+CARD_COLUMNS = tuple(c for c in LIST_COLUMNS if c != "current_stage")
 
 
 @dataclass(frozen=True)

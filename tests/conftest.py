@@ -77,7 +77,7 @@ class DatabaseFactory:
         admin = make_engine(self._pg)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for name in self._pg_dbs:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # ours
         admin.dispose()
 
 
