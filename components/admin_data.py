@@ -7,8 +7,10 @@ go through here; `sessions_changed` forgets what a write made stale.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,7 +23,8 @@ from components.data import connect
 from queries import admin, analytics, audit
 from queries.admin import AdminFilter
 from queries.page import Page
-from sessionscope.db import is_postgres
+from sessionscope import rollup
+from sessionscope.db import begin_write, is_postgres
 
 # Seconds. The table moves as sessions start and end; analytics are heavy and change
 # slowly (a few minutes late is fine for trends); the audit log is read right after a write
@@ -35,10 +38,30 @@ PAGE_SIZE = 50
 # The analytics sort hundreds of thousands of durations; PostgreSQL's default work_mem
 # (4 MB) sends those sorts to disk. Raised for the analytics transaction only.
 ANALYTICS_WORK_MEM = "64MB"
+ROLLUP_CHECK_TTL = 3600  # the rollup moves once a day; look again hourly
+
+_log = logging.getLogger(__name__)
+
+
+@st.cache_resource(ttl=ROLLUP_CHECK_TTL, show_spinner=False)
+def _settled(org_id: str, day: date) -> bool:
+    """Move the org's rollup up to the day before yesterday, once per process and day.
+
+    A write in a read path, on purpose: it rolls up one day's sessions (the first view of
+    the day pays for it, about 0.2 s at a million sessions). On a read-only connection it
+    fails, is logged, and the analytics read those days live instead: slower, never wrong.
+    """
+    try:
+        with begin_write(data.engine()) as conn:
+            return rollup.settle(conn, org_id=org_id)
+    except sa.exc.DBAPIError as exc:
+        _log.warning("rollup of %s not settled (%s); analytics read live", org_id, exc.orig)
+        return False
 
 
 @contextmanager
-def _analytics_conn() -> Iterator[sa.Connection]:
+def _analytics_conn(org_id: str) -> Iterator[sa.Connection]:
+    _settled(org_id, datetime.now(UTC).date())
     with connect() as conn:
         if is_postgres(conn):
             conn.execute(sa.text(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'"))  # a constant
@@ -92,43 +115,43 @@ def matching_ids(org_id: str, flt: AdminFilter, *, limit: int) -> list[str]:
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def kpis(org_id: str, flt: AdminFilter) -> analytics.Kpis:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.kpis(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def sessions_per_day(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.sessions_per_day(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def success_rate_per_day(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.success_rate_per_day(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def duration_percentiles(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.duration_percentiles_per_day(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def tool_stats(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.tool_stats(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def top_users(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.top_users(conn, org_id=org_id, flt=flt)
 
 
 @st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def workflow_funnel(org_id: str, flt: AdminFilter) -> pd.DataFrame:
-    with _analytics_conn() as conn:
+    with _analytics_conn(org_id) as conn:
         return analytics.workflow_funnel(conn, org_id=org_id, flt=flt)
 
 

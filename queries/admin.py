@@ -49,11 +49,11 @@ def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
     s = schema.sessions
     if is_postgres(conn):
         return sa.cast(sa.extract("epoch", s.c.completed_at - s.c.started_at), sa.Float)
-    micros = _epoch_us(s.c.completed_at) - _epoch_us(s.c.started_at)
+    micros = epoch_us(s.c.completed_at) - epoch_us(s.c.started_at)
     return sa.type_coerce(micros / 1_000_000.0, sa.Float)
 
 
-def _epoch_us(col: sa.ColumnElement) -> sa.ColumnElement[int]:
+def epoch_us(col: sa.ColumnElement) -> sa.ColumnElement[int]:
     # SQLite keeps SQLAlchemy's 'YYYY-MM-DD HH:MM:SS.ffffff' text (the date range filters
     # compare that text too): whole seconds from the first 19 characters, then the micros.
     seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(col, 1, 19)), sa.Integer)

@@ -1,10 +1,10 @@
 """Admin analytics over the sessions an AdminFilter selects (its date range is the period).
 
-Every number is aggregated in SQL. Percentiles are nearest-rank: the value at rank
-ceil(p * n) in ascending order, so SQLite and PostgreSQL give identical numbers. Session
-durations are ranked with row_number() and count() windows; tool-call durations (integer
-ms) are grouped into a histogram first and ranked by running counts, which picks the same
-value from far fewer rows.
+Every number is aggregated in SQL over the per-day rows of queries/daily.py (the rollup
+for settled days, the sessions themselves for the rest). Percentiles are nearest-rank
+(the value at rank ceil(p * n) in ascending order) over histograms of durations in
+buckets 10% wide (queries.daily.bucket_ms), so they are within 5% of the exact value,
+identical on SQLite and PostgreSQL, and the same whether read from the rollup or live.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from datetime import timedelta
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.admin import AdminFilter, date_range, day_bucket, duration_s, session_filters
+from queries import daily
+from queries.admin import AdminFilter, date_range, session_filters
 from queries.page import frame
 from sessionscope import schema
 
-FUNNEL_STEPS = ("jobs", "companies", "contacts", "campaigns")
+FUNNEL_STEPS = ("jobs", "companies", "contacts", "campaigns")  # rollup_sessions columns
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,12 @@ class Kpis:
     tickets_opened: int
 
 
-def _nearest_rank(
-    value: sa.ColumnElement, rn: sa.ColumnElement, n: sa.ColumnElement, pct: int
-) -> sa.ColumnElement:
-    """Aggregate picking `value` at rank ceil(pct/100 * n); integer maths, no ceil() needed."""
-    hit = sa.and_(rn * 100 >= n * pct, (rn - 1) * 100 < n * pct)
-    return sa.func.max(sa.case((hit, value)))
+def _sum(
+    col: sa.ColumnElement[int], where: sa.ColumnElement[bool] | None = None
+) -> sa.ColumnElement[int]:
+    """sum(col) [FILTER (WHERE where)], 0 when no row, an integer (not numeric) on PostgreSQL."""
+    total = sa.func.sum(col) if where is None else sa.func.sum(col).filter(where)
+    return sa.cast(sa.func.coalesce(total, 0), sa.BigInteger)
 
 
 def _rate(part: sa.ColumnElement, whole: sa.ColumnElement) -> sa.ColumnElement[float]:
@@ -53,50 +54,63 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _ranked_durations(
-    conn: sa.Connection, *, org_id: str, flt: AdminFilter, by_day: bool
-) -> sa.Subquery:
-    """Durations of the filtered ended sessions with rn and n, per UTC day or overall."""
-    s, dur = schema.sessions, duration_s(conn)
-    day = day_bucket(conn, s.c.started_at)
-    within = {"partition_by": day} if by_day else {}
-    columns = [day.label("day")] if by_day else []
-    return (
-        sa.select(
-            *columns,
-            dur.label("dur"),
-            sa.func.row_number().over(order_by=dur, **within).label("rn"),
-            sa.func.count().over(**within).label("n"),
-        )
-        .where(*session_filters(org_id=org_id, flt=flt), s.c.completed_at.is_not(None))
+def _ranked(per: sa.Subquery, weight: str, keys: list[str]) -> sa.Subquery:
+    """`per` (keys, ms, weight) with `cum`, the weight of timed rows up to this ms, and `n`,
+    the weight of all timed rows, both within the keys."""
+    within = [per.c[k] for k in keys]
+    timed = sa.case((per.c.ms.is_not(None), per.c[weight]), else_=0)
+    order = per.c.ms.asc().nulls_last()
+    return sa.select(
+        *per.c,
+        sa.func.sum(timed).over(partition_by=within, order_by=order, rows=(None, 0)).label("cum"),
+        sa.func.sum(timed).over(partition_by=within).label("n"),
+    ).subquery()
+
+
+def _first_reaching(h: sa.ColumnCollection, pct: int) -> sa.ColumnElement:
+    """Nearest rank over a histogram: the least ms whose running count reaches pct% of n."""
+    return sa.func.min(sa.case((h.cum * 100 >= h.n * pct, h.ms)))
+
+
+def _seconds(ms: sa.ColumnElement) -> sa.ColumnElement[float]:
+    return sa.cast(ms, sa.Float) / 1000.0
+
+
+def _durations(conn: sa.Connection, *, org_id: str, flt: AdminFilter, by_day: bool) -> sa.Subquery:
+    """Ended sessions per bucketed duration (and day), ranked."""
+    src = daily.durations_source(conn, org_id=org_id, flt=flt)
+    keys = ["day"] if by_day else []
+    per = (
+        sa.select(*[src.c[k] for k in keys], src.c.ms, _sum(src.c.sessions).label("sessions"))
+        .group_by(*[src.c[k] for k in keys], src.c.ms)
         .subquery()
     )
+    return _ranked(per, "sessions", keys)
 
 
 def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
-    """Headline numbers: one pass for counts, one sort for percentiles; see tickets_opened."""
-    s = schema.sessions
+    """Headline numbers: one pass over the day rows for counts, one for percentiles."""
+    src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
     totals = conn.execute(
         sa.select(
-            sa.func.count().label("total"),
-            sa.func.count().filter(s.c.status == "active").label("active"),
-            sa.func.count().filter(s.c.status == "completed").label("completed"),
-            sa.func.count().filter(s.c.status == "failed").label("failed"),
-            sa.func.coalesce(sa.func.sum(s.c.total_tool_calls), 0).label("calls"),
-            sa.func.coalesce(sa.func.sum(s.c.total_errors), 0).label("errors"),
-        ).where(*session_filters(org_id=org_id, flt=flt))
+            _sum(src.sessions).label("total"),
+            _sum(src.sessions, src.status == "active").label("active"),
+            _sum(src.sessions, src.status == "completed").label("completed"),
+            _sum(src.sessions, src.status == "failed").label("failed"),
+            _sum(src.tool_calls).label("calls"),
+            _sum(src.tool_errors).label("errors"),
+        )
     ).one()
-    d = _ranked_durations(conn, org_id=org_id, flt=flt, by_day=False).c
-    p50, p95 = conn.execute(
-        sa.select(_nearest_rank(d.dur, d.rn, d.n, 50), _nearest_rank(d.dur, d.rn, d.n, 95))
-    ).one()
+    h = _durations(conn, org_id=org_id, flt=flt, by_day=False).c
+    p50, p95 = conn.execute(sa.select(_first_reaching(h, 50), _first_reaching(h, 95))).one()
+    completed, failed = int(totals.completed), int(totals.failed)
     calls, errors = int(totals.calls), int(totals.errors)
     return Kpis(
         total_sessions=int(totals.total),
         active_now=int(totals.active),
-        success_rate=_ratio(totals.completed, totals.completed + totals.failed),
-        median_duration_s=p50,
-        p95_duration_s=p95,
+        success_rate=_ratio(completed, completed + failed),
+        median_duration_s=None if p50 is None else p50 / 1000,
+        p95_duration_s=None if p95 is None else p95 / 1000,
         tool_calls=calls,
         tool_errors=errors,
         tool_error_rate=_ratio(errors, calls),
@@ -124,31 +138,30 @@ def _narrows(flt: AdminFilter) -> bool:
 
 def sessions_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
     """Sessions started per UTC day and status: day, status, sessions."""
-    s, day = schema.sessions, day_bucket(conn, schema.sessions.c.started_at)
+    src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
     query = (
-        sa.select(day.label("day"), s.c.status, sa.func.count().label("sessions"))
-        .where(*session_filters(org_id=org_id, flt=flt))
-        .group_by(day, s.c.status)
-        .order_by(day, s.c.status)
+        sa.select(src.day, src.status, _sum(src.sessions).label("sessions"))
+        .group_by(src.day, src.status)
+        .order_by(src.day, src.status)
     )
     return frame(conn.execute(query))
 
 
 def success_rate_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
     """Per UTC day with ended sessions: day, completed, failed, success_rate."""
-    s, day = schema.sessions, day_bucket(conn, schema.sessions.c.started_at)
-    completed = sa.func.count().filter(s.c.status == "completed")
-    failed = sa.func.count().filter(s.c.status == "failed")
+    src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
+    completed = _sum(src.sessions, src.status == "completed")
+    failed = _sum(src.sessions, src.status == "failed")
     query = (
         sa.select(
-            day.label("day"),
+            src.day,
             completed.label("completed"),
             failed.label("failed"),
-            _rate(completed, sa.func.count()).label("success_rate"),
+            _rate(completed, _sum(src.sessions)).label("success_rate"),
         )
-        .where(*session_filters(org_id=org_id, flt=flt), s.c.status.in_(("completed", "failed")))
-        .group_by(day)
-        .order_by(day)
+        .where(src.status.in_(("completed", "failed")))
+        .group_by(src.day)
+        .order_by(src.day)
     )
     return frame(conn.execute(query)).astype({"success_rate": float})
 
@@ -157,74 +170,44 @@ def duration_percentiles_per_day(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter
 ) -> pd.DataFrame:
     """Nearest-rank p50 and p95 of session duration per UTC day (days with durations only)."""
-    d = _ranked_durations(conn, org_id=org_id, flt=flt, by_day=True).c
+    h = _durations(conn, org_id=org_id, flt=flt, by_day=True).c
     query = (
         sa.select(
-            d.day,
-            _nearest_rank(d.dur, d.rn, d.n, 50).label("p50_s"),
-            _nearest_rank(d.dur, d.rn, d.n, 95).label("p95_s"),
+            h.day,
+            _seconds(_first_reaching(h, 50)).label("p50_s"),
+            _seconds(_first_reaching(h, 95)).label("p95_s"),
         )
-        .group_by(d.day)
-        .order_by(d.day)
+        .group_by(h.day)
+        .order_by(h.day)
     )
     return frame(conn.execute(query)).astype({"p50_s": float, "p95_s": float})
-
-
-def _tool_histogram(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Calls and errors per (tool, duration_ms) of the filtered sessions, with running counts.
-
-    Grouping by the integer duration first turns millions of calls into a few thousand rows,
-    so the window that ranks them sorts little; `cum` counts timed calls up to this duration.
-    """
-    tc, s = schema.tool_calls, schema.sessions
-    hist = (
-        sa.select(
-            tc.c.tool_name,
-            tc.c.duration_ms.label("ms"),
-            sa.func.count().label("calls"),
-            sa.func.count().filter(tc.c.is_error).label("errors"),
-        )
-        .select_from(tc.join(s, s.c.id == tc.c.session_id))
-        .where(tc.c.org_id == org_id, *session_filters(org_id=org_id, flt=flt))
-        .group_by(tc.c.tool_name, tc.c.duration_ms)
-        .subquery()
-    )
-    h = hist.c
-    timed = sa.case((h.ms.is_not(None), h.calls), else_=0)
-    return sa.select(
-        h.tool_name,
-        h.ms,
-        h.calls,
-        h.errors,
-        sa.func.sum(timed)
-        .over(partition_by=h.tool_name, order_by=h.ms.asc().nulls_last(), rows=(None, 0))
-        .label("cum"),
-        sa.func.sum(timed).over(partition_by=h.tool_name).label("n"),
-    ).subquery()
-
-
-def _first_reaching(
-    ms: sa.ColumnElement, cum: sa.ColumnElement, n: sa.ColumnElement, pct: int
-) -> sa.ColumnElement:
-    """Nearest rank over a histogram: the least value whose running count reaches pct% of n."""
-    return sa.func.min(sa.case((cum * 100 >= n * pct, ms)))
 
 
 def tool_stats(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 15
 ) -> pd.DataFrame:
     """Most-called tools in the filtered sessions: calls, errors, error_rate, p50/p95 ms."""
-    h = _tool_histogram(conn, org_id=org_id, flt=flt).c
-    calls = sa.cast(sa.func.sum(h.calls), sa.BigInteger)  # sum(bigint) is numeric on PostgreSQL
-    errors = sa.cast(sa.func.sum(h.errors), sa.BigInteger)
+    src = daily.tools_source(conn, org_id=org_id, flt=flt).c
+    per = (
+        sa.select(
+            src.tool_name,
+            src.ms,
+            _sum(src.calls).label("calls"),
+            _sum(src.errors).label("errors"),
+        )
+        .group_by(src.tool_name, src.ms)
+        .subquery()
+    )
+    h = _ranked(per, "calls", ["tool_name"]).c
+    calls, errors = _sum(h.calls), _sum(h.errors)
     query = (
         sa.select(
             h.tool_name,
             calls.label("calls"),
             errors.label("errors"),
             _rate(errors, calls).label("error_rate"),
-            _first_reaching(h.ms, h.cum, h.n, 50).label("p50_ms"),
-            _first_reaching(h.ms, h.cum, h.n, 95).label("p95_ms"),
+            _first_reaching(h, 50).label("p50_ms"),
+            _first_reaching(h, 95).label("p95_ms"),
         )
         .group_by(h.tool_name)
         .order_by(calls.desc(), h.tool_name)
@@ -258,13 +241,10 @@ def top_users(
 
 def workflow_funnel(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
     """Jobs, companies, contacts, campaigns summed over the filtered workflow sessions."""
-    s, v = schema.sessions, schema.servers
+    src, v = daily.sessions_source(conn, org_id=org_id, flt=flt).c, schema.servers
     workflows = sa.select(v.c.id).where(v.c.org_id == org_id, v.c.kind == "workflow")
-    totals = [s.c[f"total_{step}"] for step in FUNNEL_STEPS]
-    query = sa.select(*[sa.func.coalesce(sa.func.sum(t), 0) for t in totals]).where(
-        *session_filters(org_id=org_id, flt=flt), s.c.server_id.in_(workflows)
-    )
-    row = conn.execute(query).one()
+    query = sa.select(*[_sum(src[step]) for step in FUNNEL_STEPS])
+    row = conn.execute(query.where(src.server_id.in_(workflows))).one()
     return pd.DataFrame({"step": list(FUNNEL_STEPS), "value": [int(x) for x in row]})
 
 

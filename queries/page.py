@@ -30,7 +30,13 @@ def like_pattern(text: str) -> str:
 
 
 def contains(col: sa.ColumnElement[Any], text: str) -> sa.ColumnElement[bool]:
-    """Case-insensitive literal substring match, lowered in SQL on both sides for both backends."""
+    """Case-insensitive literal substring match, lowered in SQL on both sides for both backends.
+
+    Text with a NUL character matches nothing on either backend: PostgreSQL text cannot hold
+    one, and psycopg refuses to send it as a parameter (an error, not an empty result).
+    """
+    if "\x00" in text:
+        return sa.false()
     pattern = sa.func.lower(sa.literal(like_pattern(text), sa.String))
     return sa.func.lower(col).like(pattern, escape=LIKE_ESCAPE)
 

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.admin import sessions_by_ids
-from sessionscope import audit
+from sessionscope import audit, rollup
 from sessionscope.schema import sessions, support_tickets, tool_calls
 
 # Ids per UPDATE: one bound parameter each, far below SQLite's limit, and small enough that a
@@ -133,6 +133,7 @@ def _set_archived(
         "not_found": len(ids) - found,
     }
     changed_ids = [i for i in ids if i in changed]  # in the order the admin selected them
+    rollup.refresh_sessions(conn, org_id=org_id, session_ids=changed_ids)
     audit_id = _record(conn, action, org_id, actor, changed_ids, {**counts, "at": at.isoformat()})
     return BulkResult(action=action, audit_id=audit_id, **counts)
 

@@ -1,4 +1,4 @@
-"""The `sessionscope` command: db upgrade, seed, import. Every subcommand honours DATABASE_URL."""
+"""The `sessionscope` command: db upgrade, seed, import, rollup. Each honours DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -53,6 +53,31 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rollup(args: argparse.Namespace) -> int:
+    import time
+
+    import sqlalchemy as sa
+
+    from sessionscope import rollup, schema
+    from sessionscope.db import begin_write, is_postgres
+
+    engine = _engine()
+    with engine.connect() as conn:
+        orgs = list(conn.execute(sa.select(schema.organizations.c.id)).scalars())
+    for org_id in orgs:
+        started = time.perf_counter()
+        with begin_write(engine) as conn:
+            if is_postgres(conn):  # maintenance: a first build reads every session
+                conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+            if args.rebuild:
+                rollup.rebuild(conn, org_id=org_id)
+                done = "rebuilt"
+            else:
+                done = "settled" if rollup.settle(conn, org_id=org_id) else "already settled"
+        print(f"{org_id}: rollup {done} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sessionscope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate and roll back")
     imp.set_defaults(func=_cmd_import)
+
+    roll = sub.add_parser(
+        "rollup", help="bring the Admin analytics' daily rollup up to yesterday (UTC)"
+    )
+    roll.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="redo every settled day (after an outside tool changed old sessions)",
+    )
+    roll.set_defaults(func=_cmd_rollup)
     return parser
 
 

@@ -17,7 +17,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from sessionscope import schema
+from sessionscope import rollup, schema
 from sessionscope.errors import ImportValidationError, SessionscopeError
 
 MAX_ERRORS = 20
@@ -133,6 +133,7 @@ def import_file(engine: Engine, path: Path, *, dry_run: bool) -> ImportReport:
         importer.run(handle)
         if importer.errors:
             raise ImportRejected(path, importer.sorted_errors(), truncated=importer.truncated)
+        importer.refresh_rollup()
         if dry_run:
             transaction.rollback()
     return report
@@ -398,6 +399,9 @@ class _Importer:
         self.buffers: dict[str, dict[Key, tuple[int, Row]]] = defaultdict(dict)
         self.buffered = 0
         self.counted: dict[str, set[Key]] = defaultdict(set)  # keys already in the report
+        # org -> sessions written (or given tool calls), and the start days they had before
+        self.touched: dict[str, set[str]] = defaultdict(set)
+        self.old_days: dict[str, set[date]] = defaultdict(set)
 
     def run(self, handle: IO[bytes]) -> None:
         for line, raw in enumerate(handle, start=1):
@@ -627,6 +631,27 @@ class _Importer:
             shapes[tuple(sorted(row))].append(row)
         for columns, rows in shapes.items():
             self.conn.execute(_upsert(self.conn.dialect.name, table.name, columns), rows)
+            self._note_sessions(table, rows, existing)
+
+    def _note_sessions(self, table: sa.Table, rows: list[Row], existing: dict[Key, Row]) -> None:
+        """Remember which sessions changed, for the Admin analytics' rollup."""
+        if table is schema.sessions:
+            for row in rows:
+                old = existing.get((row["id"],), {})
+                org = row.get("org_id") or old.get("org_id")
+                self.touched[org].add(row["id"])
+                if old.get("started_at") is not None:
+                    self.old_days[org].add(old["started_at"].astimezone(UTC).date())
+        elif table is schema.tool_calls:
+            for row in rows:
+                old = existing.get((row["id"],), {})
+                self.touched[row.get("org_id") or old.get("org_id")].add(row["session_id"])
+
+    def refresh_rollup(self) -> None:
+        """Rebuild the settled rollup days the written sessions start (or started) on."""
+        for org, ids in self.touched.items():
+            days = rollup.session_days(self.conn, org_id=org, session_ids=ids)
+            rollup.refresh_days(self.conn, org_id=org, days=days | self.old_days[org])
 
     def _count_changes(
         self, table: sa.Table, batch: dict[Key, tuple[int, Row]], existing: dict[Key, Row]

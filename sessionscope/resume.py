@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from sessionscope import audit
+from sessionscope import audit, rollup
 from sessionscope.db import begin_write
 from sessionscope.errors import AlreadyResumed, InvalidState, NotFound
 from sessionscope.schema import STAGES, session_stages, session_states, sessions
@@ -396,6 +396,7 @@ def resume_session(
     new_version = expected_version + 1
     restored = {**state, "version": new_version}
     _write(conn, loaded.session, restored, now)
+    rollup.refresh_sessions(conn, org_id=org_id, session_ids=[session_id])
     audit_id = audit.record(
         conn,
         org_id=org_id,

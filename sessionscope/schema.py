@@ -244,3 +244,72 @@ audit_log = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_audit_log_org_created", "org_id", sa.text("created_at DESC")),
 )
+
+
+# --- derived: the daily rollup ----------------------------------------------------------------
+# Not part of the data contract: rebuilt from the tables above by sessionscope.rollup (and
+# `sessionscope rollup`). The Admin analytics read settled days from here and the days from
+# `rollup_marks.settled_before` on from the sessions themselves; see queries/daily.py.
+
+
+def _rollup_dims() -> list[sa.Column[Any]]:
+    """The dimensions the Admin filters can select without reading sessions one by one."""
+    return [
+        sa.Column("org_id", sa.String(64), nullable=False),
+        sa.Column("day", sa.Date, nullable=False),  # UTC day the session started
+        sa.Column("server_id", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("archived", sa.Boolean, nullable=False),
+    ]
+
+
+def _count(name: str) -> sa.Column[int]:
+    return sa.Column(name, sa.BigInteger, nullable=False)
+
+
+rollup_marks = sa.Table(
+    "rollup_marks",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    # The rollup holds every day before this one; later days are read live.
+    sa.Column("settled_before", sa.Date, nullable=False),
+    sa.Column("refreshed_at", UTCDateTime, nullable=False),
+)
+
+rollup_sessions = sa.Table(
+    "rollup_sessions",
+    metadata,
+    *_rollup_dims(),
+    _count("sessions"),
+    _count("tool_calls"),
+    _count("tool_errors"),
+    _count("jobs"),
+    _count("companies"),
+    _count("contacts"),
+    _count("campaigns"),
+    sa.Index("ix_rollup_sessions_org_day", "org_id", "day"),
+)
+
+# Ended sessions per duration in ms, in buckets 10% wide (queries.daily.bucket_ms).
+rollup_durations = sa.Table(
+    "rollup_durations",
+    metadata,
+    *_rollup_dims(),
+    sa.Column("ms", sa.BigInteger, nullable=False),
+    _count("sessions"),
+    sa.Index("ix_rollup_durations_org_day", "org_id", "day"),
+)
+
+# Tool calls per tool and duration (same buckets; NULL when not timed).
+rollup_tools = sa.Table(
+    "rollup_tools",
+    metadata,
+    *_rollup_dims(),
+    sa.Column("tool_name", sa.String(255), nullable=False),
+    sa.Column("ms", sa.BigInteger),
+    _count("calls"),
+    _count("errors"),
+    sa.Index("ix_rollup_tools_org_day", "org_id", "day"),
+)
+
+ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools)

@@ -48,7 +48,7 @@ def test_downgrade_and_upgrade_again(fresh_engine: sa.Engine) -> None:
 def test_upgrade_is_idempotent(fresh_engine: sa.Engine) -> None:
     upgrade(fresh_engine)
     with fresh_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == "0003"
 
 
 def test_admin_analytics_covering_indexes_on_postgresql_only(

@@ -1,0 +1,177 @@
+"""The daily rollup: the analytics read from it give exactly what reading live gives.
+
+The seeded demo data (400 sessions over 90 days, the rollup settled by the seed) is read
+inside a transaction that is rolled back, so writes here never reach other tests.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from queries import analytics, daily
+from queries.admin import AdminFilter
+from sessionscope import bulk, rollup, schema
+from tests import factories
+
+ORG = "org_acme"
+SEED_NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+QUERIES = (
+    analytics.kpis,
+    analytics.sessions_per_day,
+    analytics.success_rate_per_day,
+    analytics.duration_percentiles_per_day,
+    analytics.tool_stats,
+    analytics.workflow_funnel,
+)
+
+
+@pytest.fixture()
+def demo(demo_engine: sa.Engine) -> Iterator[sa.Connection]:
+    with demo_engine.connect() as conn:
+        trans = conn.begin()
+        yield conn
+        trans.rollback()
+
+
+def _everything(conn: sa.Connection, flt: AdminFilter) -> list:
+    out = []
+    for query in QUERIES:
+        result = query(conn, org_id=ORG, flt=flt)
+        out.append(result.to_dict("list") if isinstance(result, pd.DataFrame) else result)
+    return out
+
+
+def _live(conn: sa.Connection, flt: AdminFilter) -> list:
+    """The same numbers with the rollup out of the way (the mark removed, then put back)."""
+    nested = conn.begin_nested()
+    conn.execute(sa.delete(schema.rollup_marks).where(schema.rollup_marks.c.org_id == ORG))
+    try:
+        return _everything(conn, flt)
+    finally:
+        nested.rollback()
+
+
+def _servers(conn: sa.Connection) -> tuple[str, ...]:
+    v = schema.servers
+    query = sa.select(v.c.id).where(v.c.org_id == ORG).order_by(v.c.id).limit(2)
+    return tuple(conn.execute(query).scalars())
+
+
+def test_the_seed_settles_the_rollup_up_to_the_day_before_yesterday(demo) -> None:
+    assert daily.settled_before(demo, org_id=ORG) == date(2026, 10, 31)
+    rows = demo.execute(sa.select(sa.func.sum(schema.rollup_sessions.c.sessions))).scalar_one()
+    s = schema.sessions
+    before = s.c.started_at < datetime(2026, 10, 31, tzinfo=UTC)
+    assert rows == demo.execute(sa.select(sa.func.count()).where(before)).scalar_one()
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        AdminFilter(),
+        AdminFilter(include_archived=True),
+        AdminFilter(date_from=date(2026, 10, 2), date_to=date(2026, 11, 1)),
+        AdminFilter(date_from=date(2026, 10, 29), date_to=date(2026, 11, 1)),  # spans the mark
+        AdminFilter(date_from=date(2026, 10, 31), date_to=date(2026, 10, 31)),  # live only
+        AdminFilter(date_from=date(2026, 9, 1), date_to=date(2026, 9, 30)),  # rollup only
+        AdminFilter(statuses=("failed", "paused")),
+        AdminFilter(statuses=("completed",), date_from=date(2026, 10, 1)),
+    ],
+    ids=lambda f: repr(f)[12:60],
+)
+def test_rollup_and_live_give_the_same_numbers(demo, flt) -> None:
+    assert _everything(demo, flt) == _live(demo, flt)
+
+
+def test_rollup_and_live_agree_on_a_server_filter(demo) -> None:
+    flt = AdminFilter(server_ids=_servers(demo))
+    assert _everything(demo, flt) == _live(demo, flt)
+
+
+def test_a_title_or_user_filter_reads_live(demo) -> None:
+    src = daily.sessions_source(demo, org_id=ORG, flt=AdminFilter(title_q="a"))
+    assert "rollup_sessions" not in str(src.element)
+    src = daily.sessions_source(demo, org_id=ORG, flt=AdminFilter())
+    assert "rollup_sessions" in str(src.element)
+
+
+def _settled_session_ids(conn: sa.Connection, n: int) -> list[str]:
+    s = schema.sessions
+    query = (
+        sa.select(s.c.id)
+        .where(s.c.org_id == ORG, s.c.started_at < datetime(2026, 10, 20, tzinfo=UTC))
+        .where(s.c.archived_at.is_(None))
+        .order_by(s.c.id)
+        .limit(n)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def test_archive_and_restore_keep_the_rollup_true(demo) -> None:
+    ids = _settled_session_ids(demo, 25)
+    before = _everything(demo, AdminFilter())
+    bulk.archive(demo, org_id=ORG, actor="admin@acme.example", session_ids=ids)
+    after = _everything(demo, AdminFilter())
+    assert after != before  # the archived sessions left the numbers
+    assert after == _live(demo, AdminFilter())
+    assert _everything(demo, AdminFilter(include_archived=True)) == _live(
+        demo, AdminFilter(include_archived=True)
+    )
+    bulk.restore(demo, org_id=ORG, actor="admin@acme.example", session_ids=ids)
+    assert _everything(demo, AdminFilter()) == before
+
+
+def test_a_stale_rollup_would_show_and_refresh_days_repairs_it(demo) -> None:
+    """The equality tests above can fail: change sessions behind the rollup's back."""
+    ids = _settled_session_ids(demo, 10)
+    s = schema.sessions
+    demo.execute(sa.update(s).where(s.c.id.in_(ids)).values(status="failed"))
+    assert _everything(demo, AdminFilter()) != _live(demo, AdminFilter())
+    days = rollup.session_days(demo, org_id=ORG, session_ids=ids)
+    assert rollup.refresh_days(demo, org_id=ORG, days=days) == len(days)
+    assert _everything(demo, AdminFilter()) == _live(demo, AdminFilter())
+
+
+def test_settle_moves_the_mark_once_a_day(demo) -> None:
+    later = SEED_NOW + timedelta(days=3)
+    assert rollup.settle(demo, org_id=ORG, now=later) is True
+    assert daily.settled_before(demo, org_id=ORG) == date(2026, 11, 3)
+    assert rollup.settle(demo, org_id=ORG, now=later + timedelta(hours=1)) is False
+    assert _everything(demo, AdminFilter()) == _live(demo, AdminFilter())
+
+
+def test_rebuild_redoes_every_settled_day(demo) -> None:
+    demo.execute(sa.delete(schema.rollup_tools))
+    assert _everything(demo, AdminFilter()) != _live(demo, AdminFilter())
+    rollup.rebuild(demo, org_id=ORG, now=SEED_NOW)
+    assert _everything(demo, AdminFilter()) == _live(demo, AdminFilter())
+
+
+def test_a_new_org_without_a_mark_reads_live(conn) -> None:
+    org = factories.org(conn)["id"]
+    assert daily.settled_before(conn, org_id=org) is None
+    assert rollup.refresh_days(conn, org_id=org, days={date(2026, 1, 1)}) == 0
+    assert analytics.kpis(conn, org_id=org, flt=AdminFilter()).total_sessions == 0
+
+
+DURATIONS = [0, 1, 19, 20, 21, 22, 99, 100, 1362, 38_455, 1_362_868, 2**31 - 1, 2**40]
+
+
+def test_buckets_are_within_five_percent_and_monotone() -> None:
+    values = sorted({*DURATIONS, *random.Random(5).sample(range(20, 10**7), 2000)})
+    shown = [daily.bucket_ms(v) for v in values]
+    assert all(abs(b - v) <= 0.05 * v for v, b in zip(values, shown, strict=True))
+    assert shown == sorted(shown)
+    assert [daily.bucket_ms(v) for v in range(20)] == list(range(20))
+
+
+def test_sql_buckets_match_the_reference(conn) -> None:
+    values = [*DURATIONS, *random.Random(6).sample(range(20, 10**7), 300)]
+    query = sa.select(*[daily.bucketed(sa.literal(v, sa.BigInteger)) for v in values])
+    assert list(conn.execute(query).one()) == [daily.bucket_ms(v) for v in values]
