@@ -107,12 +107,12 @@ def analytics_section(org_id: str, flt: AdminFilter, *, today: date | None = Non
     note = st.session_state.pop(ak.CHART_NOTE, None)
     if note:
         st.info(note, icon=":material/info:")
-    now = admin_data.kpis(org_id, shown)
-    kpi_row(now, admin_data.kpis(org_id, before) if before is not None else None)
+    data = admin_data.analytics_of(org_id, shown, before)
+    kpi_row(data.kpis, data.kpis_before)
     grid = st.columns(2)
     for i, name in enumerate(admin_data.CHARTS):
         with grid[i % 2]:
-            _chart(name, admin_data.figure(name, org_id, shown))
+            _chart(name, admin_data.figure(name, org_id, shown, before))
 
 
 def points_of(state: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

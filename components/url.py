@@ -9,6 +9,7 @@ import streamlit as st
 from components import keys
 
 MAX_PARAM = 255
+MAX_SEARCH = 200  # characters of a search text, as the search boxes' max_chars
 _ID = re.compile(r"^[a-z]{2,4}_[A-Za-z0-9_-]{1,60}$")
 ITEM_PREFIXES = ("tc_", "sr_")
 
@@ -30,6 +31,17 @@ def is_id(value: str, prefixes: tuple[str, ...]) -> bool:
 def is_user_ref(value: str) -> bool:
     """A user ref is an id or a distinct_id: any printable text of sane length."""
     return len(value) <= MAX_PARAM and value.isprintable()
+
+
+def is_search_text(value: str) -> bool:
+    """Can `value` be searched for: printable (no NUL or other control character), not too long?"""
+    return len(value) <= MAX_SEARCH and value.isprintable()
+
+
+def write_search(name: str, widget_key: str) -> None:
+    """A search box changed: its stripped text becomes param `name` (gone when blank)."""
+    text = str(st.session_state.get(widget_key) or "").strip()
+    change(**{name: text or None})
 
 
 def change(**params: str | None) -> None:

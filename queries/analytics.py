@@ -2,9 +2,10 @@
 
 Every number is aggregated in SQL over the per-day rows of queries/daily.py (the rollup
 for settled days, the sessions themselves for the rest). Percentiles are nearest-rank
-(the value at rank ceil(p * n) in ascending order) over histograms of durations in
-buckets 10% wide (queries.daily.bucket_ms), so they are within 5% of the exact value,
-identical on SQLite and PostgreSQL, and the same whether read from the rollup or live.
+(rank ceil(p * n) in ascending order) over histograms of durations (queries.daily): the
+mean of the 10%-wide bucket the rank falls in, so within 10% of the exact value and exact
+when the bucket holds one distinct value; identical on SQLite and PostgreSQL, and the same
+whether read from the rollup or live.
 """
 
 from __future__ import annotations
@@ -54,38 +55,43 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _ranked(per: sa.Subquery, weight: str, keys: list[str]) -> sa.Subquery:
-    """`per` (keys, ms, weight) with `cum`, the weight of timed rows up to this ms, and `n`,
-    the weight of all timed rows, both within the keys."""
-    within = [per.c[k] for k in keys]
-    timed = sa.case((per.c.ms.is_not(None), per.c[weight]), else_=0)
-    order = per.c.ms.asc().nulls_last()
+def _histogram(
+    src: sa.Subquery, weight: str, keys: list[str], also: tuple[str, ...] = ()
+) -> sa.Subquery:
+    """`src` summed per (keys, bucket): `w` (its `weight`), the `also` columns, `mean_ms` (of
+    the bucket's durations), `cum` (the weight of timed buckets up to this one) and `n` (of
+    all timed buckets)."""
+    group = [src.c[k] for k in keys]
+    sums = [_sum(src.c[name]).label(name) for name in (weight, "ms_sum", *also)]
+    per = sa.select(*group, src.c.bucket, *sums).group_by(*group, src.c.bucket).subquery()
+    within, w = [per.c[k] for k in keys], per.c[weight]
+    timed = sa.case((per.c.bucket.is_not(None), w), else_=0)
+    order = per.c.bucket.asc().nulls_last()
     return sa.select(
         *per.c,
+        w.label("w"),
+        sa.case(
+            (per.c.bucket.is_not(None), sa.cast(per.c.ms_sum, sa.Float) / sa.func.nullif(w, 0))
+        ).label("mean_ms"),
         sa.func.sum(timed).over(partition_by=within, order_by=order, rows=(None, 0)).label("cum"),
         sa.func.sum(timed).over(partition_by=within).label("n"),
     ).subquery()
 
 
 def _first_reaching(h: sa.ColumnCollection, pct: int) -> sa.ColumnElement:
-    """Nearest rank over a histogram: the least ms whose running count reaches pct% of n."""
-    return sa.func.min(sa.case((h.cum * 100 >= h.n * pct, h.ms)))
+    """Nearest rank over a histogram: the mean of the first bucket whose running count
+    reaches pct% of n (bucket means rise with the buckets, so min() finds it)."""
+    return sa.func.min(sa.case((h.cum * 100 >= h.n * pct, h.mean_ms)))
 
 
 def _seconds(ms: sa.ColumnElement) -> sa.ColumnElement[float]:
-    return sa.cast(ms, sa.Float) / 1000.0
+    return ms / 1000.0
 
 
 def _durations(conn: sa.Connection, *, org_id: str, flt: AdminFilter, by_day: bool) -> sa.Subquery:
-    """Ended sessions per bucketed duration (and day), ranked."""
+    """Ended sessions per duration bucket (and day), ranked."""
     src = daily.durations_source(conn, org_id=org_id, flt=flt)
-    keys = ["day"] if by_day else []
-    per = (
-        sa.select(*[src.c[k] for k in keys], src.c.ms, _sum(src.c.sessions).label("sessions"))
-        .group_by(*[src.c[k] for k in keys], src.c.ms)
-        .subquery()
-    )
-    return _ranked(per, "sessions", keys)
+    return _histogram(src, "sessions", ["day"] if by_day else [])
 
 
 def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
@@ -187,19 +193,9 @@ def tool_stats(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 15
 ) -> pd.DataFrame:
     """Most-called tools in the filtered sessions: calls, errors, error_rate, p50/p95 ms."""
-    src = daily.tools_source(conn, org_id=org_id, flt=flt).c
-    per = (
-        sa.select(
-            src.tool_name,
-            src.ms,
-            _sum(src.calls).label("calls"),
-            _sum(src.errors).label("errors"),
-        )
-        .group_by(src.tool_name, src.ms)
-        .subquery()
-    )
-    h = _ranked(per, "calls", ["tool_name"]).c
-    calls, errors = _sum(h.calls), _sum(h.errors)
+    src = daily.tools_source(conn, org_id=org_id, flt=flt)
+    h = _histogram(src, "calls", ["tool_name"], also=("errors",)).c
+    calls, errors = _sum(h.w), _sum(h.errors)
     query = (
         sa.select(
             h.tool_name,

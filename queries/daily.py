@@ -4,8 +4,8 @@ Three shapes, each keyed by (day, server_id, status, archived), the dimensions t
 filters select:
 
 - sessions: counts and sums of the per-session totals;
-- durations: ended sessions per duration in ms, in buckets 10% wide (see bucket_ms);
-- tools: tool calls and errors per tool and duration (same buckets; NULL when untimed).
+- durations: ended sessions per duration bucket (10% wide, see bucket_of), with sums;
+- tools: tool calls and errors per tool and duration bucket (NULL when untimed).
 
 `live_*` group the base tables (one statement each, used live and to build the rollup).
 `*_source` is what the analytics read: for an org with a rollup mark and a filter the
@@ -26,34 +26,37 @@ from queries.admin import AdminFilter, day_bucket, epoch_us, session_filters
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
-# Durations are kept as histograms with buckets 10% wide: exact below EXACT_BELOW_MS, then
-# bucket k = floor(ln(ms) / ln(1.1)) shown as round(1.1^(k + 0.5)), within 5% of any value
-# in it. About 24 buckets per power of ten, so a day of a tool's calls fits in ~100 rows.
+# Durations are kept as histograms: per bucket the count and the sum of the durations in it.
+# Buckets are exact below EXACT_BELOW_MS, then 10% wide: key LOG_KEYS + floor(ln(ms) / ln 1.1),
+# about 24 per power of ten, so a day of a tool's calls fits in ~100 rows. A percentile is
+# the mean of the bucket its rank falls in: within 10% of the exact value, and exact when
+# the bucket holds one distinct value.
 BUCKET_RATIO = 1.1
 EXACT_BELOW_MS = 20
+LOG_KEYS = 1000  # log buckets' keys start here, above every exact key
 _LN_RATIO = math.log(BUCKET_RATIO)
 
 
-def bucket_ms(ms: int) -> int:
-    """The value a duration is kept as (the reference for `bucketed`, which runs in SQL)."""
+def bucket_of(ms: int) -> int:
+    """The bucket key of a duration (the reference for `bucket`, which runs in SQL)."""
     if ms < EXACT_BELOW_MS:
         return ms
-    k = math.floor(math.log(ms) / _LN_RATIO)
-    return math.floor(math.exp((k + 0.5) * _LN_RATIO) + 0.5)  # SQL round(): half up
+    return LOG_KEYS + math.floor(math.log(ms) / _LN_RATIO)
 
 
-def bucketed(ms: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
-    """bucket_ms in SQL (ln/exp: PostgreSQL built-ins, SQLite's math functions).
+def bucket(ms: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
+    """bucket_of in SQL (ln: a PostgreSQL built-in and one of SQLite's math functions).
 
-    Monotone, so the nearest-rank percentile of the bucketed values is the bucketed
-    percentile.
+    Keys are ordered as the durations are, so ranking buckets by key ranks durations.
     """
-    ln_ratio = sa.literal_column(repr(_LN_RATIO), sa.Float)  # a constant, inlined for GROUP BY
-    k = sa.func.floor(sa.func.ln(ms) / ln_ratio)
-    shown = sa.func.round(sa.func.exp((k + sa.literal_column("0.5")) * ln_ratio))
-    exact = sa.literal_column(str(EXACT_BELOW_MS), sa.BigInteger)
+
+    def const(value: float | int) -> sa.ColumnElement:
+        return sa.literal_column(repr(value))  # our constants, inlined so GROUP BY matches
+
+    k = sa.func.floor(sa.func.ln(ms) / const(_LN_RATIO))
+    log_key = sa.cast(const(LOG_KEYS) + k, sa.BigInteger)
     # NULL first: SQLAlchemy's SQLite floor() is a Python function that rejects NULL.
-    return sa.case((ms.is_(None), None), (ms < exact, ms), else_=sa.cast(shown, sa.BigInteger))
+    return sa.case((ms.is_(None), None), (ms < const(EXACT_BELOW_MS), ms), else_=log_key)
 
 
 def session_ms(conn: sa.Connection) -> sa.ColumnElement[int]:
@@ -105,8 +108,11 @@ def live_sessions(conn: sa.Connection) -> sa.Select:
 
 def live_durations(conn: sa.Connection) -> sa.Select:
     """Ended sessions grouped by bucketed duration (add the WHERE)."""
-    ms = bucketed(session_ms(conn)).label("ms")
-    query = _grouped(conn, ms, sa.func.count().label("sessions")).group_by(ms)
+    ms = session_ms(conn)
+    key = bucket(ms).label("bucket")
+    query = _grouped(
+        conn, key, sa.func.count().label("sessions"), _total(ms).label("ms_sum")
+    ).group_by(key)
     return query.where(schema.sessions.c.completed_at.is_not(None))
 
 
@@ -114,14 +120,16 @@ def live_tools(conn: sa.Connection, *, org_id: str) -> sa.Select:
     """The org's tool calls grouped by their session's dimensions, tool and bucketed duration
     (add the WHERE on sessions)."""
     s, tc = schema.sessions, schema.tool_calls
-    ms = bucketed(sa.cast(tc.c.duration_ms, sa.BigInteger)).label("ms")
+    ms = sa.cast(tc.c.duration_ms, sa.BigInteger)
+    key = bucket(ms).label("bucket")
     query = _grouped(
         conn,
         tc.c.tool_name,
-        ms,
+        key,
         sa.func.count().label("calls"),
         sa.func.count().filter(tc.c.is_error).label("errors"),
-    ).group_by(tc.c.tool_name, ms)
+        _total(ms).label("ms_sum"),
+    ).group_by(tc.c.tool_name, key)
     query = query.select_from(tc.join(s, s.c.id == tc.c.session_id))
     return query.where(tc.c.org_id == org_id)
 
@@ -178,11 +186,12 @@ def sessions_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa
 
 
 def durations_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Rows (day, server_id, status, archived, ms, sessions) of the filter's ended sessions."""
+    """Rows (day, server_id, status, archived, bucket, sessions, ms_sum) of the filter's
+    ended sessions."""
     return _source(conn, org_id, flt, schema.rollup_durations, live_durations(conn))
 
 
 def tools_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Rows (day, server_id, status, archived, tool_name, ms, calls, errors) of the tool
+    """Rows (day, server_id, status, archived, tool_name, bucket, calls, errors, ms_sum) of the tool
     calls of the filter's sessions."""
     return _source(conn, org_id, flt, schema.rollup_tools, live_tools(conn, org_id=org_id))

@@ -290,25 +290,27 @@ rollup_sessions = sa.Table(
     sa.Index("ix_rollup_sessions_org_day", "org_id", "day"),
 )
 
-# Ended sessions per duration in ms, in buckets 10% wide (queries.daily.bucket_ms).
+# Ended sessions per duration bucket (queries.daily.bucket_of) and the sum of their ms.
 rollup_durations = sa.Table(
     "rollup_durations",
     metadata,
     *_rollup_dims(),
-    sa.Column("ms", sa.BigInteger, nullable=False),
+    sa.Column("bucket", sa.BigInteger, nullable=False),
     _count("sessions"),
+    _count("ms_sum"),
     sa.Index("ix_rollup_durations_org_day", "org_id", "day"),
 )
 
-# Tool calls per tool and duration (same buckets; NULL when not timed).
+# Tool calls per tool and duration bucket (NULL: not timed) and the sum of their ms.
 rollup_tools = sa.Table(
     "rollup_tools",
     metadata,
     *_rollup_dims(),
     sa.Column("tool_name", sa.String(255), nullable=False),
-    sa.Column("ms", sa.BigInteger),
+    sa.Column("bucket", sa.BigInteger),
     _count("calls"),
     _count("errors"),
+    _count("ms_sum"),
     sa.Index("ix_rollup_tools_org_day", "org_id", "day"),
 )
 

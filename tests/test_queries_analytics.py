@@ -1,5 +1,4 @@
-"""queries.analytics on both backends; every expected number is worked out by hand below
-(durations through `kept`, the documented 10% buckets; below 20 ms they are exact).
+"""queries.analytics on both backends; every expected number is worked out by hand below.
 
 The world is tests.test_queries_admin.build_world: acme has sessions a01..a10 over 1-3 Nov
 2026 (a10 archived), beta has two sessions, tool calls and tickets that must never leak.
@@ -26,21 +25,11 @@ from queries.analytics import (
     top_users,
     workflow_funnel,
 )
-from queries.daily import bucket_ms
 from tests import factories
 from tests.test_queries_admin import World, build_world
 
 NOV1, NOV2, NOV3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
 ALL = AdminFilter()
-
-
-def kept(seconds: float) -> float:
-    """A duration as the analytics keep it (in a 10% bucket, queries.daily.bucket_ms)."""
-    return bucket_ms(round(seconds * 1000)) / 1000
-
-
-def kept_ms(ms: int) -> float:
-    return float(bucket_ms(ms))
 
 
 @pytest.fixture()
@@ -90,9 +79,9 @@ def test_duration_percentiles_per_day(conn, world):
     rows = duration_percentiles_per_day(conn, org_id=world.acme, flt=ALL)
     assert list(rows.columns) == ["day", "p50_s", "p95_s"]
     assert records(rows) == [
-        (NOV1, kept(120), kept(1800)),  # 60, 120, 1800: ranks ceil(1.5)=2 and ceil(2.85)=3
-        (NOV2, kept(60), kept(600)),  # 30.25, 60, 600
-        (NOV3, kept(90), kept(90)),  # only a09 has ended
+        (NOV1, 120.0, 1800.0),  # 60, 120, 1800: ranks ceil(1.5)=2 and ceil(2.85)=3
+        (NOV2, 60.0, 600.0),  # 30.25, 60, 600
+        (NOV3, 90.0, 90.0),  # only a09 has ended
     ]
 
 
@@ -120,17 +109,15 @@ def twenty(conn: sa.Connection) -> str:
 
 def test_percentiles_are_nearest_rank(conn, twenty):
     rows = duration_percentiles_per_day(conn, org_id=twenty, flt=ALL)
-    # n=20: p50 is rank 10 (not 10.5 as interpolation gives), p95 is rank 19 (not the max).
-    assert records(rows) == [
-        (date(2026, 11, 10), kept(10), kept(19)),
-        (date(2026, 11, 11), kept(5), kept(7)),
-    ]
+    # n=20: p50 is rank 10 (not 10.5 as interpolation gives), p95 is rank 19 (not the max),
+    # 19 s, which shares its 10% bucket with 20 s: their mean (queries.daily keeps buckets).
+    assert records(rows) == [(date(2026, 11, 10), 10.0, 19.5), (date(2026, 11, 11), 5.0, 7.0)]
     day = AdminFilter(date_from=date(2026, 11, 10), date_to=date(2026, 11, 10))
     k = kpis(conn, org_id=twenty, flt=day)
-    assert (k.total_sessions, k.median_duration_s, k.p95_duration_s) == (21, kept(10), kept(19))
-    # both days, n=22: 1,2,...,5,5,...,7,7,...20: rank 11 is 9, rank ceil(20.9)=21 is 19
+    assert (k.total_sessions, k.median_duration_s, k.p95_duration_s) == (21, 10.0, 19.5)
+    # both days, n=22: 1,2,...,5,5,...,7,7,...20: rank 11 is 9, rank ceil(20.9)=21 is 19 (19.5)
     k = kpis(conn, org_id=twenty, flt=ALL)
-    assert (k.median_duration_s, k.p95_duration_s) == (kept(9), kept(19))
+    assert (k.median_duration_s, k.p95_duration_s) == (9.0, 19.5)
 
 
 def test_kpis_all(conn, world):
@@ -138,8 +125,8 @@ def test_kpis_all(conn, world):
         total_sessions=9,
         active_now=1,
         success_rate=4 / 7,  # completed a01 a03 a04 a09; failed a02 a06 a07
-        median_duration_s=kept(90),  # 30.25 60 60 90 120 600 1800: rank 4
-        p95_duration_s=kept(1800),  # rank ceil(6.65) = 7
+        median_duration_s=90.0,  # 30.25 60 60 90 120 600 1800: rank 4
+        p95_duration_s=1800.0,  # rank ceil(6.65) = 7
         tool_calls=21,
         tool_errors=8,
         tool_error_rate=8 / 21,
@@ -152,8 +139,8 @@ def test_kpis_one_day(conn, world):
         total_sessions=4,  # a04 a05 a06 a07
         active_now=1,
         success_rate=1 / 3,
-        median_duration_s=kept(60),
-        p95_duration_s=kept(600),
+        median_duration_s=60.0,
+        p95_duration_s=600.0,
         tool_calls=9,
         tool_errors=2,
         tool_error_rate=2 / 9,
@@ -167,8 +154,8 @@ def test_kpis_failed_only(conn, world):
         total_sessions=3,  # a02 a06 a07
         active_now=0,
         success_rate=0.0,
-        median_duration_s=kept(120),  # 60 120 600
-        p95_duration_s=kept(600),
+        median_duration_s=120.0,  # 60 120 600
+        p95_duration_s=600.0,
         tool_calls=3,
         tool_errors=3,
         tool_error_rate=1.0,
@@ -221,8 +208,8 @@ def test_org_isolation(conn, world):
         total_sessions=2,
         active_now=0,
         success_rate=0.5,
-        median_duration_s=kept(3600),
-        p95_duration_s=kept(7200),
+        median_duration_s=3600.0,
+        p95_duration_s=7200.0,
         tool_calls=10,
         tool_errors=10,
         tool_error_rate=1.0,
@@ -246,9 +233,9 @@ def test_tool_stats(conn, world):
     assert list(rows.columns) == ["tool_name", "calls", "errors", "error_rate", "p50_ms", "p95_ms"]
     # No "rogue": that row has org_id beta though it points at acme's a01.
     assert records(rows) == [
-        ("search", 9, 5, 5 / 9, kept_ms(500), kept_ms(900)),  # 100..900: ranks 5 and 9
-        ("fetch", 8, 2, 2 / 8, kept_ms(80), kept_ms(110)),  # one NULL duration: n=7, ranks 4 and 7
-        ("write", 4, 1, 1 / 4, kept_ms(2000), kept_ms(4000)),  # ranks 2 and 4
+        ("search", 9, 5, 5 / 9, 500.0, 900.0),  # 100..900: ranks 5 and 9
+        ("fetch", 8, 2, 2 / 8, 80.0, 110.0),  # one NULL duration: n=7, ranks 4 and 7
+        ("write", 4, 1, 1 / 4, 2000.0, 4000.0),  # ranks 2 and 4
     ]
     assert rows["calls"].dtype == "int64" and rows["p50_ms"].dtype == float
     assert list(tool_stats(conn, org_id=world.acme, flt=ALL, limit=2)["tool_name"]) == [
@@ -260,12 +247,12 @@ def test_tool_stats(conn, world):
 def test_tool_stats_follow_the_filter(conn, world):
     done = tool_stats(conn, org_id=world.acme, flt=AdminFilter(statuses=("completed",)))
     assert records(done) == [
-        ("search", 6, 3, 0.5, kept_ms(400), kept_ms(900)),  # a01 a04 a09
-        ("fetch", 5, 1, 0.2, kept_ms(70), kept_ms(110)),
-        ("write", 2, 0, 0.0, kept_ms(3000), kept_ms(4000)),
+        ("search", 6, 3, 0.5, 400.0, 900.0),  # a01 a04 a09
+        ("fetch", 5, 1, 0.2, 70.0, 110.0),
+        ("write", 2, 0, 0.0, 3000.0, 4000.0),
     ]
     archived = tool_stats(conn, org_id=world.acme, flt=AdminFilter(include_archived=True))
-    assert records(archived)[0] == ("search", 11, 6, 6 / 11, kept_ms(600), kept_ms(5000))
+    assert records(archived)[0] == ("search", 11, 6, 6 / 11, 600.0, 5000.0)
 
 
 def test_top_users(conn, world):

@@ -55,15 +55,15 @@ def upgrade() -> None:
     op.create_table(
         "rollup_durations",
         *_dims(),
-        sa.Column("ms", sa.BigInteger(), nullable=False),
-        *_counts("sessions"),
+        sa.Column("bucket", sa.BigInteger(), nullable=False),
+        *_counts("sessions", "ms_sum"),
     )
     op.create_table(
         "rollup_tools",
         *_dims(),
         sa.Column("tool_name", sa.String(length=255), nullable=False),
-        sa.Column("ms", sa.BigInteger(), nullable=True),
-        *_counts("calls", "errors"),
+        sa.Column("bucket", sa.BigInteger(), nullable=True),
+        *_counts("calls", "errors", "ms_sum"),
     )
     for table in TABLES:
         op.create_index(op.f(f"ix_{table}_org_day"), table, ["org_id", "day"])
