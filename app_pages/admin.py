@@ -18,7 +18,10 @@ from components.admin_bulk import bulk_bar
 from components.admin_filters import filter_bar
 from components.admin_table import sessions_table
 
-viewer = frame.current_viewer()
+viewer = frame.current_viewer_or_none()
+if viewer is None:  # signed in, but not a member of any organization
+    admin_access.refuse_non_member(frame.current_identity())
+    st.stop()
 if not admin_access.admit(viewer):
     st.stop()
 st.title("Admin", anchor=False)

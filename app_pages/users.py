@@ -1,23 +1,38 @@
-"""Users: search the organization's end users; each row opens their sessions."""
+"""Users: search the organization's end users; each row opens their sessions.
+
+The search lives in the URL (`q`), so a link reopens it; the box mirrors the URL and writes
+it back. A search that is not a search text (too long, control characters) gets a message
+and leaves the URL.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys
+from components import data, frame, keys, url
 from components.users_table import users_table
 
 viewer = frame.current_viewer()
 st.title("Users", anchor=False)
-q = st.text_input(
+q = url.param(keys.P_Q)
+if q is not None and not url.is_search_text(q):
+    url.drop(keys.P_Q)
+    st.warning(
+        f"This search was not valid (at most {url.MAX_SEARCH} printable characters) "
+        "and was removed.",
+        icon=":material/link_off:",
+    )
+    q = None
+st.session_state[keys.USERS_SEARCH] = q or ""  # the box shows what the URL says
+st.text_input(
     "Search users",
-    key=keys.P_Q,
-    bind="query-params",
-    max_chars=200,
+    key=keys.USERS_SEARCH,
+    max_chars=url.MAX_SEARCH,
     placeholder="Search by email, name or distinct id",
     icon=":material/search:",
+    on_change=url.write_search,
+    args=(keys.P_Q, keys.USERS_SEARCH),
 )
-q = (q or "").strip() or None
 cursors: list = st.session_state.setdefault(f"{keys.USERS_MORE}::{q}", [None])
 pages = [data.users_page(viewer.org_id, q, cursor) for cursor in cursors]
 picked = users_table([page.rows for page in pages])

@@ -12,7 +12,7 @@ import streamlit as st
 from components import admin_data, data
 from components import admin_keys as ak
 from sessionscope import audit
-from sessionscope.auth import Viewer
+from sessionscope.auth import Identity, Viewer
 
 VIEW, DENIED = "admin.view", "admin.denied"
 
@@ -37,14 +37,36 @@ def record_once(viewer: Viewer, action: str) -> bool:
     return True
 
 
+def refuse_non_member(identity: Identity) -> None:
+    """Refuse /admin to someone in no organization: audited once per session, org-less."""
+    done: set[tuple[str, str, str]] = st.session_state.setdefault(ak.AUDITED, set())
+    mark = (DENIED, "", identity.email)
+    if mark not in done:
+        with data.engine().begin() as conn:
+            audit.record(
+                conn,
+                org_id=None,
+                actor_email=identity.email,
+                action=DENIED,
+                target_type="page",
+                detail={"page": "admin", "role": None},
+            )
+        done.add(mark)
+    _refusal()
+
+
+def _refusal() -> None:
+    st.error(
+        "Admins only. Ask an admin of your organization if you need this page.",
+        icon=":material/block:",
+    )
+
+
 def admit(viewer: Viewer) -> bool:
     """True for an admin (visit audited); otherwise the refusal is shown and audited."""
     if viewer.is_admin:
         record_once(viewer, VIEW)
         return True
     record_once(viewer, DENIED)
-    st.error(
-        "Admins only. Ask an admin of your organization if you need this page.",
-        icon=":material/block:",
-    )
+    _refusal()
     return False

@@ -13,6 +13,7 @@ from sessionscope.errors import ConfigError, DatabaseUnavailable
 from sessionscope.settings import load_settings
 
 _VIEWER = "frame_viewer"
+_IDENTITY = "frame_identity"
 
 
 def resolve_viewer() -> auth.Viewer | None:
@@ -21,9 +22,11 @@ def resolve_viewer() -> auth.Viewer | None:
     if identity is None:
         _signed_out()
         return None
+    st.session_state[_IDENTITY] = identity
     memberships = data.memberships(identity.email)
     if not memberships:
-        _no_access(identity)
+        st.session_state[_VIEWER] = None
+        _non_member_navigation(identity).run()
         return None
     chosen = auth.choose_membership(memberships, org_slug=st.session_state.get(keys.ORG_SWITCH))
     viewer = auth.viewer_from(identity, chosen)
@@ -49,6 +52,26 @@ def decorate(viewer: auth.Viewer) -> None:
 def current_viewer() -> auth.Viewer:
     """The viewer the frame resolved for this run (pages run only after it did)."""
     return st.session_state[_VIEWER]
+
+
+def current_viewer_or_none() -> auth.Viewer | None:
+    """The viewer, or None for a signed-in non-member (only /admin runs for them)."""
+    return st.session_state.get(_VIEWER)
+
+
+def current_identity() -> auth.Identity:
+    """Who is signed in this run, member or not."""
+    return st.session_state[_IDENTITY]
+
+
+def _non_member_navigation(identity: auth.Identity) -> st.navigation:
+    """A non-member sees "No access" everywhere; /admin still runs its own check, so the
+    attempt is refused as "admins only" and audited like an analyst's."""
+    no_access = st.Page(
+        lambda: _no_access(identity), title="No access", url_path="no-access", default=True
+    )
+    admin = st.Page("app_pages/admin.py", title="Admin", url_path=keys.PATH_ADMIN)
+    return st.navigation([no_access, admin], position="hidden")
 
 
 def _signed_out() -> None:

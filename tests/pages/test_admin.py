@@ -157,13 +157,23 @@ def test_an_analyst_gets_admins_only_no_data_and_one_denied_entry(writer, fresh)
     ]
 
 
-def test_a_non_member_gets_the_frames_no_access_page_and_nothing_else(writer, fresh) -> None:
+def test_a_non_member_typing_admin_gets_admins_only_and_one_org_less_entry(writer, fresh) -> None:
     at = writer(email="stranger@elsewhere.example")
     assert not at.exception
+    assert "Admins only" in at.error[0].value
+    assert not at.dataframe and not at.metric and "Deploy" not in texts(at)
+    at.run()
+    entries = audit_entries(fresh)
+    assert [(e["action"], e["actor_email"], e["org_id"]) for e in entries] == [
+        ("admin.denied", "stranger@elsewhere.example", None)
+    ]
+
+
+def test_a_non_member_elsewhere_sees_no_access_and_nothing_is_audited(app) -> None:
+    at = app(email="stranger@elsewhere.example")
+    assert not at.exception
     assert [t.value for t in at.title] == ["No access"]
-    assert not at.dataframe and "Deploy" not in texts(at)
-    # The frame stops before any page runs, so the admin page cannot audit this visit.
-    assert audit_entries(fresh, "admin.view") == []
+    assert "stranger@elsewhere.example" in [c.value for c in at.code]
 
 
 def test_another_organizations_admin_sees_only_their_own(admin) -> None:
