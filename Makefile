@@ -39,6 +39,15 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Speed and memory, as ratios measured in one run (bench/run.py). The first run seeds the
+# data sets (10,000 and 1,000,000 sessions) into bench/data/; later runs reuse them.
+bench: setup
+	$(BIN)/python -m bench.run
+
+# The small data set only, fewer runs, a short memory test: a quick look.
+bench-small: setup
+	$(BIN)/python -m bench.run --small-only --runs 3 --seconds 15
+
 # Regenerate the lock after editing dependencies in pyproject.toml.
 lock:
 	$(PYTHON) -m pip install --quiet uv==0.13.8
