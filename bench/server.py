@@ -134,12 +134,17 @@ def median_ms(fn: Callable[[], float], runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
+# The replay runs in one transaction of its own (SQLite's BEGIN IMMEDIATE is one of these).
+_TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
 @contextmanager
 def _recording() -> Iterator[list[tuple[str, Any]]]:
     seen: list[tuple[str, Any]] = []
 
     def record(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append((statement, params))
+        if not statement.lstrip().upper().startswith(_TRANSACTION_CONTROL):
+            seen.append((statement, params))
 
     sa.event.listen(sa.Engine, "before_cursor_execute", record)
     try:
