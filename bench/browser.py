@@ -217,10 +217,11 @@ async def _viewers(base: str, link: str, seconds: int) -> int:
             await page.wait_for_selector(APP_IDLE, timeout=120_000)
             clicks = 0
             while time.monotonic() < deadline:
+                # The first cards are in view without scrolling the list pane.
                 cards = page.locator("[class*='st-key-us_card_'][class*='_open'] button")
                 count = await cards.count()
                 if count:
-                    await cards.nth((n + clicks) % min(count, 20)).click()
+                    await cards.nth((n + clicks) % min(count, 5)).click(timeout=120_000)
                     await page.wait_for_selector(APP_IDLE, timeout=120_000)
                     clicks += 1
             await context.close()

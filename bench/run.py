@@ -188,7 +188,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60, help="memory test length")
     parser.add_argument("--naive-large", action="store_true", help="naive baseline at 1M too")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--report", action="store_true", help="rewrite the report from results")
     args = parser.parse_args()
+    if args.report:  # after editing bench/notes.md
+        REPORT.write_text(markdown(json.loads(RESULTS.read_text())))
+        return
     started = time.perf_counter()
     results: dict[str, Any] = {"machine": machine(), "runs": args.runs, "seconds": args.seconds}
     print("data sets", flush=True)
@@ -200,6 +204,7 @@ def main() -> None:
     results["server"] = server_side(sets, args.runs, args.naive_large)
     results["ratios"] = ratios(results["server"])
     results["budgets"] = budgets(results["server"], results["ratios"])
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")  # kept if the rest fails
     if not args.no_browser:
         print("browser", flush=True)
         from bench import browser
