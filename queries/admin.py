@@ -73,6 +73,8 @@ def date_range(col: sa.ColumnElement, flt: AdminFilter) -> list[sa.ColumnElement
 def matching_users(*, org_id: str, text: str) -> sa.Select:
     """Ids of the org's end users whose email, distinct_id or display_name contain `text`."""
     u = schema.end_users
+    if "\x00" in text:  # no stored text holds a NUL, and PostgreSQL refuses one as a parameter
+        return sa.select(u.c.id).where(sa.false())
     match = [contains(c, text) for c in (u.c.email, u.c.distinct_id, u.c.display_name)]
     return sa.select(u.c.id).where(u.c.org_id == org_id, sa.or_(u.c.id == text, *match))
 

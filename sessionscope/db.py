@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -34,7 +35,7 @@ def parse_url(raw: str) -> URL:
     """Parse a DATABASE_URL, mapping plain postgres URLs to the psycopg 3 driver we ship."""
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise DatabaseUnavailable(
             "DATABASE_URL is not a valid SQLAlchemy URL "
             "(expected e.g. postgresql+psycopg://user:pass@host/db or sqlite:///path.db)"
@@ -44,14 +45,30 @@ def parse_url(raw: str) -> URL:
     return url
 
 
+def _passwords(url: URL) -> list[str]:
+    """The password wherever a URL holds it: user:password@ or libpq's ?password=."""
+    found = [url.password] if url.password else []
+    in_query = url.query.get("password")
+    found += [in_query] if isinstance(in_query, str) else list(in_query or ())
+    return [str(p) for p in found if p]
+
+
+def _mask(text: str, passwords: list[str]) -> str:
+    """`text` with each password, as typed or percent-encoded, replaced by ***."""
+    for password in passwords:
+        for form in {password, quote(password, safe=""), quote_plus(password)}:
+            text = text.replace(form, "***")
+    return text
+
+
 def safe_url(url: URL | str) -> str:
     """The URL with its password masked, for messages and logs."""
     if isinstance(url, str):
         try:
             url = make_url(url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             return "<unparseable URL>"
-    return url.render_as_string(hide_password=True)
+    return _mask(url.render_as_string(hide_password=True), _passwords(url))
 
 
 def make_engine(raw_url: str, *, statement_timeout_ms: int = 30_000) -> Engine:
@@ -139,8 +156,7 @@ def describe_db_error(engine: Engine, exc: BaseException) -> str:
     """One line for a user: which database, and the driver's first line, password-free."""
     orig = getattr(exc, "orig", exc)
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
-    if engine.url.password:
-        first = first.replace(str(engine.url.password), "***")
+    first = _mask(first, _passwords(engine.url))
     return f"DATABASE_URL {safe_url(engine.url)} cannot be used: {first}"
 
 

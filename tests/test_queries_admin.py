@@ -411,3 +411,9 @@ def test_durations_are_exact_to_the_microsecond(conn, world):
     assert list(zip(rows["id"], rows["duration_s"], strict=True)) == [
         ("ses_us2", 172800.000001), ("ses_us1", 30.2505), ("ses_us3", 0.0004)
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ["user_q", "title_q"])
+def test_a_nul_in_the_search_text_matches_nothing_and_never_errors(conn, world, field) -> None:
+    flt = AdminFilter(**{field: "ali\x00ce"})
+    assert count_sessions(conn, org_id=world.acme, flt=flt) == 0
