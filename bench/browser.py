@@ -31,6 +31,7 @@ from sessionscope.settings import PROJECT_ROOT
 from tests.browser.conftest import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
 
 VIEWERS = 10
+CARD_BUTTON = "[class*='st-key-us_card_'][class*='_open'] button"
 # The three panes of /user: columns of the us_panes container, not nested ones.
 PANES_FILLED = """(want) => {
   const panes = document.querySelector("[class*='st-key-us_panes']");
@@ -217,8 +218,8 @@ async def _viewers(base: str, link: str, seconds: int) -> int:
             await page.wait_for_selector(APP_IDLE, timeout=120_000)
             clicks = 0
             while time.monotonic() < deadline:
-                # The first cards are in view without scrolling the list pane.
-                cards = page.locator("[class*='st-key-us_card_'][class*='_open'] button")
+                # Cards in view (the selected card's title button is not a button to click).
+                cards = page.locator(f"{CARD_BUTTON}:visible")
                 count = await cards.count()
                 if count:
                     await cards.nth((n + clicks) % min(count, 5)).click(timeout=120_000)
