@@ -27,8 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from sessionscope.settings import PROJECT_ROOT
-from tests.browser.conftest import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, StreamlitServer
+from tests.browser.conftest import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, free_port
 
 VIEWERS = 10
 CARD_BUTTON = "[class*='st-key-us_card_'][class*='_open'] button"
@@ -79,14 +78,6 @@ class _Datasette:
         self.proc.wait(timeout=10)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def measure(sqlite_url: str, ids: dict[str, str], runs: int, seconds: int) -> dict[str, float]:
     """Every browser figure, in ms (and MB for memory)."""
     from playwright.sync_api import sync_playwright
@@ -98,8 +89,8 @@ def measure(sqlite_url: str, ids: dict[str, str], runs: int, seconds: int) -> di
     other = ids["other_session"]
     out: dict[str, float] = {}
     app = StreamlitServer(sqlite_url)
-    hello = _Hello()
-    datasette = _Datasette(db, _free_port())
+    hello = StreamlitServer(sqlite_url, script="bench/hello_app.py")
+    datasette = _Datasette(db, free_port())
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -156,24 +147,6 @@ def measure(sqlite_url: str, ids: dict[str, str], runs: int, seconds: int) -> di
         hello.stop()
         datasette.stop()
     return out
-
-
-class _Hello(StreamlitServer):
-    """The hello-world page served like the app."""
-
-    def __init__(self) -> None:
-        from tests.browser import conftest
-
-        self.port = conftest._free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = PROJECT_ROOT / "test-output" / f"hello-{self.port}.log"
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "streamlit", "run", "bench/hello_app.py",
-               f"--server.port={self.port}", "--server.address=127.0.0.1",
-               "--server.headless=true", "--server.fileWatcherType=none"]  # fmt: skip
-        with self.log.open("w") as log:
-            self.proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, stdout=log, stderr=log)
-        self._wait_healthy()
 
 
 def _memory(app: StreamlitServer, link: str, seconds: int) -> dict[str, float]:

@@ -13,6 +13,7 @@ import streamlit as st
 
 from components import admin_data
 from components import admin_keys as ak
+from components.pager import first_row, keyset_pager
 
 _COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
@@ -64,23 +65,13 @@ def audit_section(org_id: str) -> None:
         st.caption("No audit entries match.")
     else:
         st.dataframe(view(page.rows), column_config=_COLUMNS, hide_index=True, width="stretch")
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button(
-            "Newer",
-            key=ak.AUDIT_NEWER,
-            on_click=cursors.pop,
-            disabled=len(cursors) == 1,
-            icon=":material/chevron_left:",
-        )
-        st.button(
-            "Older",
-            key=ak.AUDIT_OLDER,
-            on_click=cursors.append,
-            args=(page.next_cursor,),
-            disabled=page.next_cursor is None,
-            icon=":material/chevron_right:",
-        )
-        first = (len(cursors) - 1) * admin_data.PAGE_SIZE
-        if not page.rows.empty:
-            st.caption(f"Entries {first + 1:,}–{first + len(page.rows):,} · page {len(cursors)}")
+    first = first_row(cursors, admin_data.PAGE_SIZE)
+    shown = f"Entries {first + 1:,}–{first + len(page.rows):,} · page {len(cursors)}"
+    keyset_pager(
+        cursors,
+        page.next_cursor,
+        keys=(ak.AUDIT_NEWER, ak.AUDIT_OLDER),
+        labels=("Newer", "Older"),
+        caption=None if page.rows.empty else shown,
+    )
     st.caption("Append-only: entries are never changed or removed.")

@@ -65,7 +65,8 @@ def _query(engine: sa.Engine, fn: Callable[..., Any], org_id: str, flt: AdminFil
     """fn(conn, org_id=..., flt=...) on its own connection (it runs in a worker thread)."""
     with engine.connect() as conn:
         if is_postgres(conn):
-            conn.execute(sa.text(f"SET LOCAL work_mem = '{ANALYTICS_WORK_MEM}'"))  # a constant
+            # SET LOCAL takes no parameters; set_config(..., is_local => true) is the same.
+            conn.execute(sa.select(sa.func.set_config("work_mem", ANALYTICS_WORK_MEM, sa.true())))
         return fn(conn, org_id=org_id, flt=flt)
 
 

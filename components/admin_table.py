@@ -13,6 +13,7 @@ from components import admin_keys as ak
 from components import format as fmt
 from components.admin_filters import status_label
 from components.keys import P_SESSION, P_USER, PATH_SESSION, PATH_USER
+from components.pager import first_row, keyset_pager
 from queries.admin import SORTS, AdminFilter
 from queries.page import Page
 
@@ -87,25 +88,15 @@ def _table_key(rows: pd.DataFrame) -> str:
 
 
 def _pager(cursors: list, page: Page, total: int, shown: int) -> None:
-    first = (len(cursors) - 1) * admin_data.PAGE_SIZE
-    with st.container(horizontal=True, vertical_alignment="center"):
-        st.button(
-            "Previous",
-            key=ak.PREV,
-            on_click=cursors.pop,
-            disabled=len(cursors) == 1,
-            icon=":material/chevron_left:",
-        )
-        st.button(
-            "Next",
-            key=ak.NEXT,
-            on_click=cursors.append,
-            args=(page.next_cursor,),
-            disabled=page.next_cursor is None,
-            icon=":material/chevron_right:",
-        )
-        where = f"{first + 1:,}–{first + shown:,} of " if shown else ""
-        st.caption(f"{where}{fmt.count(total, 'session')} · page {len(cursors)}")
+    first = first_row(cursors, admin_data.PAGE_SIZE)
+    where = f"{first + 1:,}–{first + shown:,} of " if shown else ""
+    keyset_pager(
+        cursors,
+        page.next_cursor,
+        keys=(ak.PREV, ak.NEXT),
+        labels=("Previous", "Next"),
+        caption=f"{where}{fmt.count(total, 'session')} · page {len(cursors)}",
+    )
 
 
 def sessions_table(org_id: str, flt: AdminFilter) -> tuple[list[str], int]:

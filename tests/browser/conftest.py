@@ -33,22 +33,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 class StreamlitServer:
-    """`streamlit run dashboard_app.py` on a free localhost port, stopped at teardown."""
+    """`streamlit run dashboard_app.py` (or `script`) on a free localhost port, stopped at
+    teardown."""
 
-    def __init__(self, database_url: str, *, extra_args: tuple[str, ...] = ()) -> None:
-        self.port = _free_port()
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        extra_args: tuple[str, ...] = (),
+        script: str = "dashboard_app.py",
+    ) -> None:
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, "SESSIONSCOPE_DEMO": "1"}
         self.log = PROJECT_ROOT / "test-output" / f"streamlit-{self.port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "streamlit", "run", "dashboard_app.py",
+        cmd = [sys.executable, "-m", "streamlit", "run", script,
                f"--server.port={self.port}", "--server.address=127.0.0.1",
                "--server.headless=true", "--server.fileWatcherType=none", *extra_args]  # fmt: skip
         with self.log.open("w") as log:
