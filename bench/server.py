@@ -97,7 +97,7 @@ def _clear() -> None:
     st.cache_data.clear()
     from components import admin_data
 
-    admin_data.figure.clear()
+    admin_data.analytics_of.clear()
 
 
 def _open(state: State) -> AppTest:

@@ -33,9 +33,10 @@ def styled(
         plot_bgcolor=TRANSPARENT,
         margin=MARGIN,
         legend_title_text=legend_title,
+        # The first (here: only) axes; one update, as each walks and validates the figure.
+        xaxis_title_text=x_title,
+        yaxis_title_text=y_title,
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
     return fig
 
 

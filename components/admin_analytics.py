@@ -112,7 +112,7 @@ def analytics_section(org_id: str, flt: AdminFilter, *, today: date | None = Non
     grid = st.columns(2)
     for i, name in enumerate(admin_data.CHARTS):
         with grid[i % 2]:
-            _chart(name, admin_data.figure(name, org_id, shown, before))
+            _chart(name, data.figures[name])
 
 
 def points_of(state: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -121,7 +121,7 @@ class Analytics:
 
     kpis: analytics.Kpis
     kpis_before: analytics.Kpis | None
-    frames: Mapping[str, pd.DataFrame]  # chart name -> its data
+    figures: Mapping[str, go.Figure]  # chart name (CHARTS) -> its figure, never mutated
 
 
 # Chart name -> (the query of its data, the figure builder).
@@ -139,32 +139,36 @@ CHARTS = tuple(_CHARTS)
 _PARALLEL = 4
 
 
-@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+# A resource, not st.cache_data: building a figure with plotly express takes 30-100 ms, so
+# the figures are kept as built (shared, never mutated: st.plotly_chart serialises a copy)
+# instead of being pickled and rebuilt on every hit.
+@st.cache_resource(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def analytics_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> Analytics:
-    """The KPIs of `flt` and of `before` (the previous period, if any) and every chart's data."""
+    """The KPIs of `flt` and of `before` (the previous period, if any) and every chart.
+
+    The queries run in worker threads while this thread builds each figure as soon as its
+    data arrives, so the figures of the quick queries cost nothing: they are drawn while the
+    slow ones are still in the database.
+    """
     _settled(org_id, datetime.now(UTC).date())
     engine = data.engine()  # here: worker threads have no Streamlit context for the cache
     with ThreadPoolExecutor(_PARALLEL) as pool:
+        # The slowest first, so they start before the pool is busy with the quick ones.
+        order = sorted(_CHARTS, key=lambda name: name not in ("tools", "users"))
+        pending = {
+            pool.submit(_query, engine, _CHARTS[name][0], org_id, flt): name for name in order
+        }
         now = pool.submit(_query, engine, analytics.kpis, org_id, flt)
         prev = pool.submit(_query, engine, analytics.kpis, org_id, before) if before else None
-        frames = {
-            name: pool.submit(_query, engine, query, org_id, flt)
-            for name, (query, _) in _CHARTS.items()
-        }
+        figures = {}
+        for done in as_completed(pending):
+            name = pending[done]
+            figures[name] = _CHARTS[name][1](done.result())
         return Analytics(
             kpis=now.result(),
             kpis_before=prev.result() if prev else None,
-            frames={name: f.result() for name, f in frames.items()},
+            figures={name: figures[name] for name in CHARTS},
         )
-
-
-# Building a figure with plotly express takes ~50-100 ms, more than the whole warm budget;
-# the figures are cached as resources (shared, never mutated: st.plotly_chart serialises a
-# copy).
-@st.cache_resource(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
-def figure(name: str, org_id: str, flt: AdminFilter, before: AdminFilter | None) -> go.Figure:
-    """The chart `name` (one of CHARTS) of the filter's sessions."""
-    return _CHARTS[name][1](analytics_of(org_id, flt, before).frames[name])
 
 
 # --- audit log --------------------------------------------------------------------------------
@@ -192,7 +196,6 @@ _SESSION_CACHES = (
     sessions_page,
     session_count,
     analytics_of,
-    figure,
 )
 
 
