@@ -16,6 +16,7 @@ from charts import palette
 from charts.layout import escaped, human_ms, is_empty, no_data, share, styled
 
 OUTCOMES = ("ok", "error")
+LABEL_ROOM = 1.3  # the x axis runs to 130% of the most calls
 _TOOL_HOVER = (
     "<b>%{y}</b><br>Calls: %{customdata[1]:,}<br>Errors: %{customdata[2]:,}"
     " (%{customdata[3]} error rate)%{customdata[4]}<extra></extra>"
@@ -60,6 +61,8 @@ def tool_bars(stats: pd.DataFrame, *, title: str) -> go.Figure:
         pattern_shape_map=palette.STATUS_PATTERNS,
         category_orders={"outcome": list(OUTCOMES), "label": rows["label"].unique().tolist()},
         custom_data=["tool_name", "calls", "errors", "rate", "latency"],
+        # Room right of the longest bar for its "n% errors" label, clear of the legend.
+        range_x=[0, float(stats["calls"].max() or 1) * LABEL_ROOM],
     )
     fig.update_traces(hovertemplate=_TOOL_HOVER)
     fig.update_traces(
