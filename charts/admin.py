@@ -8,12 +8,11 @@ status as customdata[1]. Read them from st.plotly_chart(on_select="rerun") point
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from charts import palette
-from charts.layout import day_keys, escaped, human_s, is_empty, no_data, share, styled
-from charts.shared import step_funnel, tool_bars
+from charts.layout import day_keys, escaped, figure, human_s, is_empty, no_data, share
+from charts.shared import bars_by, step_funnel, tool_bars
 from sessionscope.schema import SESSION_STATUSES
 
 DAY_UTC = "Day (UTC)"
@@ -21,11 +20,11 @@ DAY_UTC = "Day (UTC)"
 _UNITS = ((120.0, "s", 1.0), (7200.0, "min", 60.0), (float("inf"), "h", 3600.0))
 
 
-def _daily_ticks(fig: go.Figure, dates: pd.Series) -> go.Figure:
+def _day_axis(dates: pd.Series) -> dict[str, object]:
     """Ticks on whole days when the range is two weeks or less (no 12:00 ticks)."""
     if dates.max() - dates.min() <= pd.Timedelta(days=14):
-        fig.update_xaxes(dtick=86_400_000, tickformat="%b %-d")
-    return fig
+        return {"dtick": 86_400_000, "tickformat": "%b %-d"}
+    return {}
 
 
 def sessions_per_day(df: pd.DataFrame) -> go.Figure:
@@ -43,25 +42,25 @@ def sessions_per_day(df: pd.DataFrame) -> go.Figure:
         status=escaped(df["status"]).to_numpy(),
     )
     statuses = list(SESSION_STATUSES) + sorted(set(rows["status"]) - set(SESSION_STATUSES))
-    fig = px.bar(
+    traces = bars_by(
         rows,
+        "status",
+        statuses,
         x="date",
         y="sessions",
-        color="status",
-        pattern_shape="status",
-        color_discrete_map=palette.STATUS_COLORS,
-        color_discrete_sequence=[palette.UNKNOWN],
-        pattern_shape_map=palette.STATUS_PATTERNS,
-        category_orders={"status": statuses},
-        custom_data=["day_key", "status", "sessions", "day_total"],
+        custom=["day_key", "status", "sessions", "day_total"],
+        hover="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{y:,} sessions"
+        "<br>All statuses: %{customdata[3]:,}<extra></extra>",
     )
-    fig.update_traces(
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{y:,} sessions"
-        "<br>All statuses: %{customdata[3]:,}<extra></extra>"
+    return figure(
+        traces,
+        title,
+        x_title=DAY_UTC,
+        y_title="Sessions",
+        legend_title="Status",
+        barmode="stack",
+        xaxis=_day_axis(rows["date"]),
     )
-    fig.update_layout(barmode="stack")
-    _daily_ticks(fig, rows["date"])
-    return styled(fig, title, x_title=DAY_UTC, y_title="Sessions", legend_title="Status")
 
 
 def success_rate(df: pd.DataFrame) -> go.Figure:
@@ -73,22 +72,24 @@ def success_rate(df: pd.DataFrame) -> go.Figure:
     if is_empty(df, ("day", "completed", "failed", "success_rate")):
         return no_data(title)
     rows = df.assign(day_key=day_keys(df["day"]), date=pd.to_datetime(df["day"]))
-    fig = px.line(
-        rows,
-        x="date",
-        y="success_rate",
-        markers=True,
-        custom_data=["day_key", "completed", "failed"],
-        color_discrete_sequence=[palette.STATUS_COLORS["completed"]],
-    )
-    fig.update_traces(
+    trace = go.Scatter(
+        x=rows["date"].to_numpy(),
+        y=rows["success_rate"].to_numpy(),
         name="success rate",
+        mode="lines+markers",
+        line={"color": palette.STATUS_COLORS["completed"]},
+        customdata=rows[["day_key", "completed", "failed"]].to_numpy(dtype=object),
         hovertemplate="<b>%{customdata[0]}</b><br>Success rate: %{y:.1%}"
         "<br>Completed: %{customdata[1]:,}<br>Failed: %{customdata[2]:,}<extra></extra>",
     )
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-    _daily_ticks(fig, rows["date"])
-    return styled(fig, title, x_title=DAY_UTC, y_title="Completed of ended sessions")
+    return figure(
+        [trace],
+        title,
+        x_title=DAY_UTC,
+        y_title="Completed of ended sessions",
+        xaxis=_day_axis(rows["date"]),
+        yaxis={"tickformat": ".0%", "range": [0, 1.05]},
+    )
 
 
 def _duration_unit(seconds: pd.Series) -> tuple[str, float]:
@@ -111,22 +112,28 @@ def duration_percentiles(df: pd.DataFrame) -> go.Figure:
     rows["percentile"] = rows["percentile"].map(names)
     unit, per = _duration_unit(rows["s"])
     rows = rows.assign(value=rows["s"] / per, words=human_s(rows["s"]))
-    fig = px.line(
-        rows,
-        x="date",
-        y="value",
-        color="percentile",
-        line_dash="percentile",
-        markers=True,
-        color_discrete_sequence=[palette.ACCENT],
-        custom_data=["day_key", "percentile", "words"],
+    hover = "<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]}<extra></extra>"
+    traces = [
+        go.Scatter(
+            x=part["date"].to_numpy(),
+            y=part["value"].to_numpy(),
+            name=name,
+            mode="lines+markers",
+            line={"color": palette.ACCENT, "dash": dash},  # told apart without colour
+            customdata=part[["day_key", "percentile", "words"]].to_numpy(dtype=object),
+            hovertemplate=hover,
+        )
+        for (name, dash) in zip(names.values(), ("solid", "dot"), strict=True)
+        for part in [rows[rows["percentile"] == name]]
+    ]
+    return figure(
+        traces,
+        title,
+        x_title=DAY_UTC,
+        y_title=f"Session duration ({unit})",
+        legend_title="Percentile",
+        xaxis=_day_axis(rows["date"]),
     )
-    fig.update_traces(
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]}<extra></extra>"
-    )
-    _daily_ticks(fig, rows["date"])
-    y_title = f"Session duration ({unit})"
-    return styled(fig, title, x_title=DAY_UTC, y_title=y_title, legend_title="Percentile")
 
 
 def top_tools(df: pd.DataFrame) -> go.Figure:
@@ -165,32 +172,34 @@ def top_users(df: pd.DataFrame) -> go.Figure:
         return no_data(title)
     users = df.drop_duplicates("end_user_id").sort_values("sessions", ascending=False)
     rows = _user_rows(users)
-    fig = px.bar(
+    traces = bars_by(
         rows,
+        "measure",
+        ("all", "failed"),
         x="n",
         y="end_user_id",
-        color="measure",
-        pattern_shape="measure",
+        custom=["end_user_id", "label", "sessions", "failed", "failed_share"],
+        hover="<b>%{customdata[1]}</b><br>Sessions: %{customdata[2]:,}"
+        "<br>Failed: %{customdata[3]:,} (%{customdata[4]})<extra></extra>",
+        colors={"all": palette.ACCENT, "failed": palette.STATUS_COLORS["failed"]},
         orientation="h",
-        barmode="group",
-        color_discrete_map={"all": palette.ACCENT, "failed": palette.STATUS_COLORS["failed"]},
-        pattern_shape_map={"all": "", "failed": palette.FAILURE_PATTERN},
-        category_orders={"measure": ["all", "failed"]},
-        custom_data=["end_user_id", "label", "sessions", "failed", "failed_share"],
-    )
-    fig.update_traces(
-        hovertemplate="<b>%{customdata[1]}</b><br>Sessions: %{customdata[2]:,}"
-        "<br>Failed: %{customdata[3]:,} (%{customdata[4]})<extra></extra>"
     )
     ids = users["end_user_id"].tolist()
-    fig.update_yaxes(
-        categoryorder="array",
-        categoryarray=ids,
-        tickvals=ids,
-        ticktext=_user_label(users).tolist(),
-        autorange="reversed",
+    return figure(
+        traces,
+        title,
+        x_title="Sessions",
+        y_title="User",
+        legend_title="Sessions",
+        barmode="group",
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": ids,
+            "tickvals": ids,
+            "ticktext": _user_label(users).tolist(),
+            "autorange": "reversed",
+        },
     )
-    return styled(fig, title, x_title="Sessions", y_title="User", legend_title="Sessions")
 
 
 def workflow_funnel(df: pd.DataFrame) -> go.Figure:

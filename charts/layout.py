@@ -5,10 +5,12 @@ No font colours are set anywhere, so Streamlit's light or dark theme styles the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
 
 from components import format as fmt
 
@@ -16,6 +18,40 @@ TRANSPARENT = "rgba(0,0,0,0)"
 MARGIN = {"l": 8, "r": 8, "t": 56, "b": 8}
 NO_DATA = "No data"
 TIME_UTC = "Time (UTC)"
+
+
+def house_layout(
+    title: str,
+    *,
+    x_title: str | None = None,
+    y_title: str | None = None,
+    legend_title: str | None = None,
+    xaxis: dict[str, Any] | None = None,
+    yaxis: dict[str, Any] | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    """The layout every figure shares: title, axis titles, transparent background, margins,
+    plus the figure's own `xaxis`, `yaxis` and other layout settings."""
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "paper_bgcolor": TRANSPARENT,
+        "plot_bgcolor": TRANSPARENT,
+        "margin": MARGIN,
+        "legend": {"title": {"text": legend_title}},
+        "xaxis": {**(xaxis or {}), "title": {"text": x_title}},
+        "yaxis": {**(yaxis or {}), "title": {"text": y_title}},
+        **more,
+    }
+
+
+def figure(traces: Sequence[BaseTraceType], title: str, **layout: Any) -> go.Figure:
+    """A figure of `traces` in the house layout (house_layout's arguments), built in one step.
+
+    The Admin analytics build their figures this way rather than with plotly express: a
+    figure costs ~10 ms so, against 60-100 ms through px, whose updates each walk and
+    validate the whole figure (the analytics' cold budget is one second for six figures).
+    """
+    return go.Figure(data=list(traces), layout=house_layout(title, **layout))
 
 
 def styled(
@@ -26,16 +62,9 @@ def styled(
     y_title: str | None = None,
     legend_title: str | None = None,
 ) -> go.Figure:
-    """The figure with its title, axis titles, transparent background and house margins."""
+    """The figure (from plotly express) with the house layout, in one update."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left"},
-        paper_bgcolor=TRANSPARENT,
-        plot_bgcolor=TRANSPARENT,
-        margin=MARGIN,
-        legend_title_text=legend_title,
-        # The first (here: only) axes; one update, as each walks and validates the figure.
-        xaxis_title_text=x_title,
-        yaxis_title_text=y_title,
+        house_layout(title, x_title=x_title, y_title=y_title, legend_title=legend_title)
     )
     return fig
 

@@ -6,14 +6,13 @@ can narrow a table to a clicked bar through st.plotly_chart(on_select=...).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from charts import palette
-from charts.layout import escaped, human_ms, is_empty, no_data, share, styled
+from charts.layout import escaped, figure, human_ms, is_empty, no_data, share
 
 OUTCOMES = ("ok", "error")
 LABEL_ROOM = 1.3  # the x axis runs to 130% of the most calls
@@ -44,35 +43,72 @@ def _tool_rows(stats: pd.DataFrame) -> pd.DataFrame:
     return df.melt(id_vars=keep, value_vars=list(OUTCOMES), var_name="outcome", value_name="n")
 
 
+def bars_by(
+    rows: pd.DataFrame,
+    by: str,
+    order: Sequence[str],
+    *,
+    x: str,
+    y: str,
+    custom: Sequence[str],
+    hover: str,
+    colors: Mapping[str, str] | None = None,
+    orientation: str = "v",
+) -> list[go.Bar]:
+    """One bar trace per value of `by` present in `rows`, in `order`, coloured from the
+    palette (gray when unknown) and patterned when it is a failure: the traces plotly
+    express draws with color= and pattern_shape=, built directly (see layout.figure)."""
+    colors = palette.STATUS_COLORS if colors is None else colors
+    present = set(rows[by])
+    traces = []
+    for name in [n for n in order if n in present]:
+        part = rows[rows[by] == name]
+        traces.append(
+            go.Bar(
+                x=part[x].to_numpy(),
+                y=part[y].to_numpy(),
+                name=name,
+                legendgroup=name,
+                orientation=orientation,
+                marker={
+                    "color": colors.get(name, palette.UNKNOWN),
+                    "pattern": {"shape": palette.STATUS_PATTERNS.get(name, "")},
+                },
+                customdata=part[list(custom)].to_numpy(dtype=object),
+                hovertemplate=hover,
+            )
+        )
+    return traces
+
+
 def tool_bars(stats: pd.DataFrame, *, title: str) -> go.Figure:
     """Calls per tool as ok/error stacked bars, error rate at the bar end, most-called on top."""
     if is_empty(stats, ("tool_name", "calls", "errors")):
         return no_data(title)
     rows = _tool_rows(stats)
-    fig = px.bar(
-        rows,
-        x="n",
-        y="label",
-        color="outcome",
-        pattern_shape="outcome",
+    custom = ["tool_name", "calls", "errors", "rate", "latency"]
+    traces = bars_by(
+        rows, "outcome", OUTCOMES, x="n", y="label", custom=custom, hover=_TOOL_HOVER,
         orientation="h",
-        color_discrete_map=palette.STATUS_COLORS,
-        color_discrete_sequence=[palette.UNKNOWN],
-        pattern_shape_map=palette.STATUS_PATTERNS,
-        category_orders={"outcome": list(OUTCOMES), "label": rows["label"].unique().tolist()},
-        custom_data=["tool_name", "calls", "errors", "rate", "latency"],
+    )  # fmt: skip
+    for trace in traces:
+        if trace.name == "error":
+            trace.update(
+                texttemplate="%{customdata[3]} errors", textposition="outside", cliponaxis=False
+            )
+    # plotly draws categoryarray[0] at the bottom: reversed, the most-called is on top.
+    labels = rows["label"].unique().tolist()[::-1]
+    return figure(
+        traces,
+        title,
+        x_title="Tool calls",
+        y_title="Tool",
+        legend_title="Outcome",
+        barmode="stack",
         # Room right of the longest bar for its "n% errors" label, clear of the legend.
-        range_x=[0, float(stats["calls"].max() or 1) * LABEL_ROOM],
+        xaxis={"range": [0, float(stats["calls"].max() or 1) * LABEL_ROOM]},
+        yaxis={"categoryorder": "array", "categoryarray": labels},
     )
-    fig.update_traces(hovertemplate=_TOOL_HOVER)
-    fig.update_traces(
-        selector={"name": "error"},
-        texttemplate="%{customdata[3]} errors",
-        textposition="outside",
-        cliponaxis=False,
-    )
-    fig.update_layout(barmode="stack")
-    return styled(fig, title, x_title="Tool calls", y_title="Tool", legend_title="Outcome")
 
 
 def _funnel_rows(steps: Sequence[str], values: Sequence[int]) -> pd.DataFrame:
@@ -96,15 +132,12 @@ def step_funnel(steps: Sequence[str], values: Sequence[int], *, title: str) -> g
     if not steps or not any(values):
         return no_data(title)
     rows = _funnel_rows(steps, values)
-    fig = px.funnel(
-        rows,
-        x="value",
-        y="label",
-        custom_data=["step", "of_previous"],
-        color_discrete_sequence=[palette.ACCENT],
-    )
-    fig.update_traces(
+    trace = go.Funnel(
+        x=rows["value"].to_numpy(),
+        y=rows["label"].to_numpy(),
+        customdata=rows[["step", "of_previous"]].to_numpy(dtype=object),
+        marker={"color": palette.ACCENT},
         texttemplate="%{x:,}<br>%{customdata[1]}",
         hovertemplate="<b>%{y}</b>: %{x:,}<br>%{customdata[1]}<extra></extra>",
     )
-    return styled(fig, title, x_title="Count", y_title="Step")
+    return figure([trace], title, x_title="Count", y_title="Step")
