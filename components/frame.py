@@ -116,16 +116,42 @@ def _sidebar(viewer: auth.Viewer, memberships: list) -> None:
 
 def database_error(exc: BaseException) -> None:
     """A clear message and a retry instead of a traceback."""
+    if _is_statement_timeout(exc):
+        # The database is there; one query was too slow, so "not available" would mislead.
+        st.error(
+            f"A query took longer than the statement timeout ({_timeout_ms()}, "
+            "SESSIONSCOPE_STATEMENT_TIMEOUT_MS) and was stopped. Retry, or narrow what the "
+            "page shows.",
+            icon=":material/timer_off:",
+        )
+        st.button("Retry", key=keys.RETRY, icon=":material/refresh:")
+        return
     if isinstance(exc, DBAPIError):
         message = describe_db_error(data.engine(), exc) if _engine_ready() else str(exc.orig)
-        if isinstance(exc, OperationalError) and "statement timeout" in message:
-            message = "A query took too long and was stopped by the statement timeout. " + message
     elif isinstance(exc, DatabaseUnavailable | ConfigError):
         message = str(exc)
     else:  # pragma: no cover - only database errors come here
         raise exc
     st.error(f"The database is not available right now.\n\n{message}", icon=":material/error:")
     st.button("Retry", key=keys.RETRY, icon=":material/refresh:")
+
+
+def _is_statement_timeout(exc: BaseException) -> bool:
+    """PostgreSQL cancelled the statement for running past statement_timeout (SQLSTATE 57014
+    is any cancel; only the timeout says so in its message)."""
+    orig = getattr(exc, "orig", None)
+    return (
+        isinstance(exc, OperationalError)
+        and getattr(orig, "sqlstate", None) == "57014"
+        and "statement timeout" in str(orig)
+    )
+
+
+def _timeout_ms() -> str:
+    try:
+        return f"{load_settings().statement_timeout_ms:,} ms"
+    except ConfigError:  # pragma: no cover - the engine is built from these same settings
+        return "as configured"
 
 
 def _engine_ready() -> bool:

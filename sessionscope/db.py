@@ -93,7 +93,14 @@ def make_engine(raw_url: str, *, statement_timeout_ms: int = 30_000) -> Engine:
 
 def _sqlite_engine(url: URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where the folder should be, no permission, ...
+            raise DatabaseUnavailable(
+                f"DATABASE_URL {safe_url(url)} cannot be used: its folder {folder} "
+                f"cannot be created ({exc.strerror or type(exc).__name__})"
+            ) from None
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
