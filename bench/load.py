@@ -1,0 +1,595 @@
+"""Load: several Streamlit servers on one PostgreSQL, many browser viewers at once.
+
+    .venv/bin/python -m bench.load [--viewers 20] [--seconds 60] [--servers 2] [--set small]
+
+1. The small PostgreSQL data set (bench/datasets.py), and `servers` x `streamlit run` on it
+   (demo mode: every viewer is the admin of acme). `--database-b URL` points the second
+   server elsewhere: a broken setup, to see the check fail.
+2. Shared links /user?user&session&item picked by SQL: one per end user (different users),
+   the user's newest MCP session with tool calls and its first call.
+3. `viewers` browser contexts in one headless Chromium (async Playwright), split across the
+   servers, for `seconds`: open a link until its three panes are filled, then click session
+   cards (until the timeline shows the session) and timeline items (until the details pane
+   shows the item), a few of each, then the next link.
+4. Errors, per viewer: a Streamlit exception element, the frame's "database is not
+   available" message, a console error or page error, an HTTP 5xx, a navigation or wait
+   timeout.
+5. Consistency: each link opened on server A and on server B in fresh contexts; the
+   normalised visible text of the three panes must be the same.
+
+Prints a summary, writes bench/load_results.json; exits 1 on any error or difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import difflib
+import json
+import math
+import os
+import random
+import re
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import sqlalchemy as sa
+
+from bench.browser import PANES_FILLED
+from sessionscope.db import make_engine
+from sessionscope.settings import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "load_results.json"
+ORG = "org_acme"  # demo mode's organization
+CLICKS_PER_LINK = 3  # card clicks (each followed by an item click) before the next link
+RAMP_S = 0.25  # between viewer starts, so 20 cold opens do not all land in one instant
+VIEWPORT = {"width": 1600, "height": 1000}
+SAMPLES_PER_KIND = 5  # error messages kept per kind in the results
+
+# Errors the page itself shows (checked by every wait, so a wait ends early on one).
+PAGE_ERROR = """() => {
+  if (document.querySelector("[data-testid='stException']")) return "exception";
+  for (const a of document.querySelectorAll("[data-testid='stAlert']")) {
+    if (a.textContent.includes("The database is not available")) return "database_unavailable";
+  }
+  return "";
+}"""
+_IDLE = "document.querySelector(\"[data-testid='stApp'][data-test-script-state='notRunning']\")"
+_PANES = """const panes = document.querySelector("[class*='st-key-us_panes']");
+  const cols = panes ? [...panes.querySelectorAll("[data-testid='stColumn']")]
+    .filter((c) => !c.parentElement.closest("[data-testid='stColumn']")) : [];"""
+LINK_OPEN = f"""(want) => ({PAGE_ERROR})() !== "" || (Boolean({_IDLE}) && ({PANES_FILLED})(want))"""
+# The center pane shows session `want`: its details link names it, and rows (or the "no
+# tool calls" note) are there.
+TIMELINE_OF = f"""(want) => {{
+  if (({PAGE_ERROR})() !== "") return true;
+  if (!{_IDLE} || document.querySelector("[data-testid='stSkeleton']")) return false;
+  {_PANES}
+  if (cols.length < 3 || !cols[1].querySelector(`a[href*="session=${{want}}"]`)) return false;
+  return Boolean(cols[1].querySelector("[class*='st-key-us_row_']")
+    || cols[1].textContent.includes("has no tool calls or tickets"));
+}}"""
+# The details pane shows item `want` (its id is one of the fields).
+ITEM_OF = f"""(want) => {{
+  if (({PAGE_ERROR})() !== "") return true;
+  if (!{_IDLE} || !location.search.includes("item=" + want)) return false;
+  {_PANES}
+  return cols.length >= 3 && cols[2].textContent.includes(want);
+}}"""
+# Keyed elements' ids: session cards' title buttons, timeline rows.
+IDS_OF = """(prefix) => {
+  const out = [];
+  for (const e of document.querySelectorAll(`[class*='st-key-${prefix}']`)) {
+    for (const c of e.classList) {
+      if (c.startsWith("st-key-" + prefix)) out.push(c.slice(7 + prefix.length));
+    }
+  }
+  return out;
+}"""
+PANE_TEXT = f"""() => {{
+  {_PANES}
+  return cols.map((c) => c.innerText);
+}}"""
+PANE_NAMES = ("sessions", "timeline", "details")
+
+
+@dataclass(frozen=True)
+class Link:
+    user: str
+    session: str
+    item: str
+
+    @property
+    def path(self) -> str:
+        return f"/user?user={self.user}&session={self.session}&item={self.item}"
+
+
+@dataclass
+class ViewerStats:
+    viewer: int
+    server: int
+    loads: int = 0
+    clicks: int = 0
+    errors: Counter = field(default_factory=Counter)
+    ignored: Counter = field(default_factory=Counter)  # known_console_error kinds
+    load_ms: list[float] = field(default_factory=list)
+    timeline_ms: list[float] = field(default_factory=list)  # click on a card -> timeline
+    item_ms: list[float] = field(default_factory=list)  # click on a row -> details
+
+
+def pick_links(url: str, count: int) -> list[Link]:
+    """`count` shared links, one per end user of the demo organization, in a fixed order.
+
+    The demo edge-case users (20,000-call session, 5 MB payload) are left out: they have
+    their own tests, and here every viewer should do comparable work."""
+    engine = make_engine(url)
+    sql = sa.text("""
+        SELECT u.id AS user_id, s.id AS session_id,
+               (SELECT t.id FROM tool_calls t WHERE t.session_id = s.id
+                ORDER BY t.seq LIMIT 1) AS item_id
+        FROM end_users u
+        CROSS JOIN LATERAL (
+            SELECT s.id FROM sessions s
+            WHERE s.org_id = u.org_id AND s.end_user_id = u.id AND s.archived_at IS NULL
+              AND s.total_tool_calls > 0
+            ORDER BY s.started_at DESC, s.id DESC LIMIT 1
+        ) s
+        WHERE u.org_id = :org AND u.id NOT LIKE :demo
+        ORDER BY md5(u.id)
+        LIMIT :n
+    """)
+    with engine.connect() as conn:
+        rows = conn.execute(sql, {"org": ORG, "demo": "usr\\_demo\\_%", "n": count}).all()
+    engine.dispose()
+    links = [Link(r.user_id, r.session_id, r.item_id) for r in rows if r.item_id]
+    if len(links) < count:
+        raise SystemExit(f"only {len(links)} users with tool calls in {ORG}; wanted {count}")
+    return links
+
+
+def known_console_error(text: str, source: str, base: str) -> str | None:
+    """The two console errors every page shows here that are not the app's, or None.
+
+    - Streamlit's front end, opened on a page path (/user), first looks for its server
+      under that path (/user/_stcore/health, /user/_stcore/host-config: 404), then at /.
+    - The page icon is a Material symbol Streamlit fetches from fonts.gstatic.com; this
+      machine has no internet, so the name does not resolve.
+    Anything else, a 404 of our own files among it, is an error."""
+    probe = re.escape(base) + r"/[\w-]+/_stcore/(health|host-config)"
+    if "404" in text and re.fullmatch(probe, source):
+        return "streamlit_base_path_probe_404"
+    if "ERR_NAME_NOT_RESOLVED" in text and not source.startswith(base + "/"):
+        return "offsite_resource_unresolved"
+    return None
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """Nearest-rank percentile, or None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def _latency(values: list[float]) -> dict[str, Any]:
+    return {"n": len(values), "p50_ms": percentile(values, 50), "p95_ms": percentile(values, 95)}
+
+
+def normalise(text: str) -> str:
+    """Visible text with runs of blanks collapsed and blank lines dropped."""
+    lines = (re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+class _Sampler:
+    """Peak RSS of the servers and of the browser, sampled in a thread."""
+
+    def __init__(self, server_pids: list[int]) -> None:
+        self.servers = [psutil.Process(pid) for pid in server_pids]
+        self.start = [p.memory_info().rss for p in self.servers]
+        self.peak = list(self.start)
+        self.cpu_start = [sum(p.cpu_times()[:2]) for p in self.servers]
+        self.browser_peak = 0
+        self.available_min = psutil.virtual_memory().available
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _browser_rss(self) -> int:
+        mine = {p.pid for p in self.servers}
+        total = 0
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if child.pid not in mine and "chrom" in child.name():
+                    total += child.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._done.wait(0.5):
+            for i, p in enumerate(self.servers):
+                with contextlib.suppress(psutil.Error):
+                    self.peak[i] = max(self.peak[i], p.memory_info().rss)
+            self.browser_peak = max(self.browser_peak, self._browser_rss())
+            self.available_min = min(self.available_min, psutil.virtual_memory().available)
+
+    def stop(self) -> dict[str, Any]:
+        self._done.set()
+        self._thread.join()
+        mb = 2**20
+        servers = []
+        for i, p in enumerate(self.servers):
+            cpu = sum(p.cpu_times()[:2]) - self.cpu_start[i] if p.is_running() else None
+            servers.append(
+                {
+                    "rss_start_mb": round(self.start[i] / mb, 1),
+                    "rss_peak_mb": round(self.peak[i] / mb, 1),
+                    "cpu_s": None if cpu is None else round(cpu, 1),
+                }
+            )
+        return {
+            "servers": servers,
+            # A sum over Chromium's processes: shared pages are counted in each.
+            "browser_rss_peak_mb": round(self.browser_peak / mb, 1),
+            "memory_available_min_mb": round(self.available_min / mb, 1),
+        }
+
+
+class _Viewer:
+    """One browser context on one server: links, card clicks, item clicks, until the end."""
+
+    def __init__(self, stats: ViewerStats, base: str, links: list[Link], timeout_ms: int):
+        self.stats, self.base, self.links, self.timeout = stats, base, links, timeout_ms
+        self.samples: list[dict[str, str]] = []
+        self.rng = random.Random(stats.viewer)
+
+    def error(self, kind: str, detail: str) -> None:
+        self.stats.errors[kind] += 1
+        self.samples.append({"viewer": str(self.stats.viewer), "kind": kind, "detail": detail})
+
+    def watch(self, page: Any) -> None:
+        def console(msg: Any) -> None:
+            if msg.type != "error":
+                return
+            source = msg.location.get("url", "")
+            known = known_console_error(msg.text, source, self.base)
+            if known:
+                self.stats.ignored[known] += 1
+            else:
+                self.error("console_error", f"{msg.text[:300]} ({source}) at {page.url}")
+
+        def response(resp: Any) -> None:
+            if resp.status >= 500:
+                self.error("http_5xx", f"{resp.status} {resp.url}")
+
+        page.on("console", console)
+        page.on("pageerror", lambda exc: self.error("page_error", f"{exc} at {page.url}"))
+        page.on("response", response)
+
+    async def wait(self, page: Any, js: str, arg: str, what: str) -> bool:
+        """Wait for `js`; count a page error or a timeout. True when the page is as wanted."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            await page.wait_for_function(js, arg=arg, timeout=self.timeout, polling=100)
+        except PlaywrightTimeout:
+            self.error("timeout", f"{what} after {self.timeout} ms at {page.url}")
+            return False
+        shown = await page.evaluate(PAGE_ERROR)
+        if shown:
+            self.error(shown, f"{what} at {page.url}")
+            return False
+        return True
+
+    async def open(self, page: Any, link: Link) -> bool:
+        from playwright.async_api import Error as PlaywrightError
+
+        started = time.perf_counter()
+        try:
+            await page.goto(self.base + link.path, timeout=self.timeout, wait_until="commit")
+        except PlaywrightError as exc:  # a timeout too
+            kind = "timeout" if "Timeout" in str(exc) else "navigation"
+            self.error(kind, f"open {link.path}: {str(exc).splitlines()[0]}")
+            return False
+        if not await self.wait(page, LINK_OPEN, link.item, f"open {link.path}"):
+            return False
+        self.stats.loads += 1
+        self.stats.load_ms.append(_ms(started))
+        return True
+
+    async def click(self, page: Any, prefix: str, js: str, avoid: str) -> str | None:
+        """Click one keyed button (a card or a row) other than `avoid`; its id when shown."""
+        from playwright.async_api import Error as PlaywrightError
+
+        ids = [i for i in await page.evaluate(IDS_OF, prefix) if i != avoid]
+        if prefix == "us_card_":
+            ids = [i.removesuffix("_open") for i in ids if i.endswith("_open")]
+        if not ids:
+            return None
+        target = self.rng.choice(ids[:20])
+        key = f"{prefix}{target}_open" if prefix == "us_card_" else f"{prefix}{target}"
+        started = time.perf_counter()
+        try:
+            await page.locator(f".st-key-{key} button").first.click(timeout=self.timeout)
+        except PlaywrightError as exc:
+            kind = "timeout" if "Timeout" in str(exc) else "navigation"
+            self.error(kind, f"click {key}: {str(exc).splitlines()[0]}")
+            return None
+        if not await self.wait(page, js, target, f"click {key}"):
+            return None
+        self.stats.clicks += 1
+        (self.stats.timeline_ms if prefix == "us_card_" else self.stats.item_ms).append(
+            _ms(started)
+        )
+        return target
+
+    async def run(self, browser: Any, deadline: float) -> None:
+        context = await browser.new_context(viewport=VIEWPORT)
+        page = await context.new_page()
+        self.watch(page)
+        turn = 0
+        while time.monotonic() < deadline:
+            link = self.links[turn % len(self.links)]
+            turn += 1
+            if not await self.open(page, link):
+                continue
+            session, item = link.session, link.item
+            for _ in range(CLICKS_PER_LINK):
+                if time.monotonic() >= deadline:
+                    break
+                session = await self.click(page, "us_card_", TIMELINE_OF, session) or ""
+                if not session or time.monotonic() >= deadline:
+                    break
+                item = await self.click(page, "us_row_", ITEM_OF, item) or ""
+                if not item:
+                    break
+        await context.close()
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def _pane_text(browser: Any, base: str, link: Link, timeout_ms: int) -> list[str] | str:
+    """The normalised text of the three panes of a link opened fresh, or what went wrong."""
+    context = await browser.new_context(viewport=VIEWPORT)
+    page = await context.new_page()
+    try:
+        await page.goto(base + link.path, timeout=timeout_ms, wait_until="commit")
+        await page.wait_for_function(LINK_OPEN, arg=link.item, timeout=timeout_ms, polling=100)
+        shown = await page.evaluate(PAGE_ERROR)
+        if shown:
+            return f"error: {shown}"
+        return [normalise(t) for t in await page.evaluate(PANE_TEXT)]
+    except Exception as exc:  # noqa: BLE001 - reported as the link's result
+        return f"error: {str(exc).splitlines()[0]}"
+    finally:
+        await context.close()
+
+
+async def consistency(browser: Any, bases: list[str], links: list[Link], timeout_ms: int) -> dict:
+    """Each link on server A and server B (fresh contexts, at the same time): same panes?"""
+    if len(bases) < 2:
+        return {"checked": 0, "same": 0, "diffs": [], "note": "one server: nothing to compare"}
+    gate = asyncio.Semaphore(2)  # two links (four pages) at a time
+
+    async def one(link: Link) -> dict | None:
+        async with gate:
+            a, b = await asyncio.gather(
+                _pane_text(browser, bases[0], link, timeout_ms),
+                _pane_text(browser, bases[1], link, timeout_ms),
+            )
+        if a == b and isinstance(a, list):
+            return None
+        if isinstance(a, str) or isinstance(b, str):
+            return {"link": link.path, "a": a if isinstance(a, str) else "ok",
+                    "b": b if isinstance(b, str) else "ok"}  # fmt: skip
+        panes = {}
+        for name, ta, tb in zip(PANE_NAMES, a, b, strict=True):
+            if ta != tb:
+                diff = difflib.unified_diff(ta.splitlines(), tb.splitlines(), "A", "B", lineterm="")
+                panes[name] = "\n".join(list(diff)[:40])
+        return {"link": link.path, "panes": panes}
+
+    diffs = [d for d in await asyncio.gather(*(one(link) for link in links)) if d]
+    return {"checked": len(links), "same": len(links) - len(diffs), "diffs": diffs}
+
+
+async def drive(
+    bases: list[str], links: list[Link], viewers: int, seconds: int, timeout_ms: int
+) -> dict[str, Any]:
+    """The viewers for `seconds`, then the consistency check; figures and samples."""
+    from playwright.async_api import async_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"the load test needs Debian's Chromium at {CHROMIUM}")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        started = time.monotonic()
+        deadline = started + seconds
+        crowd = []
+        for n in range(viewers):
+            server = n % len(bases)
+            # Viewers on one server take different users; each walks on through the list.
+            mine = links[n:] + links[:n]
+            crowd.append(_Viewer(ViewerStats(n, server), bases[server], mine, timeout_ms))
+
+        async def start(n: int, viewer: _Viewer) -> None:
+            await asyncio.sleep(n * RAMP_S)
+            await viewer.run(browser, deadline)
+
+        await asyncio.gather(*(start(n, v) for n, v in enumerate(crowd)))
+        elapsed = time.monotonic() - started
+        check_started = time.monotonic()
+        check = await consistency(browser, bases, links[:viewers], timeout_ms)
+        check["seconds"] = round(time.monotonic() - check_started, 1)
+        await browser.close()
+    return {"elapsed_s": round(elapsed, 1), "viewers": crowd, "consistency": check}
+
+
+def summarise(crowd: list[_Viewer]) -> dict[str, Any]:
+    stats = [v.stats for v in crowd]
+    errors: Counter = Counter()
+    ignored: Counter = Counter()
+    for s in stats:
+        errors.update(s.errors)
+        ignored.update(s.ignored)
+    samples: list[dict[str, str]] = []
+    seen: Counter = Counter()
+    for v in crowd:
+        for sample in v.samples:
+            seen[sample["kind"]] += 1
+            if seen[sample["kind"]] <= SAMPLES_PER_KIND:
+                samples.append(sample)
+    return {
+        "loads": sum(s.loads for s in stats),
+        "clicks": sum(s.clicks for s in stats),
+        "errors": dict(errors),
+        "error_total": sum(errors.values()),
+        "ignored_console_errors": dict(ignored),
+        "latency": {
+            "open_link": _latency([x for s in stats for x in s.load_ms]),
+            "click_to_timeline": _latency([x for s in stats for x in s.timeline_ms]),
+            "click_to_item": _latency([x for s in stats for x in s.item_ms]),
+        },
+        "per_viewer": [
+            {
+                "viewer": s.viewer,
+                "server": s.server,
+                "loads": s.loads,
+                "clicks": s.clicks,
+                "errors": dict(s.errors),
+            }  # fmt: skip
+            for s in stats
+        ],
+        "error_samples": samples,
+    }
+
+
+def _fmt_ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f} ms"
+
+
+def report(r: dict[str, Any]) -> str:
+    errs = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "none"
+    ignored = ", ".join(f"{k} {v}" for k, v in sorted(r["ignored_console_errors"].items()))
+    lines = [
+        f"Load: {r['viewers']} viewers on {r['servers']} servers, {r['seconds']} s asked "
+        f"({r['elapsed_s']} s with the last actions), data set {r['data_set']}, "
+        f"waits {r['timeout_s']} s",
+        "",
+        f"{'page loads':32} {r['loads']:>10,}",
+        f"{'clicks':32} {r['clicks']:>10,}",
+        f"{'errors':32} {r['error_total']:>10,}  ({errs})",
+        f"{'known console errors (not counted)':32} "
+        f"{sum(r['ignored_console_errors'].values()):>10,}  ({ignored})",
+    ]
+    for name, lat in r["latency"].items():
+        lines.append(
+            f"{name + ' p50 / p95':32} {_fmt_ms(lat['p50_ms']):>10} / "
+            f"{_fmt_ms(lat['p95_ms'])}  (n={lat['n']})"
+        )
+    for i, s in enumerate(r["server_figures"]["servers"]):
+        lines.append(
+            f"{f'server {chr(65 + i)} RSS start / peak':32} {s['rss_start_mb']:>7,.0f} MB / "
+            f"{s['rss_peak_mb']:,.0f} MB  (CPU {s['cpu_s']} s)"
+        )
+    fig = r["server_figures"]
+    lines.append(f"{'browser RSS peak (sum)':32} {fig['browser_rss_peak_mb']:>7,.0f} MB")
+    lines.append(f"{'machine memory available min':32} {fig['memory_available_min_mb']:>7,.0f} MB")
+    c = r["consistency"]
+    same = c.get("note") or f"{c['same']} of {c['checked']} links the same on A and B"
+    lines.append(f"{'consistency':32} {same}")
+    for d in c["diffs"]:
+        lines.append(f"  differs: {d['link']}")
+        for name, diff in d.get("panes", {}).items():
+            lines += [f"    {name}:", *("      " + x for x in diff.splitlines())]
+        if "a" in d:
+            lines.append(f"    A: {d['a']}  B: {d['b']}")
+    for s in r["error_samples"]:
+        lines.append(f"  error sample (viewer {s['viewer']}, {s['kind']}): {s['detail'][:240]}")
+    lines.append("PASS" if r["passed"] else "FAIL")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--viewers", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--servers", type=int, default=2)
+    parser.add_argument("--set", choices=("small", "large"), default="small")
+    parser.add_argument("--timeout", type=float, default=60.0, help="every wait, in seconds")
+    parser.add_argument("--database-b", help="a different DATABASE_URL for server B (broken)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    from bench import datasets
+    from tests.browser.conftest import StreamlitServer
+
+    ds = datasets.postgres(args.set)
+    links = pick_links(ds.url, max(args.viewers, 1) * 2)
+    urls = [ds.url] * args.servers
+    if args.database_b and args.servers > 1:
+        urls[1] = args.database_b
+    load_start = os.getloadavg()
+    servers = [StreamlitServer(url) for url in urls]
+    try:
+        print(f"servers: {', '.join(s.url for s in servers)}; {len(links)} links", flush=True)
+        sampler = _Sampler([s.proc.pid for s in servers])
+        out = asyncio.run(
+            drive(
+                [s.url for s in servers],
+                links,
+                args.viewers,
+                args.seconds,
+                int(args.timeout * 1000),
+            )  # fmt: skip
+        )
+        figures = sampler.stop()
+        logs = [s.log.read_text(errors="replace").count("Traceback") for s in servers]
+    finally:
+        for s in servers:
+            s.stop()
+    summary = summarise(out["viewers"])
+    check = out["consistency"]
+    results = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_start": load_start,
+            "load_average_end": os.getloadavg(),
+        },  # fmt: skip
+        "viewers": args.viewers,
+        "servers": args.servers,
+        "seconds": args.seconds,
+        "elapsed_s": out["elapsed_s"],
+        "data_set": ds.name,
+        "database_b": "broken: " + args.database_b if args.database_b else "same",
+        "timeout_s": args.timeout,
+        **{k: v for k, v in summary.items() if k not in ("per_viewer", "error_samples")},
+        "server_figures": figures,
+        "server_log_tracebacks": logs,
+        "consistency": check,
+        "passed": summary["error_total"] == 0 and not check["diffs"],
+        "per_viewer": summary["per_viewer"],
+        "error_samples": summary["error_samples"],
+    }
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(report(results))
+    print(f"wrote {args.out}")
+    return 0 if results["passed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
