@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from queries.admin import sessions_by_ids
 from sessionscope import audit, rollup
+from sessionscope.db import begin_write
 from sessionscope.schema import sessions, support_tickets, tool_calls
 
 # Ids per UPDATE: one bound parameter each, far below SQLite's limit, and small enough that a
@@ -49,8 +50,12 @@ class BulkResult:
 
 
 def run_in_transaction(engine: sa.Engine, fn: Callable[..., T], **kwargs: Any) -> T:
-    """fn(conn, **kwargs) in one transaction: committed if it returns, rolled back if it raises."""
-    with engine.begin() as conn:
+    """fn(conn, **kwargs) in one transaction: committed if it returns, rolled back if it raises.
+
+    Every fn here reads, then writes (at least its audit entry): begin_write() makes a
+    concurrent change on SQLite wait for this one instead of failing with "database is locked".
+    """
+    with begin_write(engine) as conn:
         return fn(conn, **kwargs)
 
 
@@ -119,7 +124,9 @@ def _set_archived(
     ids = _distinct(session_ids)
     changed: set[str] = set()
     found = done = 0
-    for chunk in _chunks(ids, chunk_size):
+    # Rows are locked in id order whatever order they were selected in, so two changes of
+    # overlapping selections wait for each other instead of deadlocking (PostgreSQL).
+    for chunk in _chunks(sorted(ids), chunk_size):
         n_found, n_changed = _set_archived_chunk(conn, org_id, chunk, value)
         found += n_found
         changed.update(n_changed)
@@ -144,12 +151,14 @@ def _set_archived_chunk(
     """How many of chunk are the org's sessions, and the ids this call changed."""
     s = sessions.c
     mine = sa.and_(s.org_id == org_id, s.id.in_(chunk))  # an expanding IN of bound ids
-    found = conn.execute(sa.select(sa.func.count()).select_from(sessions).where(mine))
+    # FOR UPDATE in id order (SQLite renders none: begin_write() holds its write lock).
+    locked = conn.execute(sa.select(s.id).where(mine).order_by(s.id).with_for_update())
+    found = len(locked.all())
     # Rows already in the target state are left alone: archiving twice keeps the first time.
     pending = s.archived_at.is_(None) if value is not None else s.archived_at.is_not(None)
     update = sa.update(sessions).where(mine, pending).values(archived_at=value)
     # RETURNING names exactly the rows this statement changed, even under concurrent edits.
-    return found.scalar_one(), list(conn.execute(update.returning(s.id)).scalars())
+    return found, list(conn.execute(update.returning(s.id)).scalars())
 
 
 def _record(
