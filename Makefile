@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8501
 
-.PHONY: setup run test test-fast lint format bench bench-small
+.PHONY: setup run test test-fast lint format bench bench-small load
 
 setup: $(STAMP)
 
@@ -47,6 +47,11 @@ bench: setup
 # The small data set only, fewer runs, a short memory test: a quick look.
 bench-small: setup
 	$(BIN)/python -m bench.run --small-only --runs 3 --seconds 15
+
+# Two servers on the small PostgreSQL set, 20 browser viewers for 60 s, then the same links
+# compared on both servers (bench/load.py); fails on any error or difference.
+load: setup
+	$(BIN)/python -m bench.load --viewers 20 --seconds 60 --servers 2
 
 # Regenerate the lock after editing dependencies in pyproject.toml.
 lock:

@@ -198,18 +198,21 @@ class _Sampler:
         self.peak = list(self.start)
         self.cpu_start = [sum(p.cpu_times()[:2]) for p in self.servers]
         self.browser_peak = 0
+        self.browser_cpu: dict[int, float] = {}  # pid -> CPU seconds last seen
         self.available_min = psutil.virtual_memory().available
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _browser_rss(self) -> int:
+        """RSS summed over Chromium's processes; their CPU time is noted on the way."""
         mine = {p.pid for p in self.servers}
         total = 0
         for child in psutil.Process().children(recursive=True):
             try:
                 if child.pid not in mine and "chrom" in child.name():
                     total += child.memory_info().rss
+                    self.browser_cpu[child.pid] = sum(child.cpu_times()[:2])
             except psutil.Error:
                 pass
         return total
@@ -241,6 +244,7 @@ class _Sampler:
             # A sum over Chromium's processes: shared pages are counted in each.
             "browser_rss_peak_mb": round(self.browser_peak / mb, 1),
             "memory_available_min_mb": round(self.available_min / mb, 1),
+            "browser_cpu_s": round(sum(self.browser_cpu.values()), 1),
         }
 
 
@@ -487,7 +491,9 @@ def report(r: dict[str, Any]) -> str:
     lines = [
         f"Load: {r['viewers']} viewers on {r['servers']} servers, {r['seconds']} s asked "
         f"({r['elapsed_s']} s with the last actions), data set {r['data_set']}, "
-        f"waits {r['timeout_s']} s",
+        f"waits {r['timeout_s']} s; load average {r['machine']['load_average_start'][0]:.1f} "
+        f"at start, {r['machine']['load_average_end'][0]:.1f} at the end on "
+        f"{r['machine']['cpus']} CPUs",
         "",
         f"{'page loads':32} {r['loads']:>10,}",
         f"{'clicks':32} {r['clicks']:>10,}",
@@ -507,6 +513,7 @@ def report(r: dict[str, Any]) -> str:
         )
     fig = r["server_figures"]
     lines.append(f"{'browser RSS peak (sum)':32} {fig['browser_rss_peak_mb']:>7,.0f} MB")
+    lines.append(f"{'browser CPU (all processes)':32} {fig['browser_cpu_s']:>9,.1f} s")
     lines.append(f"{'machine memory available min':32} {fig['memory_available_min_mb']:>7,.0f} MB")
     c = r["consistency"]
     same = c.get("note") or f"{c['same']} of {c['checked']} links the same on A and B"
