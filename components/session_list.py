@@ -14,8 +14,10 @@ from sessionscope.schema import SESSION_STATUSES
 
 def user_header(user: EndUser) -> None:
     st.subheader(fmt.md(user.display_name or user.email or user.distinct_id), anchor=False)
+    # Not in the caption: markdown links an email by itself, and a link in a caption's faded
+    # colour falls under 4.5:1 contrast (tests/browser/test_accessibility_browser.py).
+    st.markdown(f":small[{fmt.md(user.email or 'no email')} · id {fmt.md(user.distinct_id)}]")
     st.caption(
-        f"{fmt.md(user.email or 'no email')} · id {fmt.md(user.distinct_id)}  \n"
         f"First seen {fmt.absolute(user.first_seen_at)} · last seen "
         f"{fmt.relative(user.last_seen_at)}  \n"
         f"{fmt.count(user.session_count, 'session')} · {fmt.count(user.tool_calls, 'tool call')}"

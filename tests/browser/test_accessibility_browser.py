@@ -1,0 +1,298 @@
+"""Accessibility in a real browser: axe-core on every page in both themes, the explorer by
+keyboard alone, and status never shown by colour alone.
+
+Whose markup a violation is in (the rule the test applies and the report states):
+
+- **project**: the node is, or is inside, an element whose content the project writes
+  itself: ``st.markdown`` / ``st.caption`` / ``st.write`` text (``data-testid`` ``stMarkdown``,
+  ``stCaptionContainer``), ``st.title`` / ``st.subheader`` (``stHeading``), ``st.text``
+  (``stText``), ``st.html`` (``stHtml``), or the session cards and timeline rows the project
+  restyles with its own CSS (``.st-key-us_card_*``, ``.st-key-us_row_*``, components/layout.py).
+  The theme colours in .streamlit/config.toml are the project's too, so colour contrast of
+  that text counts here.
+- **streamlit**: every other node: Streamlit's own widgets and chrome (navigation, sidebar,
+  header, toolbar, inputs, pills, tabs, buttons outside cards and rows, alerts, the data grid,
+  plotly charts) and page-level rules whose node is ``html``/``body``. A widget's label is
+  text the project passes, but its markup, colours and roles are Streamlit's.
+
+The scan fails on any critical or serious violation in project markup; Streamlit's are only
+counted. Each scan adds its figures to test-output/accessibility/axe-report.json and
+axe-report.md (rule id, impact, node count, whose), for docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sessionscope.settings import PROJECT_ROOT
+from tests.browser.conftest import screenshot, wait_idle
+
+REPORT_DIR = PROJECT_ROOT / "test-output" / "accessibility"
+FAILING_IMPACTS = ("critical", "serious")
+IMPACTS = ("critical", "serious", "moderate", "minor")
+PROJECT_MARKUP = ", ".join(
+    [
+        "[data-testid='stMarkdown']",
+        "[data-testid='stCaptionContainer']",
+        "[data-testid='stHeading']",
+        "[data-testid='stText']",
+        "[data-testid='stHtml']",
+        "[class*='st-key-us_card_']",
+        "[class*='st-key-us_row_']",
+    ]
+)
+# For each violation node: whether it lies in project markup (see the module docstring).
+_CLASSIFY = """([violations, selector]) => violations.map(v => v.nodes.map(n => {
+  const t = n.target;
+  if (t.length !== 1 || typeof t[0] !== 'string') return false;  // in a frame or shadow DOM
+  let el = null;
+  try { el = document.querySelector(t[0]); } catch (e) { return false; }
+  return !!(el && el.closest(selector));
+}))"""
+
+# (page id, server fixture, path, text or css= selector that shows the page rendered)
+PAGES = [
+    ("users", "server", "/users", "css=[data-testid='stDataFrame'] canvas"),
+    ("user-sessions-call", "server", "/user?user=usr_ann&session=ses_long&item=tc_long010",
+     "rate limited"),
+    ("user-sessions-ticket", "server", "/user?user=usr_ann&session=ses_long&item=sr_long1",
+     "The export button fails"),
+    ("session-details-mcp", "server", "/session?session=ses_long", "Calls per tool"),
+    ("session-details-workflow", "demo_server", "/session?session=ses_demo_paused", "Resume"),
+    ("admin", "demo_server", "/admin", "css=[data-testid='stDataFrame'] canvas"),
+    ("history-panel", "server", "/users", "Recently viewed"),
+]  # fmt: skip
+_REPORT: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(params=["light", "dark"])
+def scheme(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture()
+def context(browser, scheme: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": 1600, "height": 1000}, color_scheme=scheme)
+    yield ctx
+    ctx.close()
+
+
+def axe_violations(page) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page, each node marked `project` True or False."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:  # a set-up error, said plainly
+        pytest.fail("The accessibility tests need axe-playwright-python: run `make setup`")
+    results = Axe().run(page).response
+    assert results["testEngine"]["name"] == "axe-core", results.get("testEngine")
+    violations = results["violations"]
+    flags = page.evaluate(_CLASSIFY, [violations, PROJECT_MARKUP])
+    for violation, node_flags in zip(violations, flags, strict=True):
+        for node, is_project in zip(violation["nodes"], node_flags, strict=True):
+            node["project"] = is_project
+    return violations
+
+
+def summarize(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per rule and whose markup: rule id, impact, node count, whose."""
+    rows = []
+    for v in violations:
+        for whose, project in (("project", True), ("streamlit", False)):
+            nodes = [n for n in v["nodes"] if n["project"] == project]
+            if nodes:
+                rows.append(
+                    {
+                        "rule": v["id"],
+                        "impact": v["impact"],
+                        "count": len(nodes),
+                        "whose": whose,
+                        "help": v["help"],
+                        "failure": nodes[0].get("failureSummary", ""),
+                        "targets": [n["target"] for n in nodes][:10],
+                    }
+                )
+    return rows
+
+
+def write_report() -> None:
+    REPORT_DIR.mkdir(parents=True, exist_ok=True)
+    (REPORT_DIR / "axe-report.json").write_text(json.dumps(_REPORT, indent=2, sort_keys=True))
+    lines = ["# axe-core scan", ""]
+    lines.append("| page | theme | critical | serious | moderate | minor |")
+    lines.append("|---|---|---|---|---|---|")
+    for _key, entry in sorted(_REPORT.items()):
+        cells = []
+        for impact in IMPACTS:
+            own = sum(r["count"] for r in entry["rows"] if r["impact"] == impact and
+                      r["whose"] == "project")  # fmt: skip
+            theirs = sum(r["count"] for r in entry["rows"] if r["impact"] == impact and
+                         r["whose"] == "streamlit")  # fmt: skip
+            cells.append(f"{own} / {theirs}")
+        lines.append(f"| {entry['page']} | {entry['theme']} | " + " | ".join(cells) + " |")
+    lines += ["", "Counts are nodes, project / Streamlit.", ""]
+    for _key, entry in sorted(_REPORT.items()):
+        lines += [f"## {entry['page']} ({entry['theme']})", ""]
+        if not entry["rows"]:
+            lines += ["No violations.", ""]
+            continue
+        lines += ["| rule | impact | count | whose |", "|---|---|---|---|"]
+        for r in entry["rows"]:
+            lines.append(f"| {r['rule']} | {r['impact']} | {r['count']} | {r['whose']} |")
+        lines.append("")
+    (REPORT_DIR / "axe-report.md").write_text("\n".join(lines))
+
+
+def open_page(request: pytest.FixtureRequest, context, server_fixture: str, path: str):  # type: ignore[no-untyped-def]
+    srv = request.getfixturevalue(server_fixture)
+    page = context.new_page()
+    page.goto(srv.url + path)
+    wait_idle(page)
+    return page
+
+
+@pytest.mark.parametrize(("name", "server_fixture", "path", "marker"), PAGES,
+                         ids=[p[0] for p in PAGES])  # fmt: skip
+def test_no_serious_violation_in_project_markup(  # type: ignore[no-untyped-def]
+    request: pytest.FixtureRequest, context, scheme: str, name: str, server_fixture: str,
+    path: str, marker: str,
+) -> None:  # fmt: skip
+    page = open_page(request, context, server_fixture, path)
+    if name == "history-panel":
+        page.locator("[data-testid='stSidebar'] summary", has_text="Session history").click()
+        wait_idle(page)
+    shown = page.locator(marker) if marker.startswith("css=") else page.get_by_text(marker)
+    shown.first.wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    if "session-details" in name:  # charts draw after the run; scan them drawn
+        page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=30_000)
+    shot = screenshot(page, f"a11y-{name}-{scheme}")
+    assert page.locator(PROJECT_MARKUP).count() > 0  # the rule has project markup to judge
+
+    violations = axe_violations(page)
+    rows = summarize(violations)
+    _REPORT[f"{name}/{scheme}"] = {"page": name, "theme": scheme, "path": path,
+                                   "screenshot": str(shot), "rows": rows}  # fmt: skip
+    write_report()
+    failing = [r for r in rows if r["whose"] == "project" and r["impact"] in FAILING_IMPACTS]
+    assert failing == [], json.dumps(failing, indent=2)
+
+
+# --- keyboard alone --------------------------------------------------------------------------
+
+_ACTIVE_KEY = """() => {
+  const el = document.activeElement;
+  const box = el && el.closest('[class*="st-key-"]');
+  return box ? [...box.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
+}"""
+MAX_TABS = 400  # a bound on the walk, not a timing: 50 cards are ~150 stops
+
+
+def tab_to(page, key: re.Pattern[str], *, back: bool = False) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """Press Tab (or Shift+Tab) until the focused element sits in a container whose key
+    matches; return that key and the number of presses."""
+    for presses in range(1, MAX_TABS + 1):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        focused = page.evaluate(_ACTIVE_KEY)
+        if key.fullmatch(focused):
+            return focused, presses
+    raise AssertionError(f"no focusable element keyed {key.pattern} within {MAX_TABS} Tabs")
+
+
+def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(server.url + "/user?user=usr_ann")
+    wait_idle(page)
+    assert page.get_by_text("Choose a session on the left").is_visible()
+
+    # A session card's title, then Enter.
+    key, card_tabs = tab_to(page, re.compile(r"us_card_ses_long_open"))
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    assert "session=ses_long" in page.url and "item=" not in page.url
+    rows = page.locator("[class*='st-key-us_row_']")
+    rows.first.wait_for()
+    assert rows.count() == 200
+
+    # The third timeline row, then Space.
+    key, row_tabs = tab_to(page, re.compile(r"us_row_tc_long003"))
+    page.keyboard.press("Space")
+    wait_idle(page)
+    assert "session=ses_long" in page.url and "item=tc_long003" in page.url
+    details = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']").nth(2)
+    details.get_by_text("call #3 ·", exact=False).wait_for()  # the app reruns after the row
+
+    # Back one row with Shift+Tab, then Enter: the details follow.
+    key, _ = tab_to(page, re.compile(r"us_row_tc_long00[0-9]"), back=True)
+    assert key != "us_row_tc_long003"  # focus left the row it was on
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    chosen = key.removeprefix("us_row_")
+    assert f"item={chosen}" in page.url
+    details.get_by_text(f"call #{int(chosen[-3:])} ·", exact=False).wait_for()
+    assert details.get_by_text("call #3 ·", exact=False).count() == 0
+
+    # Into the details: the payload's Text tab by arrow keys shows the input as JSON text.
+    tabs = details.get_by_role("tab")
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        if tabs.first.evaluate("e => e === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the payload's Tree/Text tabs were not reached by Tab")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    text_panel = details.locator("[data-testid='stCode']").first
+    text_panel.wait_for()
+    assert '"query"' in text_panel.inner_text()
+    screenshot(page, "a11y-keyboard-path")
+    print(f"keyboard: card after {card_tabs} Tabs, row after {row_tabs} more")
+    context.close()
+
+
+# --- status is never colour alone ------------------------------------------------------------
+
+STATUS_WORDS = {
+    "active", "paused", "completed", "failed", "error", "ok",
+    "needs_email", "pending", "in_progress", "resolved", "closed",
+    "low priority", "medium priority", "high priority", "critical priority",
+}  # fmt: skip
+# Every badge and coloured span in project markup, with its text without icons.
+_COLOURED = """(selector) => [...document.querySelectorAll(selector)]
+  .flatMap(box => [...box.querySelectorAll('.stMarkdownBadge, span[style*="color"]')])
+  .filter(el => el.getAttribute('role') !== 'img')
+  .map(el => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('[role=img]').forEach(i => i.remove());
+    const box = el.getBoundingClientRect();
+    return {badge: el.classList.contains('stMarkdownBadge'),
+            text: copy.textContent.trim(), visible: box.width > 0 && box.height > 0};
+  })"""
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/user?user=usr_ann&session=ses_long&item=tc_long010", {"completed", "active", "error"}),
+    ("/user?user=usr_ann&session=ses_long&item=sr_long1", {"high priority", "pending"}),
+    ("/session?session=ses_live", {"active"}),
+])  # fmt: skip
+def test_status_is_spelled_out_not_only_coloured(browser, server, scheme: str, path: str,
+                                                 expected: set[str]) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto(server.url + path)
+    wait_idle(page)
+    coloured = page.evaluate(_COLOURED, PROJECT_MARKUP)
+    badges = [c for c in coloured if c["badge"]]
+    assert badges, "no status badge rendered"
+    unlabelled = [c for c in coloured if not re.search(r"[A-Za-z]{2,}", c["text"])]
+    assert unlabelled == [], unlabelled
+    unknown = {c["text"] for c in badges} - STATUS_WORDS
+    assert unknown == set(), unknown
+    shown = {c["text"] for c in badges if c["visible"]}
+    assert expected <= shown, (expected, shown)
+    context.close()
