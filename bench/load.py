@@ -17,7 +17,8 @@
 5. Consistency: each link opened on server A and on server B in fresh contexts; the
    normalised visible text of the three panes must be the same.
 
-Prints a summary, writes bench/load_results.json; exits 1 on any error or difference.
+Prints a summary, writes bench/load_results.json; exits 1 on any error or difference, or
+when no click was made (the viewers never got past their first open).
 """
 
 from __future__ import annotations
@@ -97,6 +98,18 @@ IDS_OF = """(prefix) => {
 PANE_TEXT = f"""() => {{
   {_PANES}
   return cols.map((c) => c.innerText);
+}}"""
+PAGE_STATE = f"""() => {{
+  const app = document.querySelector("[data-testid='stApp']");
+  {_PANES}
+  return JSON.stringify({{
+    script: app ? app.getAttribute("data-test-script-state") : "no app",
+    panes: cols.length,
+    cards: document.querySelectorAll("[class*='st-key-us_card_'][class*='_open']").length,
+    rows: document.querySelectorAll("[class*='st-key-us_row_']").length,
+    skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length,
+    details: cols.length >= 3 ? cols[2].textContent.length : 0,
+  }});
 }}"""
 PANE_NAMES = ("sessions", "timeline", "details")
 
@@ -281,12 +294,17 @@ class _Viewer:
 
     async def wait(self, page: Any, js: str, arg: str, what: str) -> bool:
         """Wait for `js`; count a page error or a timeout. True when the page is as wanted."""
+        from playwright.async_api import Error as PlaywrightError
         from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         try:
             await page.wait_for_function(js, arg=arg, timeout=self.timeout, polling=100)
         except PlaywrightTimeout:
-            self.error("timeout", f"{what} after {self.timeout} ms at {page.url}")
+            try:  # what the page showed by then: still running, or drawn and not filled?
+                state = await page.evaluate(PAGE_STATE)
+            except PlaywrightError as exc:
+                state = str(exc).splitlines()[0]
+            self.error("timeout", f"{what} after {self.timeout} ms at {page.url}; page: {state}")
             return False
         shown = await page.evaluate(PAGE_ERROR)
         if shown:
@@ -526,7 +544,7 @@ def report(r: dict[str, Any]) -> str:
             lines.append(f"    A: {d['a']}  B: {d['b']}")
     for s in r["error_samples"]:
         lines.append(f"  error sample (viewer {s['viewer']}, {s['kind']}): {s['detail'][:240]}")
-    lines.append("PASS" if r["passed"] else "FAIL")
+    lines.append("PASS" if r["passed"] else "FAIL: " + ", ".join(r["failures"]))
     return "\n".join(lines)
 
 
@@ -588,10 +606,16 @@ def main(argv: list[str] | None = None) -> int:
         "server_figures": figures,
         "server_log_tracebacks": logs,
         "consistency": check,
-        "passed": summary["error_total"] == 0 and not check["diffs"],
+        # No clicks means the viewers never got past the first open: nothing was tested.
+        "failures": [
+            *(["errors"] if summary["error_total"] else []),
+            *(["consistency"] if check["diffs"] else []),
+            *(["no clicks in the run"] if not summary["clicks"] else []),
+        ],
         "per_viewer": summary["per_viewer"],
         "error_samples": summary["error_samples"],
     }
+    results["passed"] = not results["failures"]
     args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(report(results))
     print(f"wrote {args.out}")
