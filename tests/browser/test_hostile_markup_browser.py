@@ -1,0 +1,175 @@
+"""Hostile text in a real browser (issue 7, item 2): HTML, scripts and markdown in session
+titles, user names, server and tool names, tool-call inputs, outputs and errors, and ticket
+text render as the literal text and run nothing.
+
+Each payload, if it ever ran, would set `window.__pwned` or open a dialog; each test asserts
+the literal text is on the page, no dialog opened, the flag is unset, and none of the
+elements the payloads would inject (an <img onerror>, <svg onload>, <iframe>, a javascript:
+link, a <script> or <style> of theirs) exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from tests import factories as f
+from tests.browser.conftest import StreamlitServer, screenshot, wait_idle
+
+IMG = "<img src=x onerror=window.__pwned='img'>"
+SCRIPT = "<script>window.__pwned='script';alert(1)</script>"
+SVG = "<svg/onload=window.__pwned='svg'>"
+IFRAME = "<iframe src=javascript:parent.__pwned='iframe'></iframe>"
+MD_LINK = "[click me](javascript:window.__pwned='md')"
+STYLE = "<style>body{display:none}</style>"
+DIRECTIVE = ":red[not red] **not bold** $x^2$"
+
+# What would exist on the page had any payload become markup or run.
+_INJECTED = """() => ({
+  pwned: window.__pwned === undefined ? null : String(window.__pwned),
+  elements: [...document.querySelectorAll(
+    'img[src="x"], [onerror], [onload], iframe, a[href^="javascript" i]'
+  )].map(e => e.outerHTML.slice(0, 120)),
+  scripts: [...document.scripts].filter(s => s.textContent.includes('__pwned')).length,
+  styles: [...document.querySelectorAll('style')]
+    .filter(s => s.textContent.includes('body{display:none}')).length,
+})"""
+CLEAN = {"pwned": None, "elements": [], "scripts": 0, "styles": 0}
+
+
+def build(engine) -> None:  # type: ignore[no-untyped-def]
+    """The demo organization's admin, and one user whose every text field is hostile."""
+    with engine.begin() as conn:
+        acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
+        f.member(conn, acme, email="admin@acme.example", role="admin")
+        eve = f.end_user(conn, acme, id="usr_eve", distinct_id="eve-1",
+                         email="eve+<b>x</b>@evil.example", display_name=f"Eve {SVG}")  # fmt: skip
+        srv = f.server(conn, acme, id="srv_evil", slug="evil", name=f"Srv {STYLE}")
+        ses = f.session(conn, acme, eve, srv, id="ses_evil", title=IMG, total_tool_calls=1,
+                        total_errors=1, started_at=f.T0)  # fmt: skip
+        f.session(conn, acme, eve, srv, id="ses_evil2", title=SCRIPT,
+                  started_at=f.T0 - timedelta(hours=1))  # fmt: skip
+        f.tool_call(
+            conn,
+            ses,
+            id="tc_evil",
+            tool_name="<b>bold_tool</b>",
+            input={SCRIPT: IMG, "md": MD_LINK, "directive": DIRECTIVE},
+            output={"html": IFRAME, "svg": SVG},
+            is_error=True,
+            error_message=f"boom {IMG}",
+        )
+        f.ticket(
+            conn,
+            ses,
+            eve,
+            id="sr_evil",
+            title=f"Ticket {SCRIPT}",
+            summary=f"Sum {IMG}",
+            context=f"Ctx {MD_LINK} {STYLE}",
+            created_at=f.T0 + timedelta(seconds=1),
+        )
+
+
+@pytest.fixture(scope="module")
+def hostile_server(databases) -> Iterator[StreamlitServer]:  # type: ignore[no-untyped-def]
+    engine = databases.engine("sqlite")
+    build(engine)
+    srv = StreamlitServer(engine.url.render_as_string(hide_password=False))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["light", "dark"])
+def page(request: pytest.FixtureRequest, browser, hostile_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1600, "height": 1400},
+                                  color_scheme=request.param)  # fmt: skip
+    pg = context.new_page()
+    pg.dialogs = []  # type: ignore[attr-defined]
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+    pg.base = hostile_server.url  # type: ignore[attr-defined]
+    pg.scheme = request.param  # type: ignore[attr-defined]
+    yield pg
+    context.close()
+
+
+def open_link(page, path: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(page.base + path)
+    wait_idle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def assert_shown_and_inert(page, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    for text in texts:
+        assert page.get_by_text(text, exact=False).first.is_visible(), text
+    assert page.dialogs == []
+    assert page.evaluate(_INJECTED) == CLEAN
+
+
+def test_user_sessions_with_a_tool_call(page) -> None:  # type: ignore[no-untyped-def]
+    open_link(page, "/user?user=usr_eve&session=ses_evil&item=tc_evil")
+    page.get_by_text("boom").first.wait_for()
+    # Card titles, the timeline header and row, the user header, the call's error.
+    for key, title in (("ses_evil", IMG), ("ses_evil2", SCRIPT)):
+        card = page.locator(f"[class*='st-key-us_card_{key}_open']")
+        card.get_by_role("button", name=title, exact=True).first.wait_for()
+    assert_shown_and_inert(page, [f"Eve {SVG}", "eve+<b>x</b>@evil.example", "<b>bold_tool</b>",
+                                  f"boom {IMG}", f"Srv {STYLE}"])  # fmt: skip
+    # The payload, key and values, in the JSON tree and as text.
+    details = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']").nth(2)
+    tree = details.locator("[data-testid='stJson']").first
+    for text in (SCRIPT, IMG, MD_LINK, DIRECTIVE):
+        assert text in tree.inner_text(), text
+    details.get_by_role("tab", name="Text").first.click()
+    code = details.locator("[data-testid='stCode']").first
+    code.wait_for()
+    assert MD_LINK in code.inner_text() and SCRIPT in code.inner_text()
+    assert_shown_and_inert(page, [])
+    screenshot(page, f"hostile-user-sessions-{page.scheme}")
+
+
+def test_user_sessions_with_a_ticket_and_the_history_panel(page) -> None:  # type: ignore[no-untyped-def]
+    open_link(page, "/user?user=usr_eve&session=ses_evil&item=sr_evil")
+    page.get_by_text(f"Sum {IMG}").first.wait_for()
+    page.locator("[data-testid='stSidebar'] summary", has_text="Session history").click()
+    wait_idle(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text(SCRIPT, exact=False).first.wait_for()
+    assert_shown_and_inert(page, [f"Ticket {SCRIPT}", f"Sum {IMG}", f"Ctx {MD_LINK} {STYLE}"])
+    screenshot(page, f"hostile-ticket-{page.scheme}")
+
+
+def test_session_details_and_its_dialog(page) -> None:  # type: ignore[no-untyped-def]
+    open_link(page, "/session?session=ses_evil")
+    page.get_by_role("heading", name=IMG).wait_for()
+    page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for()
+    assert_shown_and_inert(page, [f"Srv {STYLE}", f"Eve {SVG}"])
+    screenshot(page, f"hostile-session-details-{page.scheme}")
+
+    open_link(page, "/user?user=usr_eve&session=ses_evil2")
+    page.locator("[class*='st-key-us_details_ses_evil2'] button:visible").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("heading", name=SCRIPT).wait_for()
+    assert_shown_and_inert(page, [])
+
+
+def test_admin_and_users_tables(page) -> None:  # type: ignore[no-untyped-def]
+    open_link(page, "/admin")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.locator("canvas").first.wait_for()
+    # The grid draws on a canvas; its accessible table (hidden) holds the cell text.
+    for title in (IMG, SCRIPT):
+        grid.locator("td", has_text=title).first.wait_for(state="attached")
+    cells = grid.locator("td").all_text_contents()
+    assert IMG in cells and SCRIPT in cells, cells[:20]
+    assert_shown_and_inert(page, [])
+    screenshot(page, f"hostile-admin-{page.scheme}")
+
+    open_link(page, "/users")
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.locator("canvas").first.wait_for()
+    grid.locator("td", has_text="Eve").first.wait_for(state="attached")
+    assert f"Eve {SVG}" in grid.locator("td").all_text_contents()
+    assert_shown_and_inert(page, [])
