@@ -447,6 +447,15 @@ def audit_ids(engine: Engine) -> dict[str, list[str]]:
 ARCHIVE, RESTORE = NOW_A, None  # the value a change sets (archive: its `now`)
 
 
+def _bulk_as(
+    actor: str, action: Callable[..., object], ids: list[str], *, org_id: str, now: datetime
+) -> Callable[[Engine], object]:
+    """One admin's bulk change of `ids` in two-id chunks, for race()."""
+    return lambda engine: bulk.run_in_transaction(
+        engine, action, org_id=org_id, actor=actor, session_ids=ids, chunk_size=2, now=now
+    )
+
+
 @pytest.mark.parametrize(
     ("ann_does", "start_archived"),
     [("archive", ()), ("restore", (1, 2, 3, 4))],
@@ -466,24 +475,8 @@ def test_two_viewers_bulk_changing_overlapping_selections(
     a, b = race(
         fresh_engine,
         two_viewers,
-        lambda e: bulk.run_in_transaction(
-            e,
-            getattr(bulk, ann_does),
-            org_id=org_id,
-            actor=ANN,
-            session_ids=ann_ids,
-            chunk_size=2,
-            now=NOW_A,
-        ),  # fmt: skip
-        lambda e: bulk.run_in_transaction(
-            e,
-            bulk.archive,
-            org_id=org_id,
-            actor=BOB,
-            session_ids=bob_ids,
-            chunk_size=2,
-            now=NOW_B,
-        ),  # fmt: skip
+        _bulk_as(ANN, getattr(bulk, ann_does), ann_ids, org_id=org_id, now=NOW_A),
+        _bulk_as(BOB, bulk.archive, bob_ids, org_id=org_id, now=NOW_B),
         gate_after="UPDATE SESSIONS",
     )
     assert isinstance(a, bulk.BulkResult), a

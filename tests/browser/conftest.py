@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,25 @@ def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@contextmanager
+def watched_page(browser, base: str, **context_options: object) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A page in a new browser context that records (and dismisses) every dialog in
+    `page.dialogs` and opens paths under `page.base` (see open_link)."""
+    context = browser.new_context(**context_options)
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.base = base
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def open_link(page, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Open `path` under the page's base cold, wait for the run, and see no exception."""
+    page.goto(page.base + path)
+    wait_idle(page)
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_idle
+from tests.browser.conftest import open_link, screenshot, wait_idle, watched_page
 
 LINK = "/user?user=usr_ann&session=ses_long&item=tc_long010"
 CARD = "[class*='st-key-us_card_'][class*='_open']"  # a card's title button
@@ -15,18 +15,8 @@ ROW = "[class*='st-key-us_row_']"
 
 @pytest.fixture()
 def page(browser, server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
-    pg = context.new_page()
-    pg.dialogs = []  # type: ignore[attr-defined]
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
-    pg.base = server.url  # type: ignore[attr-defined]
-    yield pg
-    context.close()
-
-
-def open_link(page, path: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(page.base + path)
-    wait_idle(page)
+    with watched_page(browser, server.url, viewport={"width": 1600, "height": 1000}) as pg:
+        yield pg
 
 
 def test_a_shared_link_opened_cold_fills_all_three_panes(page) -> None:  # type: ignore[no-untyped-def]

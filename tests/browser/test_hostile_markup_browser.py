@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from tests import factories as f
-from tests.browser.conftest import StreamlitServer, screenshot, wait_idle
+from tests.browser.conftest import StreamlitServer, open_link, screenshot, wait_idle, watched_page
 
 IMG = "<img src=x onerror=window.__pwned='img'>"
 SCRIPT = "<script>window.__pwned='script';alert(1)</script>"
@@ -84,21 +84,12 @@ def hostile_server(databases) -> Iterator[StreamlitServer]:  # type: ignore[no-u
 
 @pytest.fixture(params=["light", "dark"])
 def page(request: pytest.FixtureRequest, browser, hostile_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1600, "height": 1400},
-                                  color_scheme=request.param)  # fmt: skip
-    pg = context.new_page()
-    pg.dialogs = []  # type: ignore[attr-defined]
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
-    pg.base = hostile_server.url  # type: ignore[attr-defined]
-    pg.scheme = request.param  # type: ignore[attr-defined]
-    yield pg
-    context.close()
-
-
-def open_link(page, path: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(page.base + path)
-    wait_idle(page)
-    assert page.locator("[data-testid='stException']").count() == 0
+    viewport = {"width": 1600, "height": 1400}
+    with watched_page(
+        browser, hostile_server.url, viewport=viewport, color_scheme=request.param
+    ) as pg:
+        pg.scheme = request.param  # type: ignore[attr-defined]
+        yield pg
 
 
 def assert_shown_and_inert(page, texts: list[str]) -> None:  # type: ignore[no-untyped-def]
