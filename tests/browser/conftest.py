@@ -138,6 +138,20 @@ def wait_idle(page, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untype
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
 
 
+_QUERY_IS = """(want) => {
+  const q = new URLSearchParams(location.search);
+  return Object.entries(want).every(([k, v]) => (v === null ? !q.has(k) : q.get(k) === v));
+}"""
+
+
+def wait_for_query(page, timeout_ms: int = 30_000, **params: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the URL's query has each of `params` (None: the param is absent), then
+    until the run that wrote it has finished. A click's rerun may start late on a busy
+    machine, so waiting for the app to be idle alone can return before the click lands."""
+    page.wait_for_function(_QUERY_IS, arg=params, timeout=timeout_ms)
+    wait_idle(page, timeout_ms)
+
+
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     # Widgets' code loads lazily after the run; let it settle so the picture is the page.
     page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')")

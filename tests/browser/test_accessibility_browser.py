@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 
 from sessionscope.settings import PROJECT_ROOT
-from tests.browser.conftest import screenshot, wait_idle
+from tests.browser.conftest import screenshot, wait_for_query, wait_idle
 
 REPORT_DIR = PROJECT_ROOT / "test-output" / "accessibility"
 FAILING_IMPACTS = ("critical", "serious")
@@ -213,8 +213,7 @@ def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) ->
     # A session card's title, then Enter.
     key, card_tabs = tab_to(page, re.compile(r"us_card_ses_long_open"))
     page.keyboard.press("Enter")
-    wait_idle(page)
-    assert "session=ses_long" in page.url and "item=" not in page.url
+    wait_for_query(page, session="ses_long", item=None)
     rows = page.locator("[class*='st-key-us_row_']")
     rows.first.wait_for()
     assert rows.count() == 200
@@ -222,8 +221,7 @@ def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) ->
     # The third timeline row, then Space.
     key, row_tabs = tab_to(page, re.compile(r"us_row_tc_long003"))
     page.keyboard.press("Space")
-    wait_idle(page)
-    assert "session=ses_long" in page.url and "item=tc_long003" in page.url
+    wait_for_query(page, session="ses_long", item="tc_long003")
     details = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']").nth(2)
     details.get_by_text("call #3 ·", exact=False).wait_for()  # the app reruns after the row
 
@@ -231,9 +229,8 @@ def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) ->
     key, _ = tab_to(page, re.compile(r"us_row_tc_long00[0-9]"), back=True)
     assert key != "us_row_tc_long003"  # focus left the row it was on
     page.keyboard.press("Enter")
-    wait_idle(page)
     chosen = key.removeprefix("us_row_")
-    assert f"item={chosen}" in page.url
+    wait_for_query(page, session="ses_long", item=chosen)
     details.get_by_text(f"call #{int(chosen[-3:])} ·", exact=False).wait_for()
     assert details.get_by_text("call #3 ·", exact=False).count() == 0
 

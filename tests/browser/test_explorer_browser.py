@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import open_link, screenshot, wait_idle, watched_page
+from tests.browser.conftest import open_link, screenshot, wait_for_query, wait_idle, watched_page
 
 LINK = "/user?user=usr_ann&session=ses_long&item=tc_long010"
 CARD = "[class*='st-key-us_card_'][class*='_open']"  # a card's title button
@@ -34,15 +34,12 @@ def test_a_shared_link_opened_cold_fills_all_three_panes(page) -> None:  # type:
 def test_clicks_write_the_url_and_back_restores(page) -> None:  # type: ignore[no-untyped-def]
     open_link(page, "/user?user=usr_ann&session=ses_long")
     page.locator(f"{ROW}:has-text('Export fails') button").click()
-    wait_idle(page)
-    assert "item=sr_long1" in page.url
+    wait_for_query(page, session="ses_long", item="sr_long1")
     assert page.get_by_text("The export button fails").is_visible()
     page.locator("[class*='st-key-us_card_ses_big'] button").first.click()
-    wait_idle(page)
-    assert "session=ses_big" in page.url and "item=" not in page.url
+    wait_for_query(page, session="ses_big", item=None)
     page.go_back()
-    wait_idle(page)
-    assert "session=ses_long" in page.url and "item=sr_long1" in page.url
+    wait_for_query(page, session="ses_long", item="sr_long1")
     assert page.get_by_text("The export button fails").is_visible()
 
 
