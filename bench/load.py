@@ -8,9 +8,13 @@
 2. Shared links /user?user&session&item picked by SQL: one per end user (different users),
    the user's newest MCP session with tool calls and its first call.
 3. `viewers` browser contexts in one headless Chromium (async Playwright), split across the
-   servers, for `seconds`: open a link until its three panes are filled, then click session
-   cards (until the timeline shows the session) and timeline items (until the details pane
-   shows the item), a few of each, then the next link.
+   servers. Arrival: each viewer opens its first link until the three panes are filled,
+   `--arrivals` viewers at a time (a cold Streamlit page costs this headless Chromium 4-5 s
+   of CPU, so twenty at once on a small machine measure the browser, not the servers).
+   Then, once all are in, the window: for `seconds` all viewers at once click session cards
+   (until the timeline shows the session) and timeline items (until the details pane shows
+   the item), a few of each, then open the next link cold, and so on. Errors count in both
+   phases; the arrival's length is reported.
 4. Errors, per viewer: a Streamlit exception element, the frame's "database is not
    available" message, a console error or page error, an HTTP 5xx, a navigation or wait
    timeout.
@@ -51,7 +55,6 @@ from sessionscope.settings import PROJECT_ROOT
 RESULTS = PROJECT_ROOT / "bench" / "load_results.json"
 ORG = "org_acme"  # demo mode's organization
 CLICKS_PER_LINK = 3  # card clicks (each followed by an item click) before the next link
-RAMP_S = 0.25  # between viewer starts, so 20 cold opens do not all land in one instant
 VIEWPORT = {"width": 1600, "height": 1000}
 SAMPLES_PER_KIND = 5  # error messages kept per kind in the results
 
@@ -132,8 +135,10 @@ class ViewerStats:
     loads: int = 0
     clicks: int = 0
     errors: Counter = field(default_factory=Counter)
+    arrival_errors: int = 0  # of `errors`, made before the window
     ignored: Counter = field(default_factory=Counter)  # known_console_error kinds
-    load_ms: list[float] = field(default_factory=list)
+    load_ms: list[float] = field(default_factory=list)  # opens in the window
+    arrival_ms: list[float] = field(default_factory=list)  # the first open
     timeline_ms: list[float] = field(default_factory=list)  # click on a card -> timeline
     item_ms: list[float] = field(default_factory=list)  # click on a row -> details
 
@@ -169,18 +174,13 @@ def pick_links(url: str, count: int) -> list[Link]:
 
 
 def known_console_error(text: str, source: str, base: str) -> str | None:
-    """The two console errors every page shows here that are not the app's, or None.
-
-    - Streamlit's front end, opened on a page path (/user), first looks for its server
-      under that path (/user/_stcore/health, /user/_stcore/host-config: 404), then at /.
-    - The page icon is a Material symbol Streamlit fetches from fonts.gstatic.com; this
-      machine has no internet, so the name does not resolve.
-    Anything else, a 404 of our own files among it, is an error."""
+    """The console error every page shows that is not the app's, or None: Streamlit's
+    front end, opened on a page path (/user), first looks for its server under that path
+    (/user/_stcore/health, /user/_stcore/host-config: 404), then at /. Anything else, a
+    404 of our own files or a request to another site among it, is an error."""
     probe = re.escape(base) + r"/[\w-]+/_stcore/(health|host-config)"
     if "404" in text and re.fullmatch(probe, source):
         return "streamlit_base_path_probe_404"
-    if "ERR_NAME_NOT_RESOLVED" in text and not source.startswith(base + "/"):
-        return "offsite_resource_unresolved"
     return None
 
 
@@ -354,27 +354,59 @@ class _Viewer:
         )
         return target
 
-    async def run(self, browser: Any, deadline: float) -> None:
+    async def click_through(self, page: Any, link: Link, deadline: float) -> None:
+        """From `link`'s open page: a card, then one of its rows, CLICKS_PER_LINK times."""
+        session, item = link.session, link.item
+        for _ in range(CLICKS_PER_LINK):
+            if time.monotonic() >= deadline:
+                return
+            session = await self.click(page, "us_card_", TIMELINE_OF, session) or ""
+            if not session or time.monotonic() >= deadline:
+                return
+            item = await self.click(page, "us_row_", ITEM_OF, item) or ""
+            if not item:
+                return
+
+    async def run(self, browser: Any, crowd: _Crowd) -> None:
         context = await browser.new_context(viewport=VIEWPORT)
         page = await context.new_page()
         self.watch(page)
-        turn = 0
-        while time.monotonic() < deadline:
-            link = self.links[turn % len(self.links)]
+        async with crowd.arrivals:  # arrival: the first link, a few viewers at a time
+            opened = await self.open(page, self.links[0])  # on failure, counted; go on
+        turn = 1
+        self.stats.arrival_errors = sum(self.stats.errors.values())
+        self.stats.arrival_ms, self.stats.load_ms = self.stats.load_ms, []
+        await crowd.arrived()
+        while time.monotonic() < crowd.deadline:  # the window: everyone at once
+            if opened:
+                await self.click_through(page, self.links[(turn - 1) % len(self.links)],
+                                         crowd.deadline)  # fmt: skip
+            if time.monotonic() >= crowd.deadline:
+                break
+            opened = await self.open(page, self.links[turn % len(self.links)])
             turn += 1
-            if not await self.open(page, link):
-                continue
-            session, item = link.session, link.item
-            for _ in range(CLICKS_PER_LINK):
-                if time.monotonic() >= deadline:
-                    break
-                session = await self.click(page, "us_card_", TIMELINE_OF, session) or ""
-                if not session or time.monotonic() >= deadline:
-                    break
-                item = await self.click(page, "us_row_", ITEM_OF, item) or ""
-                if not item:
-                    break
         await context.close()
+
+
+class _Crowd:
+    """The arrival gate and the window: it opens when the last viewer is in."""
+
+    def __init__(self, viewers: int, arrivals: int, seconds: int) -> None:
+        self.arrivals = asyncio.Semaphore(arrivals)
+        self.started = time.monotonic()
+        self.seconds = seconds
+        self.deadline = math.inf
+        self.window_started = math.inf
+        self._waiting = viewers
+        self._open = asyncio.Event()
+
+    async def arrived(self) -> None:
+        self._waiting -= 1
+        if self._waiting == 0:
+            self.window_started = time.monotonic()
+            self.deadline = self.window_started + self.seconds
+            self._open.set()
+        await self._open.wait()
 
 
 def _ms(started: float) -> float:
@@ -427,9 +459,14 @@ async def consistency(browser: Any, bases: list[str], links: list[Link], timeout
 
 
 async def drive(
-    bases: list[str], links: list[Link], viewers: int, seconds: int, timeout_ms: int
+    bases: list[str],
+    links: list[Link],
+    viewers: int,
+    seconds: int,
+    timeout_ms: int,
+    arrivals: int,
 ) -> dict[str, Any]:
-    """The viewers for `seconds`, then the consistency check; figures and samples."""
+    """The viewers' arrival, `seconds` of all of them, then the consistency check."""
     from playwright.async_api import async_playwright
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -438,26 +475,25 @@ async def drive(
         raise SystemExit(f"the load test needs Debian's Chromium at {CHROMIUM}")
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        started = time.monotonic()
-        deadline = started + seconds
+        gate = _Crowd(viewers, arrivals, seconds)
         crowd = []
         for n in range(viewers):
             server = n % len(bases)
             # Viewers on one server take different users; each walks on through the list.
             mine = links[n:] + links[:n]
             crowd.append(_Viewer(ViewerStats(n, server), bases[server], mine, timeout_ms))
-
-        async def start(n: int, viewer: _Viewer) -> None:
-            await asyncio.sleep(n * RAMP_S)
-            await viewer.run(browser, deadline)
-
-        await asyncio.gather(*(start(n, v) for n, v in enumerate(crowd)))
-        elapsed = time.monotonic() - started
+        await asyncio.gather(*(v.run(browser, gate) for v in crowd))
+        ended = time.monotonic()
         check_started = time.monotonic()
         check = await consistency(browser, bases, links[:viewers], timeout_ms)
         check["seconds"] = round(time.monotonic() - check_started, 1)
         await browser.close()
-    return {"elapsed_s": round(elapsed, 1), "viewers": crowd, "consistency": check}
+    return {
+        "arrival_s": round(gate.window_started - gate.started, 1),
+        "window_s": round(ended - gate.window_started, 1),
+        "viewers": crowd,
+        "consistency": check,
+    }
 
 
 def summarise(crowd: list[_Viewer]) -> dict[str, Any]:
@@ -479,8 +515,10 @@ def summarise(crowd: list[_Viewer]) -> dict[str, Any]:
         "clicks": sum(s.clicks for s in stats),
         "errors": dict(errors),
         "error_total": sum(errors.values()),
+        "arrival_errors": sum(s.arrival_errors for s in stats),
         "ignored_console_errors": dict(ignored),
         "latency": {
+            "open_link_arrival": _latency([x for s in stats for x in s.arrival_ms]),
             "open_link": _latency([x for s in stats for x in s.load_ms]),
             "click_to_timeline": _latency([x for s in stats for x in s.timeline_ms]),
             "click_to_item": _latency([x for s in stats for x in s.item_ms]),
@@ -507,15 +545,17 @@ def report(r: dict[str, Any]) -> str:
     errs = ", ".join(f"{k} {v}" for k, v in sorted(r["errors"].items())) or "none"
     ignored = ", ".join(f"{k} {v}" for k, v in sorted(r["ignored_console_errors"].items()))
     lines = [
-        f"Load: {r['viewers']} viewers on {r['servers']} servers, {r['seconds']} s asked "
-        f"({r['elapsed_s']} s with the last actions), data set {r['data_set']}, "
-        f"waits {r['timeout_s']} s; load average {r['machine']['load_average_start'][0]:.1f} "
+        f"Load: {r['viewers']} viewers on {r['servers']} servers, data set {r['data_set']}, "
+        f"waits {r['timeout_s']} s. Arrival {r['arrival_s']} s ({r['arrivals']} first opens "
+        f"at a time), then all viewers for {r['seconds']} s ({r['window_s']} s with the last "
+        f"actions); load average {r['machine']['load_average_start'][0]:.1f} "
         f"at start, {r['machine']['load_average_end'][0]:.1f} at the end on "
         f"{r['machine']['cpus']} CPUs",
         "",
         f"{'page loads':32} {r['loads']:>10,}",
         f"{'clicks':32} {r['clicks']:>10,}",
-        f"{'errors':32} {r['error_total']:>10,}  ({errs})",
+        f"{'errors':32} {r['error_total']:>10,}  ({errs}; "
+        f"{r['arrival_errors']} during the arrival)",
         f"{'known console errors (not counted)':32} "
         f"{sum(r['ignored_console_errors'].values()):>10,}  ({ignored})",
     ]
@@ -555,6 +595,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--set", choices=("small", "large"), default="small")
     parser.add_argument("--timeout", type=float, default=60.0, help="every wait, in seconds")
+    parser.add_argument(
+        "--arrivals",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="viewers opening their first link at the same time (default: the CPU count)",
+    )
     parser.add_argument("--database-b", help="a different DATABASE_URL for server B (broken)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -579,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.viewers,
                 args.seconds,
                 int(args.timeout * 1000),
+                args.arrivals,
             )  # fmt: skip
         )
         figures = sampler.stop()
@@ -598,7 +645,9 @@ def main(argv: list[str] | None = None) -> int:
         "viewers": args.viewers,
         "servers": args.servers,
         "seconds": args.seconds,
-        "elapsed_s": out["elapsed_s"],
+        "arrivals": args.arrivals,
+        "arrival_s": out["arrival_s"],
+        "window_s": out["window_s"],
         "data_set": ds.name,
         "database_b": "broken: " + args.database_b if args.database_b else "same",
         "timeout_s": args.timeout,

@@ -80,3 +80,19 @@ def test_analysts_do_not_see_admin_in_navigation(browser, server) -> None:  # ty
         assert nav.get_by_text("Users").count() == 1
         assert nav.locator("a", has_text="Admin").count() == expected
         context.close()
+
+
+def test_pages_fetch_nothing_from_other_sites(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """Every request of every page goes to the app's own server (the page icon among them:
+    a Material symbol as page_icon was fetched from fonts.gstatic.com), so nothing leaks to
+    a third party and an offline install shows no error."""
+    with watched_page(browser, server.url, viewport={"width": 1600, "height": 1000}) as page:
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        for path in ("/users", LINK, "/session?session=ses_long"):
+            open_link(page, path)
+            page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')")
+        icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
+    assert icon.startswith("data:image/svg+xml"), icon[:80]
+    offsite = sorted({u for u in requests if not u.startswith((server.url + "/", "data:"))})
+    assert offsite == []
