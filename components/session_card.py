@@ -35,7 +35,10 @@ def counts_line(row: Any) -> str:
 
 
 def session_card(row: Any, *, selected: bool, on_select: Callable[[str], None]) -> None:
-    """One card; the title is a button that selects the session (keyboard: Tab, Enter)."""
+    """One card; the title is a button that selects the session (keyboard: Tab, Enter).
+
+    The exact start time is in the title's tooltip, not in a help icon of its own: each
+    card is two tab stops (title, View details), and no button is named only "Help"."""
     with st.container(border=True, key=keys.session_card(row.id), gap="xsmall"):
         st.button(
             fmt.md(title_of(row), limit=90),
@@ -43,12 +46,11 @@ def session_card(row: Any, *, selected: bool, on_select: Callable[[str], None]) 
             on_click=on_select,
             args=(row.id,),
             type="primary" if selected else "tertiary",
-            help="Show this session's timeline",
+            help=f"Show this session's timeline. Started {fmt.absolute(row.started_at)}.",
         )
         st.caption(
             f"{fmt.md(row.server_name)} · {fmt.relative(row.started_at)} · "
-            f"{fmt.duration(row.duration_s)}",
-            help=f"Started {fmt.absolute(row.started_at)}",
+            f"{fmt.duration(row.duration_s)}"
         )
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             st.markdown(f"{fmt.status_badge(row.status)} {counts_line(row)}")

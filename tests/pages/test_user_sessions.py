@@ -52,6 +52,13 @@ def test_nothing_selected_shows_cards_newest_first_and_placeholders(app) -> None
     assert dict(at.query_params) == {"user": "usr_ann"}
 
 
+def test_a_cards_exact_start_is_in_its_title_tooltip_not_a_help_icon(app) -> None:
+    at = app(PAGE, user="usr_ann")
+    title = next(b for b in at.button if b.key and b.key.startswith("us_card_"))
+    assert title.help.startswith("Show this session's timeline. Started ")
+    assert [c.value for c in at.caption if c.help] == []  # no "Help" tab stop per card
+
+
 def test_user_ref_may_be_the_distinct_id(app) -> None:
     at = app(PAGE, user="ann-1")
     assert not at.exception and "Ann Lee" in texts(at)
