@@ -137,8 +137,8 @@ class ViewerStats:
     errors: Counter = field(default_factory=Counter)
     arrival_errors: int = 0  # of `errors`, made before the window
     ignored: Counter = field(default_factory=Counter)  # known_console_error kinds
-    load_ms: list[float] = field(default_factory=list)  # opens in the window
     arrival_ms: list[float] = field(default_factory=list)  # the first open
+    load_ms: list[float] = field(default_factory=list)  # opens in the window
     timeline_ms: list[float] = field(default_factory=list)  # click on a card -> timeline
     item_ms: list[float] = field(default_factory=list)  # click on a row -> details
 
@@ -312,7 +312,8 @@ class _Viewer:
             return False
         return True
 
-    async def open(self, page: Any, link: Link) -> bool:
+    async def open(self, page: Any, link: Link, times: list[float]) -> bool:
+        """Open `link` cold until its panes are filled; its time goes to `times`."""
         from playwright.async_api import Error as PlaywrightError
 
         started = time.perf_counter()
@@ -325,7 +326,7 @@ class _Viewer:
         if not await self.wait(page, LINK_OPEN, link.item, f"open {link.path}"):
             return False
         self.stats.loads += 1
-        self.stats.load_ms.append(_ms(started))
+        times.append(_ms(started))
         return True
 
     async def click(self, page: Any, prefix: str, js: str, avoid: str) -> str | None:
@@ -372,19 +373,19 @@ class _Viewer:
         page = await context.new_page()
         self.watch(page)
         async with crowd.arrivals:  # arrival: the first link, a few viewers at a time
-            opened = await self.open(page, self.links[0])  # on failure, counted; go on
-        turn = 1
+            link = self.links[0]
+            opened = await self.open(page, link, self.stats.arrival_ms)  # a failure: counted
         self.stats.arrival_errors = sum(self.stats.errors.values())
-        self.stats.arrival_ms, self.stats.load_ms = self.stats.load_ms, []
         await crowd.arrived()
+        turn = 1
         while time.monotonic() < crowd.deadline:  # the window: everyone at once
             if opened:
-                await self.click_through(page, self.links[(turn - 1) % len(self.links)],
-                                         crowd.deadline)  # fmt: skip
+                await self.click_through(page, link, crowd.deadline)
             if time.monotonic() >= crowd.deadline:
                 break
-            opened = await self.open(page, self.links[turn % len(self.links)])
+            link = self.links[turn % len(self.links)]
             turn += 1
+            opened = await self.open(page, link, self.stats.load_ms)
         await context.close()
 
 

@@ -48,7 +48,7 @@ def figure(traces: Sequence[BaseTraceType], title: str, **layout: Any) -> go.Fig
     """A figure of `traces` in the house layout (house_layout's arguments), built in one step.
 
     The Admin analytics build their figures this way rather than with plotly express: a
-    figure costs ~10 ms so, against 60-100 ms through px, whose updates each walk and
+    figure built so costs ~10 ms against 60-100 ms through px, whose updates each walk and
     validate the whole figure (the analytics' cold budget is one second for six figures).
     """
     return go.Figure(data=list(traces), layout=house_layout(title, **layout))
