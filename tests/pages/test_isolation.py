@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from components import keys
+from components import admin_analytics, admin_data, data, keys
+from components import format as fmt
 from tests.pages.conftest import APP, RUN_TIMEOUT_S
 from tests.pages.test_user_sessions import texts
 
@@ -51,6 +53,22 @@ ACME_SESSIONS = {"ses_long", "ses_live", "ses_big", "ses_bob_empty"} | {
 }
 
 Open = Callable[..., AppTest]
+
+
+@pytest.fixture(autouse=True)
+def one_instant(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every page of a test is rendered at the same instant. The tests below compare two pages
+    text for text, and a relative time ("22 d ago") read from the clock would differ between
+    them whenever a row's age crossed a whole day, hour or minute in between."""
+    instant = datetime.now(UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    for module in (fmt, data, admin_analytics, admin_data):  # every page text read from now
+        monkeypatch.setattr(module, "datetime", Frozen)
 
 
 # --- helpers (test_hostile_input.py uses them too) ----------------------------------------------
