@@ -196,20 +196,26 @@ def metric_cards(org_id: str, session: SessionDetail) -> None:
 # --- charts ----------------------------------------------------------------------------------
 
 
-def session_charts(org_id: str, session: SessionDetail) -> None:
+def section(title: str, *, in_dialog: bool = False) -> None:
+    """A section heading one level below the title `header` wrote: h2 under the page's h1,
+    h3 under the dialog's subheader, so headings never skip a level."""
+    (st.subheader if in_dialog else st.header)(title, anchor=False)
+
+
+def session_charts(org_id: str, session: SessionDetail, *, in_dialog: bool = False) -> None:
     """The timeline (stages or tool calls), then the results breakdown."""
     fresh = data.freshness(session.status == "active")
     if session.server_kind == "workflow":
-        _workflow_charts(org_id, session, fresh)
+        _workflow_charts(org_id, session, fresh, in_dialog)
     else:
-        _mcp_charts(org_id, session, fresh)
+        _mcp_charts(org_id, session, fresh, in_dialog)
 
 
-def _workflow_charts(org_id: str, session: SessionDetail, fresh: int) -> None:
+def _workflow_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool) -> None:
     stages = data.session_stages(org_id, session.id, fresh)
-    st.subheader("Stage by stage", anchor=False)
+    section("Stage by stage", in_dialog=in_dialog)
     st.plotly_chart(charts.stage_timeline(stages), width="stretch")
-    st.subheader("Results breakdown", anchor=False)
+    section("Results breakdown", in_dialog=in_dialog)
     left, right = st.columns(2, gap="medium")
     with left:
         st.plotly_chart(charts.results_funnel(totals(session)), width="stretch")
@@ -226,14 +232,14 @@ def totals(session: SessionDetail) -> dict[str, int]:
     }
 
 
-def _mcp_charts(org_id: str, session: SessionDetail, fresh: int) -> None:
+def _mcp_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool) -> None:
     calls = data.session_calls(org_id, session.id, fresh)
-    st.subheader("Timeline", anchor=False)
+    section("Timeline", in_dialog=in_dialog)
     st.plotly_chart(
         charts.tool_waterfall(calls, data.session_tickets(org_id, session.id, fresh)),
         width="stretch",
     )
-    st.subheader("Results breakdown", anchor=False)
+    section("Results breakdown", in_dialog=in_dialog)
     left, right = st.columns(2, gap="medium")
     with left:
         st.plotly_chart(
@@ -257,7 +263,7 @@ def details_dialog(session_id: str) -> None:
     history.remember(session.id)
     header(session, in_dialog=True)
     metric_cards(org_id, session)
-    session_charts(org_id, session)
+    session_charts(org_id, session, in_dialog=True)
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -283,7 +289,7 @@ def _export(org_id: str, actor: str, session_id: str) -> Export:
 @st.fragment
 def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
     """Prepared on request only (it reads every payload and writes audit entries)."""
-    st.subheader("Export", anchor=False)
+    section("Export")
     st.caption(
         "JSON: the session with its timeline, every tool call with its input and output and "
         "every ticket. CSV: one row per tool call or ticket, input and output as JSON text."

@@ -187,7 +187,7 @@ def check_page(at: AppTest, value: str) -> None:
     assert DB_ERROR not in shown, shown[:500]
     assert leaked(at, [value]) == []
     assert all(len(w.value) < 400 for w in at.warning), [w.value[:100] for w in at.warning]
-    for kind in ("markdown", "caption", "warning", "info", "error", "title", "subheader"):
+    for kind in ("markdown", "caption", "warning", "info", "error", "title", "header", "subheader"):
         for element in at.get(kind):
             assert not _UNESCAPED_TAG.search(str(element.value)), element.value[:200]
 

@@ -81,7 +81,9 @@ def test_mcp_session_numbers_against_the_users_average(demo, demo_engine) -> Non
 def test_mcp_session_places_waterfall_and_breakdown(demo) -> None:
     at = demo(session="ses_demo_huge")
     assert len(at.get("plotly_chart")) == 3  # waterfall, calls per tool, latency
-    assert [s.value for s in at.subheader][:2] == ["Timeline", "Results breakdown"]
+    # Sections are h2 under the title's h1: headings never skip a level (axe heading-order).
+    assert [h.value for h in at.header] == ["Timeline", "Results breakdown", "Export"]
+    assert not at.subheader
     back = [p for p in at.main.get("page_link") if "All sessions of" in p.value]
     assert back[0].proto.query_string == f"user={SEED_EDGE_USER}&session=ses_demo_huge"
     assert "sd_resume" not in [b.key for b in at.button]  # MCP sessions have no saved state
@@ -102,7 +104,7 @@ def test_workflow_session_numbers_stages_and_results(demo, demo_engine) -> None:
         f"{row.total_contacts:,}",
     )
     assert len(at.get("plotly_chart")) == 3  # stages, funnel, outcomes
-    assert "Stage by stage" in [h.value for h in at.subheader]
+    assert [h.value for h in at.header] == ["Stage by stage", "Results breakdown", "Export"]
     assert at.button(key="sd_resume")  # paused with a valid saved state
 
 

@@ -22,6 +22,7 @@ def texts(at: AppTest) -> str:
             "info",
             "warning",
             "error",
+            "header",
             "subheader",
             "title",
             "code",
@@ -198,3 +199,15 @@ def test_untitled_session_without_events(app) -> None:
     assert not at.exception
     assert card_titles(at) == ["Untitled GitHub MCP session, Nov 01"]
     assert "no tool calls or tickets" in texts(at)
+
+
+def test_view_details_opens_the_session_in_a_dialog_over_the_page(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long")
+    at.button(key="us_details_ses_long").click().run()
+    assert not at.exception
+    # The dialog's title is an h3 and its sections are h3 too: no heading under it skips.
+    heads = [h.value for h in at.subheader]
+    assert "Timeline" in heads and "Results breakdown" in heads, heads
+    assert not at.header
+    assert len(at.get("plotly_chart")) == 3  # waterfall, calls per tool, latency
+    assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_long"}  # page stays
