@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import admin_data, url
+from components import admin_data, clock, url
 from components import admin_keys as ak
 from components.admin_kpis import kpi_row
 from components.keys import P_USER
@@ -101,7 +101,7 @@ def _period_caption(shown: AdminFilter, flt: AdminFilter, before: AdminFilter | 
 
 def analytics_section(org_id: str, flt: AdminFilter, *, today: date | None = None) -> None:
     """KPI cards and the chart grid for the filter's period (the last 30 days by default)."""
-    shown = period(flt, today=today or datetime.now(UTC).date())
+    shown = period(flt, today=today or clock.now().date())
     before = previous_period(shown)
     _period_caption(shown, flt, before)
     note = st.session_state.pop(ak.CHART_NOTE, None)

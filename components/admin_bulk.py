@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import admin_data, data, frame
+from components import admin_data, clock, data, frame
 from components import admin_keys as ak
 from components import format as fmt
 from queries.admin import AdminFilter
@@ -220,7 +219,7 @@ def _run_export(viewer: Viewer, pending: Pending, kind: str) -> Outcome:
         return Outcome("export", f"Export failed. {_reason(exc)}", False)
     finally:
         admin_data.audit_written()
-    stamp = datetime.now(UTC)
+    stamp = clock.now()
     return Outcome(
         "export",
         f"Export of {fmt.count(pending.count, 'session')} ready ({_size(len(payload))}).",

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from charts import admin as charts
-from components import data
+from components import clock, data
 from components.data import connect
 from queries import admin, analytics, audit
 from queries.admin import AdminFilter
@@ -152,7 +152,7 @@ def analytics_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> A
     data arrives, so the figures of the quick queries cost nothing: they are drawn while the
     slow ones are still in the database.
     """
-    _settled(org_id, datetime.now(UTC).date())
+    _settled(org_id, clock.now().date())
     engine = data.engine()  # here: worker threads have no Streamlit context for the cache
     with ThreadPoolExecutor(_PARALLEL) as pool:
         # The slowest first, so they start before the pool is busy with the quick ones.

@@ -9,13 +9,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Literal
 
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
+from components import clock
 from queries import history, items, members, session_stats, sessions, stages, timeline, users
 from queries.page import Page
 from sessionscope import resume
@@ -219,7 +219,7 @@ def session_changed(org_id: str, session_id: str) -> None:
 @st.cache_data(ttl=HISTORY_STATS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def history_stats(org_id: str) -> history.QuickStats:
     with connect() as conn:
-        return history.quick_stats(conn, org_id=org_id, now=datetime.now(UTC))
+        return history.quick_stats(conn, org_id=org_id, now=clock.now())
 
 
 @st.cache_data(ttl=HISTORY_TTL, max_entries=MAX_ENTRIES, show_spinner=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from components import clock
+
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, which
 # turns markdown and HTML in user text (titles, payloads) into literal characters.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=])")
@@ -72,7 +74,7 @@ def relative(ts: datetime | None, *, now: datetime | None = None) -> str:
     """'just now', '5 min ago', '3 h ago', '2 d ago', or the date for older times."""
     if ts is None:
         return "—"
-    delta = ((now or datetime.now(UTC)) - ts).total_seconds()
+    delta = ((now or clock.now()) - ts).total_seconds()
     if delta < 0:
         return "in the future"
     if delta < 60:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import streamlit as st
 
 from charts import session as charts
-from components import data, frame, history, keys, url
+from components import clock, data, frame, history, keys, url
 from components import format as fmt
 from components.session_card import title_of
 from queries.session_stats import UserAverages
@@ -283,7 +283,7 @@ def _export(org_id: str, actor: str, session_id: str) -> Export:
     with data.engine().begin() as conn:
         as_json = bulk.export_json(conn, org_id=org_id, actor=actor, session_ids=ids)
         as_csv = bulk.export_timeline_csv(conn, org_id=org_id, actor=actor, session_ids=ids)
-    return Export(session_id, as_json, as_csv, datetime.now(UTC))
+    return Export(session_id, as_json, as_csv, clock.now())
 
 
 @st.fragment

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -55,32 +56,41 @@ _CLASSIFY = """([violations, selector]) => violations.map(v => v.nodes.map(n => 
   return !!(el && el.closest(selector));
 }))"""
 
-# (page id, server fixture, path, text or css= selector that shows the page rendered)
-PAGES = [
-    ("users", "server", "/users", "css=[data-testid='stDataFrame'] canvas"),
-    ("user-sessions-call", "server", "/user?user=usr_ann&session=ses_long&item=tc_long010",
-     "rate limited"),
-    ("user-sessions-ticket", "server", "/user?user=usr_ann&session=ses_long&item=sr_long1",
-     "The export button fails"),
-    ("session-details-mcp", "server", "/session?session=ses_long", "Calls per tool"),
-    ("session-details-workflow", "demo_server", "/session?session=ses_demo_paused", "Resume"),
-    ("resume-dialog", "demo_server", "/session?session=ses_demo_paused",
-     "css=[role='dialog'] :text('Completed stages')"),
-    ("resume-dialog-corrupt", "demo_server", "/session?session=ses_demo_corrupt",
-     "css=[role='dialog'] :text('Resume from the last completed stage')"),
-    ("admin", "demo_server", "/admin", "css=[data-testid='stDataFrame'] canvas"),
-    ("admin-analytics", "demo_server", "/admin", "css=[data-testid='stPlotlyChart'] .main-svg"),
-    ("admin-audit", "demo_server", "/admin", "Append-only"),
-    ("history-panel", "server", "/users", "Recently viewed"),
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan: `path` opened on the `server` fixture's app, then `click` clicked (a
+    Playwright selector) when what is scanned is not shown cold, then `marker` (text, or a
+    css= selector) awaited to know it is rendered."""
+
+    name: str
+    server: str
+    path: str
+    marker: str
+    click: str | None = None
+
+
+RESUME = "role=button[name='Resume…']"
+SCANS = [
+    Scan("users", "server", "/users", "css=[data-testid='stDataFrame'] canvas"),
+    Scan("user-sessions-call", "server", "/user?user=usr_ann&session=ses_long&item=tc_long010",
+         "rate limited"),
+    Scan("user-sessions-ticket", "server", "/user?user=usr_ann&session=ses_long&item=sr_long1",
+         "The export button fails"),
+    Scan("session-details-mcp", "server", "/session?session=ses_long", "Calls per tool"),
+    Scan("session-details-workflow", "demo_server", "/session?session=ses_demo_paused", "Resume"),
+    Scan("resume-dialog", "demo_server", "/session?session=ses_demo_paused",
+         "css=[role='dialog'] :text('Completed stages')", click=RESUME),
+    Scan("resume-dialog-corrupt", "demo_server", "/session?session=ses_demo_corrupt",
+         "css=[role='dialog'] :text('Resume from the last completed stage')", click=RESUME),
+    Scan("admin", "demo_server", "/admin", "css=[data-testid='stDataFrame'] canvas"),
+    Scan("admin-analytics", "demo_server", "/admin",
+         "css=[data-testid='stPlotlyChart'] .main-svg", click="role=tab[name='Analytics']"),
+    Scan("admin-audit", "demo_server", "/admin", "Append-only",
+         click="role=tab[name='Audit log']"),
+    Scan("history-panel", "server", "/users", "Recently viewed",
+         click="css=[data-testid='stSidebar'] summary:has-text('Session history')"),
 ]  # fmt: skip
-# What a viewer does on the opened page before the scan: the part scanned is not shown cold.
-STEPS = {
-    "resume-dialog": ("button", "Resume…"),
-    "resume-dialog-corrupt": ("button", "Resume…"),
-    "admin-analytics": ("tab", "Analytics"),
-    "admin-audit": ("tab", "Audit log"),
-    "history-panel": ("css", "[data-testid='stSidebar'] summary:has-text('Session history')"),
-}
 _REPORT: dict[str, dict[str, Any]] = {}
 
 
@@ -161,38 +171,31 @@ def write_report() -> None:
     (REPORT_DIR / "axe-report.md").write_text("\n".join(lines))
 
 
-def open_page(request: pytest.FixtureRequest, context, server_fixture: str, path: str):  # type: ignore[no-untyped-def]
-    srv = request.getfixturevalue(server_fixture)
-    page = context.new_page()
-    page.goto(srv.url + path)
-    wait_idle(page)
-    return page
-
-
-@pytest.mark.parametrize(("name", "server_fixture", "path", "marker"), PAGES,
-                         ids=[p[0] for p in PAGES])  # fmt: skip
+@pytest.mark.parametrize("scan", SCANS, ids=lambda scan: scan.name)
 def test_no_serious_violation_in_project_markup(  # type: ignore[no-untyped-def]
-    request: pytest.FixtureRequest, context, scheme: str, name: str, server_fixture: str,
-    path: str, marker: str,
-) -> None:  # fmt: skip
-    page = open_page(request, context, server_fixture, path)
-    if name in STEPS:
-        how, what = STEPS[name]
-        step = page.locator(what) if how == "css" else page.get_by_role(how, name=what)
-        step.click()
+    request: pytest.FixtureRequest, context, scheme: str, scan: Scan
+) -> None:
+    page = context.new_page()
+    page.goto(request.getfixturevalue(scan.server).url + scan.path)
+    wait_idle(page)
+    if scan.click:
+        page.locator(scan.click).click()
         wait_idle(page)
+    marker = scan.marker
     shown = page.locator(marker) if marker.startswith("css=") else page.get_by_text(marker)
     shown.first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
-    if "session-details" in name or name == "admin-analytics":  # scan charts drawn
+    if "session-details" in scan.name:  # charts draw after the run; scan them drawn
         page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(timeout=30_000)
-    shot = screenshot(page, f"a11y-{name}-{scheme}")
+    shot = screenshot(page, f"a11y-{scan.name}-{scheme}")
     assert page.locator(PROJECT_MARKUP).count() > 0  # the rule has project markup to judge
 
     violations = axe_violations(page)
     rows = summarize(violations)
-    _REPORT[f"{name}/{scheme}"] = {"page": name, "theme": scheme, "path": path,
-                                   "screenshot": str(shot), "rows": rows}  # fmt: skip
+    _REPORT[f"{scan.name}/{scheme}"] = {
+        "page": scan.name, "theme": scheme, "path": scan.path, "screenshot": str(shot),
+        "rows": rows,
+    }  # fmt: skip
     write_report()
     failing = [r for r in rows if r["whose"] == "project" and r["impact"] in FAILING_IMPACTS]
     assert failing == [], json.dumps(failing, indent=2)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import pytest
@@ -22,8 +21,7 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
-from components import admin_analytics, admin_data, data, keys
-from components import format as fmt
+from components import clock, keys
 from tests.pages.conftest import APP, RUN_TIMEOUT_S
 from tests.pages.test_user_sessions import texts
 
@@ -60,15 +58,8 @@ def one_instant(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every page of a test is rendered at the same instant. The tests below compare two pages
     text for text, and a relative time ("22 d ago") read from the clock would differ between
     them whenever a row's age crossed a whole day, hour or minute in between."""
-    instant = datetime.now(UTC)
-
-    class Frozen(datetime):
-        @classmethod
-        def now(cls, tz: tzinfo | None = None) -> datetime:
-            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
-
-    for module in (fmt, data, admin_analytics, admin_data):  # every page text read from now
-        monkeypatch.setattr(module, "datetime", Frozen)
+    instant = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: instant)
 
 
 # --- helpers (test_hostile_input.py uses them too) ----------------------------------------------
