@@ -129,13 +129,22 @@ def demo_server(databases) -> Iterator[StreamlitServer]:  # type: ignore[no-unty
     srv.stop()
 
 
+# Streamlit draws each element as a skeleton until the element's code, loaded lazily, has
+# arrived: a button is not in the page, nor reachable by Tab, before then.
+NO_SKELETON = "() => !document.querySelector(\"[data-testid='stSkeleton']\")"
+
+
 def wait_idle(page, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
     """Wait until Streamlit has finished its script run (and any rerun it triggered), and the
-    element code it loads lazily (st.html among it) has arrived."""
+    element code it loads lazily (st.html among it) has arrived.
+
+    The page's "networkidle" fires once per navigation, so it does not wait for element code
+    requested after it; the skeletons say whether that code is still missing."""
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
     page.wait_for_timeout(300)
     page.wait_for_selector(APP_IDLE, timeout=timeout_ms)
     page.wait_for_load_state("networkidle", timeout=timeout_ms)
+    page.wait_for_function(NO_SKELETON, timeout=timeout_ms)
 
 
 _QUERY_IS = """(want) => {
@@ -154,7 +163,7 @@ def wait_for_query(page, timeout_ms: int = 30_000, **params: str | None) -> None
 
 def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     # Widgets' code loads lazily after the run; let it settle so the picture is the page.
-    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')")
+    page.wait_for_function(NO_SKELETON)
     page.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

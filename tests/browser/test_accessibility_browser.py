@@ -203,10 +203,14 @@ def test_no_serious_violation_in_project_markup(  # type: ignore[no-untyped-def]
 
 # --- keyboard alone --------------------------------------------------------------------------
 
-_ACTIVE_KEY = """() => {
+# The key of the keyed container holding the focus, and a short name of the focused element.
+_FOCUS = """() => {
   const el = document.activeElement;
   const box = el && el.closest('[class*="st-key-"]');
-  return box ? [...box.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
+  const key = box ? [...box.classList].find(c => c.startsWith('st-key-')).slice(7) : '';
+  const where = el ? [el.tagName.toLowerCase(), el.getAttribute('data-testid') || '',
+    (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30)].join(' ') : '-';
+  return [key, where];
 }"""
 MAX_TABS = 400  # a bound on the walk, not a timing: 50 cards are ~150 stops
 
@@ -214,12 +218,18 @@ MAX_TABS = 400  # a bound on the walk, not a timing: 50 cards are ~150 stops
 def tab_to(page, key: re.Pattern[str], *, back: bool = False) -> tuple[str, int]:  # type: ignore[no-untyped-def]
     """Press Tab (or Shift+Tab) until the focused element sits in a container whose key
     matches; return that key and the number of presses."""
+    path: list[str] = []
     for presses in range(1, MAX_TABS + 1):
         page.keyboard.press("Shift+Tab" if back else "Tab")
-        focused = page.evaluate(_ACTIVE_KEY)
+        focused, where = page.evaluate(_FOCUS)
         if key.fullmatch(focused):
             return focused, presses
-    raise AssertionError(f"no focusable element keyed {key.pattern} within {MAX_TABS} Tabs")
+        path.append(f"{focused or '(no key)'}: {where}")
+    shot = screenshot(page, "a11y-keyboard-lost")
+    raise AssertionError(
+        f"no focusable element keyed {key.pattern} within {MAX_TABS} Tabs; the focus went "
+        f"{' -> '.join(path[:40])} ... {' -> '.join(path[-10:])}; page in {shot}"
+    )
 
 
 def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) -> None:  # type: ignore[no-untyped-def]

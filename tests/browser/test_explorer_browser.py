@@ -90,8 +90,7 @@ def test_pages_fetch_nothing_from_other_sites(browser, server) -> None:  # type:
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         for path in ("/users", LINK, "/session?session=ses_long"):
-            open_link(page, path)
-            page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')")
+            open_link(page, path)  # waits for every element's code as well
         icon = page.locator("link[rel~='icon']").first.get_attribute("href") or ""
     assert icon.startswith("data:image/svg+xml"), icon[:80]
     offsite = sorted({u for u in requests if not u.startswith((server.url + "/", "data:"))})
