@@ -161,10 +161,13 @@ def wait_for_query(page, timeout_ms: int = 30_000, **params: str | None) -> None
     wait_idle(page, timeout_ms)
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
-    # Widgets' code loads lazily after the run; let it settle so the picture is the page.
-    page.wait_for_function(NO_SKELETON)
-    page.wait_for_timeout(800)
+def screenshot(page, name: str, *, settle: bool = True) -> Path:  # type: ignore[no-untyped-def]
+    """A full-page screenshot in test-output/screenshots. Widgets' code loads lazily after the
+    run, so it first lets the page settle; `settle=False` takes the page as it is (for a
+    failure report, which must not wait on what may be the failure)."""
+    if settle:
+        page.wait_for_function(NO_SKELETON)
+        page.wait_for_timeout(800)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

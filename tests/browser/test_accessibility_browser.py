@@ -225,7 +225,7 @@ def tab_to(page, key: re.Pattern[str], *, back: bool = False) -> tuple[str, int]
         if key.fullmatch(focused):
             return focused, presses
         path.append(f"{focused or '(no key)'}: {where}")
-    shot = screenshot(page, "a11y-keyboard-lost")
+    shot = screenshot(page, "a11y-keyboard-lost", settle=False)
     raise AssertionError(
         f"no focusable element keyed {key.pattern} within {MAX_TABS} Tabs; the focus went "
         f"{' -> '.join(path[:40])} ... {' -> '.join(path[-10:])}; page in {shot}"
