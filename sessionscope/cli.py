@@ -1,4 +1,5 @@
-"""The `sessionscope` command: db upgrade, seed, import, rollup. Each honours DATABASE_URL."""
+"""The `sessionscope` command: db upgrade, seed, import, ingest, token, rollup. Each honours
+DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -53,6 +54,58 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor() -> str:
+    """Who a command acts as in the audit log: the operating-system user, marked as the CLI."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "cli"
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from queries import tokens as token_queries
+    from sessionscope import tokens
+    from sessionscope.db import begin_write
+
+    engine = _engine()
+    with begin_write(engine) as conn:
+        org_id = tokens.org_by_slug(conn, args.org)
+        if args.token_command == "create":
+            new = tokens.create(conn, org_id=org_id, name=args.name, created_by=_actor())
+            print(f"created ingest token {new.id} ({new.name}) for {args.org}; it is shown once:")
+            print(new.token)
+        elif args.token_command == "revoke":
+            done = tokens.revoke(conn, org_id=org_id, token_id=args.id, actor_email=_actor())
+            print(f"{args.id}: {'revoked' if done else 'was already revoked'}")
+        else:
+            for t in token_queries.for_org(conn, org_id=org_id):
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                print(f"{t.id}  {t.name:<24} {state:<24} last used {used}  by {t.created_by}")
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from sessionscope.db import begin_write
+    from sessionscope.ingest.files import ingest_files
+    from sessionscope.tokens import org_by_slug
+
+    engine = _engine()
+    with begin_write(engine) as conn:
+        org_id = org_by_slug(conn, args.org)
+    report = ingest_files(
+        engine,
+        org_id=org_id,
+        paths=[Path(p) for p in args.files],
+        idle_minutes=load_settings().idle_minutes,
+        actor=_actor(),
+    )
+    print(report.summary())
+    return 0 if not report.failed else 2
+
+
 def _cmd_rollup(args: argparse.Namespace) -> int:
     import time
 
@@ -100,6 +153,27 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate and roll back")
     imp.set_defaults(func=_cmd_import)
+
+    ing = sub.add_parser(
+        "ingest", help="read OTLP trace exports (JSON, JSON lines or protobuf files)"
+    )
+    ing.add_argument("files", nargs="+", metavar="FILE")
+    ing.add_argument("--org", required=True, help="slug of the organization they belong to")
+    ing.set_defaults(func=_cmd_ingest)
+
+    tok = sub.add_parser("token", help="ingest tokens for the OTLP receiver").add_subparsers(
+        dest="token_command", required=True
+    )
+    create = tok.add_parser("create", help="create a token; it is printed once, on the last line")
+    create.add_argument("--org", required=True, help="organization slug")
+    create.add_argument("--name", required=True, help="what sends with it, e.g. 'docs server'")
+    listing = tok.add_parser("list", help="the organization's tokens (never the tokens themselves)")
+    listing.add_argument("--org", required=True)
+    revoke = tok.add_parser("revoke", help="revoke a token by its id (itk_...)")
+    revoke.add_argument("id")
+    revoke.add_argument("--org", required=True)
+    for command in (create, listing, revoke):
+        command.set_defaults(func=_cmd_token)
 
     roll = sub.add_parser(
         "rollup", help="bring the Admin analytics' daily rollup up to yesterday (UTC)"

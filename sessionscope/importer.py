@@ -283,8 +283,8 @@ def _build_spec(type_name: str, table: sa.Table) -> _Spec:
         key=tuple(c.name for c in table.primary_key.columns),
         uniques=tuple(
             tuple(c.name for c in con.columns)
-            for con in table.constraints
-            if isinstance(con, sa.UniqueConstraint)
+            for con in [*table.constraints, *table.indexes]
+            if isinstance(con, sa.UniqueConstraint) or getattr(con, "unique", False)
         ),
     )
 
@@ -321,31 +321,6 @@ def _taken(value: Any, owner: str, where: str, cols: tuple[str, ...]) -> str:
 
 # --- writing ----------------------------------------------------------------------------
 
-# The schema's JSON type stores Python None as the JSON text 'null'. In a file,
-# `"output": null` means "no output", the same as leaving the field out, so the
-# writer binds JSON columns with none_as_null: both become SQL NULL.
-_JSON_NULL = sa.JSON(none_as_null=True).with_variant(
-    postgresql.JSONB(none_as_null=True), "postgresql"
-)
-
-
-@functools.cache
-def _writable(table_name: str) -> sa.Table:
-    """A twin of the table for writing: the same SQL names, JSON null bound as SQL NULL."""
-    table = schema.metadata.tables[table_name]
-    return sa.Table(
-        table.name,
-        sa.MetaData(),
-        *(
-            sa.Column(
-                c.name,
-                _JSON_NULL if isinstance(c.type, sa.JSON) else c.type,
-                primary_key=c.primary_key,
-            )
-            for c in table.columns
-        ),
-    )
-
 
 @functools.cache
 def _upsert(dialect: str, table_name: str, columns: tuple[str, ...]) -> sa.Insert:
@@ -356,7 +331,7 @@ def _upsert(dialect: str, table_name: str, columns: tuple[str, ...]) -> sa.Inser
     inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
     if dialect not in inserts:
         raise SessionscopeError(f"import supports SQLite and PostgreSQL, not {dialect}")
-    table = _writable(table_name)
+    table = schema.writable(table_name)
     stmt = inserts[dialect](table)
     keys = [c.name for c in table.primary_key.columns]
     updates = {c: stmt.excluded[c] for c in columns if c not in keys}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,10 @@ STAGES = ("scraping", "enrichment", "contacts", "campaigns", "results")
 STAGE_STATUSES = ("pending", "running", "completed", "failed", "skipped")
 ROLES = ("admin", "analyst")
 SERVER_KINDS = ("mcp", "workflow")
+# Where a session came from (contract v2). Open-ended: an outside tool may name its own.
+SOURCES = ("seed", "import", "otlp", "mcplatform")
+# The MCP method of a tool_calls row (contract v2); only this one counts as a tool call.
+TOOL_CALL_METHOD = "tools/call"
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -52,6 +57,9 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
 
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+# The JSON type above stores Python None as the JSON text 'null'. Writers that take rows
+# from outside (import, ingest) mean "no value" by None, so they bind JSON with none_as_null.
+_JSON_NULL = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def _id() -> sa.Column[str]:
@@ -147,6 +155,12 @@ sessions = sa.Table(
     sa.Column("workflow_state", JSONType),
     sa.Column("state_version", sa.Integer, nullable=False, server_default="0"),
     sa.Column("archived_at", UTCDateTime),
+    # Contract v2 (migration 0004): where the session came from and the source's own key.
+    sa.Column("source", sa.String(32), nullable=False, server_default="import"),
+    sa.Column("external_id", sa.String(255)),
+    sa.Column("attributes", JSONType),
+    # A unique index, not a constraint: SQLite adds an index without rebuilding the table.
+    sa.Index("uq_sessions_org_source_external", "org_id", "source", "external_id", unique=True),
     _in("status", SESSION_STATUSES, "status"),
     sa.Index(
         "ix_sessions_org_user_started", "org_id", "end_user_id", sa.text("started_at DESC"), "id"
@@ -177,12 +191,16 @@ tool_calls = sa.Table(
     sa.Column("duration_ms", sa.Integer),
     sa.Column("is_error", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("error_message", sa.Text),
+    # Contract v2 (migration 0004): the MCP method (initialize, tools/list, resources/read...
+    # are timeline items too) and what the source knows beyond the columns (trace ids...).
+    sa.Column("method", sa.String(64), nullable=False, server_default=TOOL_CALL_METHOD),
+    sa.Column("attributes", JSONType),
     sa.Index("ix_tool_calls_session_started_seq", "session_id", "started_at", "seq"),
     # The Admin tool chart: calls, errors and durations per tool of a period's sessions.
     sa.Index(
         "ix_tool_calls_session_cover",
         "session_id",
-        postgresql_include=["org_id", "tool_name", "duration_ms", "is_error"],
+        postgresql_include=["org_id", "tool_name", "duration_ms", "is_error", "method"],
     ).ddl_if(dialect="postgresql"),
 )
 
@@ -229,6 +247,22 @@ session_states = sa.Table(
     sa.Column("version", sa.Integer, primary_key=True),
     sa.Column("state", JSONType),
     sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Contract v2: the bearer tokens of the OTLP receiver. Only a hash of a token is stored; the
+# token decides the organization of everything sent with it.
+ingest_tokens = sa.Table(
+    "ingest_tokens",
+    metadata,
+    _id(),
+    _org(),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(320), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Index("ix_ingest_tokens_org_created", "org_id", "created_at"),
 )
 
 audit_log = sa.Table(
@@ -315,3 +349,21 @@ rollup_tools = sa.Table(
 )
 
 ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools)
+
+
+@functools.cache
+def writable(table_name: str) -> sa.Table:
+    """A twin of a table for writing: the same SQL names, JSON None bound as SQL NULL."""
+    table = metadata.tables[table_name]
+    return sa.Table(
+        table.name,
+        sa.MetaData(),
+        *(
+            sa.Column(
+                c.name,
+                _JSON_NULL if isinstance(c.type, sa.JSON) else c.type,
+                primary_key=c.primary_key,
+            )
+            for c in table.columns
+        ),
+    )

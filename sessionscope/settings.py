@@ -11,6 +11,7 @@ from sessionscope.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'sessionscope.db'}"
 DEFAULT_STATEMENT_TIMEOUT_MS = 30_000
+DEFAULT_IDLE_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Settings:
     demo: bool
     statement_timeout_ms: int
     resume_url: str | None
+    idle_minutes: int  # an ingested session with no call for this long is over
 
 
 def _flag(name: str) -> bool:
@@ -30,14 +32,14 @@ def _flag(name: str) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean: set it to 1 or 0 in the environment")
 
 
-def _int(name: str, default: int) -> int:
+def _int(name: str, default: int, unit: str = "milliseconds") -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number of milliseconds") from None
+        raise ConfigError(f"{name}={raw!r} is not a whole number of {unit}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
     return value
@@ -52,4 +54,5 @@ def load_settings() -> Settings:
             "SESSIONSCOPE_STATEMENT_TIMEOUT_MS", DEFAULT_STATEMENT_TIMEOUT_MS
         ),
         resume_url=os.environ.get("SESSIONSCOPE_RESUME_URL", "").strip() or None,
+        idle_minutes=_int("SESSIONSCOPE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES, "minutes"),
     )

@@ -1,0 +1,1 @@
+"""OpenTelemetry ingest: OTLP requests in, sessions and tool calls out (decode, map, write)."""
