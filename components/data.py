@@ -21,6 +21,7 @@ from queries.page import Page
 from sessionscope import resume
 from sessionscope.db import check_connection, make_engine
 from sessionscope.errors import NotFound
+from sessionscope.ingest import changes
 from sessionscope.settings import load_settings
 
 # Seconds. Finished sessions never change; active ones do, so their cache keys
@@ -59,25 +60,58 @@ def memberships(email: str) -> list[members.Membership]:
         return members.memberships(conn, email=email)
 
 
-@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+class _Missing(Exception):
+    """Raised inside a cached lookup that found nothing: st.cache_data does not keep
+    exceptions, so a miss is asked again next run (a just-arrived session is found)."""
+
+
+def _found(value: object) -> object:
+    if value is None:
+        raise _Missing
+    return value
+
+
 def users_page(org_id: str, q: str | None, after: tuple | None) -> Page:
+    return _users_page(org_id, q, after, changes.version(org_id))
+
+
+@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+def _users_page(org_id: str, q: str | None, after: tuple | None, version: int) -> Page:
     with connect() as conn:
         return users.search(conn, org_id=org_id, q=q, after=after)
 
 
-@st.cache_data(ttl=USERS_TTL, show_spinner=False)
 def end_user(org_id: str, ref: str) -> users.EndUser | None:
+    try:
+        return _end_user(org_id, ref, changes.version(org_id))
+    except _Missing:
+        return None
+
+
+@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+def _end_user(org_id: str, ref: str, version: int) -> users.EndUser:
     with connect() as conn:
-        return users.resolve(conn, org_id=org_id, ref=ref)
+        return _found(users.resolve(conn, org_id=org_id, ref=ref))
 
 
-@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
 def user_sessions(
     org_id: str,
     end_user_id: str,
     statuses: tuple[str, ...],
     title_q: str | None,
     before: tuple | None,
+) -> Page:
+    return _user_sessions(org_id, end_user_id, statuses, title_q, before, changes.version(org_id))
+
+
+@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+def _user_sessions(
+    org_id: str,
+    end_user_id: str,
+    statuses: tuple[str, ...],
+    title_q: str | None,
+    before: tuple | None,
+    version: int,
 ) -> Page:
     with connect() as conn:
         return sessions.for_user(
@@ -90,10 +124,17 @@ def user_sessions(
         )
 
 
-@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
 def session(org_id: str, session_id: str) -> sessions.SessionDetail | None:
+    try:
+        return _session(org_id, session_id, changes.version(org_id))
+    except _Missing:
+        return None
+
+
+@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+def _session(org_id: str, session_id: str, version: int) -> sessions.SessionDetail:
     with connect() as conn:
-        return sessions.get(conn, org_id=org_id, session_id=session_id)
+        return _found(sessions.get(conn, org_id=org_id, session_id=session_id))
 
 
 def freshness(live: bool) -> int:
@@ -137,10 +178,19 @@ def timeline_jump(org_id: str, session_id: str, seq: int) -> tuple | None:
         return timeline.cursor_at_seq(conn, org_id=org_id, session_id=session_id, seq=seq)
 
 
-@st.cache_data(ttl=ITEM_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def item(org_id: str, item_id: str) -> items.ToolCallDetail | items.TicketDetail | None:
+    try:
+        return _item(org_id, item_id, changes.version(org_id))
+    except _Missing:
+        return None
+
+
+@st.cache_data(ttl=ITEM_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def _item(
+    org_id: str, item_id: str, version: int
+) -> items.ToolCallDetail | items.TicketDetail:
     with connect() as conn:
-        return items.get(conn, org_id=org_id, item_id=item_id)
+        return _found(items.get(conn, org_id=org_id, item_id=item_id))
 
 
 def payload_text(org_id: str, item_id: str, field: Literal["input", "output"]) -> str:
@@ -207,10 +257,10 @@ def resume_preview(org_id: str, session_id: str) -> resume.StatePreview | None:
 
 def session_changed(org_id: str, session_id: str) -> None:
     """Forget what the caches know about a session that was just changed here (resumed)."""
-    session.clear(org_id, session_id)
+    _session.clear(org_id, session_id, changes.version(org_id))
     resume_preview.clear(org_id, session_id)
     session_stages.clear(org_id, session_id, 0)  # an active session's keys turn over anyway
-    user_sessions.clear()  # its lists show the status; keyed by filters, so all of them
+    _user_sessions.clear()  # its lists show the status; keyed by filters, so all of them
     history_latest.clear()
     history_viewed.clear()
     history_stats.clear()

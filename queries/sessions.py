@@ -61,6 +61,9 @@ class SessionDetail:
     workflow_state: Any
     state_version: int
     archived_at: datetime | None
+    source: str  # contract v2: seed, import, otlp, ...
+    external_id: str | None
+    attributes: Any
     server_name: str
     server_kind: str
     user_distinct_id: str

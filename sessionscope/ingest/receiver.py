@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from sessionscope import tokens
 from sessionscope.db import begin_write
-from sessionscope.ingest import otlp, writer
+from sessionscope.ingest import changes, otlp, writer
 from sessionscope.ingest.mapping import Batch, map_spans
 from sessionscope.ingest.spans import spans_of
 
@@ -62,6 +62,8 @@ def ingest(
         written = writer.write(
             conn, org_id=org_id, batch=batch, idle=idle, now=now or datetime.now(UTC)
         )
+    if written.session_ids:
+        changes.bump(org_id)
     return Ingested(len(spans), batch.rejected, batch.ignored, written, _message(batch))
 
 
