@@ -21,7 +21,7 @@ run: setup
 	$(BIN)/sessionscope db upgrade
 	$(BIN)/sessionscope seed --if-empty
 	@echo "Sessionscope (demo mode, localhost only): http://localhost:$(PORT)"
-	SESSIONSCOPE_DEMO=1 $(BIN)/streamlit run dashboard_app.py \
+	SESSIONSCOPE_DEMO=1 $(BIN)/streamlit run app.py \
 		--server.address=127.0.0.1 --server.port=$(PORT) --server.headless=true
 
 test: setup

@@ -1,4 +1,4 @@
-"""Admin: every session of the organization, bulk actions, analytics, the audit log.
+"""Admin: every session of the organization, bulk actions, analytics, audit log, ingest tokens.
 
 Admins only: anyone else gets a short refusal and nothing of the data, and the attempt is
 audited. The URL carries the filters (status, user, from, to, q, server); the open tab runs
@@ -17,6 +17,7 @@ from components.admin_audit import audit_section
 from components.admin_bulk import bulk_bar
 from components.admin_filters import filter_bar
 from components.admin_table import sessions_table
+from components.admin_tokens import tokens_section
 
 viewer = frame.current_viewer_or_none()
 if viewer is None:  # signed in, but not a member of any organization
@@ -27,8 +28,8 @@ if not admin_access.admit(viewer):
 st.title("Admin", anchor=False)
 st.caption(f"Every session of {fmt.md(viewer.org_name)}.")
 flt = filter_bar(viewer.org_id)
-table, analytics, audit = st.tabs(
-    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT], key=ak.TABS, on_change="rerun"
+table, analytics, audit, ingest = st.tabs(
+    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT, ak.TAB_TOKENS], key=ak.TABS, on_change="rerun"
 )
 if table.open:
     with table:
@@ -40,3 +41,6 @@ if analytics.open:
 if audit.open:
     with audit:
         audit_section(viewer.org_id)
+if ingest.open:
+    with ingest:
+        tokens_section(viewer)

@@ -22,9 +22,10 @@ import streamlit as st
 from charts import admin as charts
 from components import clock, data
 from components.data import connect
-from queries import admin, analytics, audit
+from queries import admin, analytics, audit, tokens
 from queries.admin import AdminFilter
 from queries.page import Page
+from queries.tokens import TokenInfo
 from sessionscope import rollup
 from sessionscope.db import begin_write, is_postgres
 
@@ -35,6 +36,9 @@ TABLE_TTL = 30
 ANALYTICS_TTL = 300
 AUDIT_TTL = 30
 SERVERS_TTL = 600
+# Short: an exporter's traffic moves "last used" (at most once a minute per token), and
+# tokens_changed clears the list after a create or revoke here anyway.
+TOKENS_TTL = 15
 MAX_ENTRIES = 256
 PAGE_SIZE = 50
 # The analytics sort hundreds of thousands of durations; PostgreSQL's default work_mem
@@ -192,6 +196,16 @@ def audit_actions(org_id: str) -> list[str]:
         return audit.actions(conn, org_id=org_id)
 
 
+# --- ingest tokens ----------------------------------------------------------------------------
+
+
+@st.cache_data(ttl=TOKENS_TTL, show_spinner=False)
+def ingest_tokens(org_id: str) -> list[TokenInfo]:
+    """The organization's ingest tokens (names and dates; the secrets are never stored)."""
+    with connect() as conn:
+        return tokens.for_org(conn, org_id=org_id)
+
+
 # --- after a write ----------------------------------------------------------------------------
 
 _SESSION_CACHES = (
@@ -207,10 +221,16 @@ def sessions_changed() -> None:
         cached.clear()
     audit_written()
     # The explorer pages list sessions too; archived ones must leave (or return to) them.
-    for cached in (data.user_sessions, data.session, data.users_page, data.history_latest):
-        cached.clear()
+    data.sessions_listed_changed()
+    data.history_latest.clear()
     data.history_viewed.clear()
     data.history_stats.clear()
+
+
+def tokens_changed() -> None:
+    """A token was created or revoked here: the list and the audit view must show it."""
+    ingest_tokens.clear()
+    audit_written()
 
 
 def audit_written() -> None:

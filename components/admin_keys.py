@@ -32,6 +32,7 @@ WIDGET_OF = {
 
 TABS = "adm_tab"
 TAB_SESSIONS, TAB_ANALYTICS, TAB_AUDIT = "Sessions", "Analytics", "Audit log"
+TAB_TOKENS = "Ingest tokens"
 
 # Sessions table
 SORT = "adm_sort"
@@ -67,6 +68,24 @@ AUDIT_ACTIONS = "adm_audit_actions"
 AUDIT_OLDER = "adm_audit_older"
 AUDIT_NEWER = "adm_audit_newer"
 AUDIT_CURSORS = "adm_audit_cursors"
+
+# Ingest tokens
+TOK_FORM = "adm_tok_form"
+TOK_NAME = "adm_tok_name"
+TOK_CREATE = "adm_tok_create"
+TOK_NEW = "adm_tok_new"  # the token just created: popped by the run that shows it
+TOK_DONE = "adm_tok_done"  # "I have copied it": a rerun, which no longer has the token
+TOK_ERROR = "adm_tok_error"  # why the last create failed, shown in the form once
+TOK_PENDING = "adm_tok_pending"  # the token whose revoke dialog is open
+TOK_CONFIRM = "adm_tok_confirm"
+TOK_CANCEL = "adm_tok_cancel"
+TOK_OUTCOME = "adm_tok_outcome"  # what the last revoke did, shown above the list
+TOK_DISMISS = "adm_tok_dismiss"
+
+
+def tok_revoke(token_id: str) -> str:
+    return f"adm_tok_revoke_{token_id}"
+
 
 # Once per browser session and organization (admin.view / admin.denied)
 AUDITED = "adm_audited"

@@ -186,9 +186,7 @@ def item(org_id: str, item_id: str) -> items.ToolCallDetail | items.TicketDetail
 
 
 @st.cache_data(ttl=ITEM_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
-def _item(
-    org_id: str, item_id: str, version: int
-) -> items.ToolCallDetail | items.TicketDetail:
+def _item(org_id: str, item_id: str, version: int) -> items.ToolCallDetail | items.TicketDetail:
     with connect() as conn:
         return _found(items.get(conn, org_id=org_id, item_id=item_id))
 
@@ -253,6 +251,13 @@ def resume_preview(org_id: str, session_id: str) -> resume.StatePreview | None:
             return resume.preview(conn, org_id=org_id, session_id=session_id)
         except NotFound:
             return None
+
+
+def sessions_listed_changed() -> None:
+    """Forget every cached user list, session list and session header (after an archive or
+    restore here, which moves sessions in or out of them)."""
+    for cached in (_users_page, _user_sessions, _session):
+        cached.clear()
 
 
 def session_changed(org_id: str, session_id: str) -> None:

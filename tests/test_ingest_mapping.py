@@ -28,6 +28,9 @@ FAMILIES = [
     ("v2-builtin-http.binpb", ["server/discover", *V2_METHODS], False, None, "docs-mcp"),
     ("v2-builtin-stdio-legacy.binpb",
      ["initialize", "notifications/initialized", *V2_METHODS], False, None, "docs-mcp"),
+    ("v2-recorder-stdio.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
+    ("v2-recorder-http.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
+    ("v2-recorder-http-legacy.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v1-openllmetry-stdio.binpb", ["initialize", *V2_METHODS], True, CLIENT, "docs-mcp"),
     ("v1-openllmetry-http.binpb", ["initialize", *V2_METHODS], True, CLIENT, "docs-mcp"),
 ]  # fmt: skip
@@ -101,3 +104,14 @@ def test_call_ids_depend_on_the_organization_and_repeat_for_the_same_spans() -> 
     other = map_spans("org_b", spans)
     assert {c.id for c in first.calls} == {c.id for c in again.calls}
     assert not {c.id for c in first.calls} & {c.id for c in other.calls}
+
+
+def test_the_recorder_names_the_user_the_session_and_the_resource() -> None:
+    calls = map_spans("o", spans_of(recorded("v2-recorder-http-legacy.binpb"))).calls
+    assert {c.end_user for c in calls} == {"user-42"}
+    assert len({c.session_key for c in calls}) == 1
+    assert calls[0].session_key.startswith("sid:")
+    assert {c.tool_name for c in calls if c.method == "resources/read"} == {
+        "docs://index",
+        "docs://pages/999",
+    }

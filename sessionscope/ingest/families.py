@@ -115,10 +115,14 @@ def _semconv(span: Span) -> Request | None:
         protocol_version=_str(span.get("mcp.protocol.version")),
         transport=_str(span.get("network.transport", "mcp.transport")),
     )
-    if "gen_ai.tool.call.arguments" in span.attrs:
-        request.arguments = json_or_text(span.attrs["gen_ai.tool.call.arguments"])
-    if "gen_ai.tool.call.result" in span.attrs:
-        request.result = json_or_text(span.attrs["gen_ai.tool.call.result"])
+    # The GenAI conventions name a tool call's payloads; sessionscope.mcp sends the other
+    # methods' params and results under its own names.
+    for key in ("gen_ai.tool.call.arguments", "sessionscope.request.params"):
+        if key in span.attrs and not request.has_arguments:
+            request.arguments = json_or_text(span.attrs[key])
+    for key in ("gen_ai.tool.call.result", "sessionscope.response.result"):
+        if key in span.attrs and not request.has_result:
+            request.result = json_or_text(span.attrs[key])
     return request
 
 

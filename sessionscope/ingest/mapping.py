@@ -137,8 +137,9 @@ def map_spans(org_id: str, spans: Iterable[Span]) -> Batch:
             ignored += 1
             continue
         link = _link(span, request)
-        names = ("", "") if link == "trace" else (request.method, request.target or "")
-        call_id = "tc_" + short_hash(org_id, span.trace_id, link, *names)
+        # Not the target: a client span may not name the resource or tool its server does.
+        method = "" if link == "trace" else request.method
+        call_id = "tc_" + short_hash(org_id, span.trace_id, link, method)
         _merge(by_id, call_id, span, request)
     # A call only its helper spans saw (no method) is not a request we can show.
     calls = [c for c in by_id.values() if c.method]
@@ -169,6 +170,8 @@ def _merge(by_id: dict[str, Call], call_id: str, span: Span, request: Request) -
         call.any_instance = families.instance_of(span)
     if request.method and not call.method:
         call.method, call.tool_name = request.method, request.target or request.method
+    elif request.target and call.tool_name == call.method:  # this side names the target
+        call.tool_name = request.target
     call.sides.add(request.side)
     if span.span_id not in call.span_ids:
         call.span_ids.append(span.span_id)

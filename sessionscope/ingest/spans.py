@@ -30,6 +30,8 @@ PAYLOAD_KEYS = frozenset(
         "input.value",
         "output.value",
         "mcp.response.value",
+        "sessionscope.request.params",
+        "sessionscope.response.result",
     }
 )
 KINDS = {1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}

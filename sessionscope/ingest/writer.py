@@ -63,9 +63,9 @@ def _insert(conn: sa.Connection) -> Any:
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
 
 
-def _chunks(values: list[Any]) -> Iterable[list[Any]]:
-    for i in range(0, len(values), _CHUNK):
-        yield values[i : i + _CHUNK]
+def _chunks(values: list[Any], size: int = _CHUNK) -> Iterable[list[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 def lock_org(conn: sa.Connection, org_id: str) -> None:
@@ -87,10 +87,12 @@ def write(
         existing = _existing_calls(conn, org_id, [c.id for c in batch.calls])
         groups = _sessions_for(conn, org_id, batch.calls, existing, idle)
         _ensure_session_rows(conn, org_id, groups, written)
-        for group in groups:
-            _write_calls(conn, org_id, group, existing, written)
-            _refresh_session(conn, group, idle, now)
-            written.session_ids.add(group.id)
+        before = _session_state(conn, [g.id for g in groups])
+        reordered = _write_calls(conn, org_id, groups, existing, before, written)
+        for session_id in reordered:
+            _renumber(conn, session_id)
+        _refresh_sessions(conn, groups, before, reordered, idle, now)
+        written.session_ids |= {g.id for g in groups}
         rollup.refresh_sessions(conn, org_id=org_id, session_ids=written.session_ids)
     sweep(conn, org_id=org_id, idle=idle, now=now)
     return written
@@ -118,7 +120,7 @@ def sweep(conn: sa.Connection, *, org_id: str, idle: timedelta, now: datetime) -
 def _existing_calls(conn: sa.Connection, org_id: str, ids: list[str]) -> dict[str, dict]:
     t = tool_calls.c
     cols = (t.id, t.session_id, t.started_at, t.duration_ms, t.input, t.output, t.is_error,
-            t.error_message, t.attributes, t.seq)  # fmt: skip
+            t.error_message, t.attributes, t.seq, t.tool_name)  # fmt: skip
     found: dict[str, dict] = {}
     for chunk in _chunks(ids):
         query = sa.select(*cols).where(t.org_id == org_id, t.id.in_(chunk))
@@ -138,9 +140,10 @@ def _sessions_for(
     for call in sorted(calls, key=lambda c: (c.started_at, c.id)):
         by_key[call.session_key].append(call)
     groups: dict[str, _Session] = {}
+    stored_by_key = _stored_sessions(conn, org_id, list(by_key))
     for key, key_calls in by_key.items():
         known = Counter(existing[c.id]["session_id"] for c in key_calls if c.id in existing)
-        stored = _stored_sessions(conn, org_id, key)
+        stored = stored_by_key.get(key, [])
         if known:  # a side of these requests is stored already: stay in its session
             target = known.most_common(1)[0][0]
             stored = [s for s in stored if s.id == target] or [_by_id(conn, target)]
@@ -156,24 +159,35 @@ def _sessions_for(
     return list(groups.values())
 
 
-def _stored_sessions(conn: sa.Connection, org_id: str, key: str) -> list[_Session]:
-    """The ingested sessions of `key`: `key` itself, or `key@<start ms>` for process keys."""
+def _stored_sessions(conn: sa.Connection, org_id: str, keys: list[str]) -> dict[str, list]:
+    """Per key, its ingested sessions by start: `key` itself for a named session, or
+    `key@<start ms>` for a process key. One query per 100 keys."""
     s = sessions.c
-    match = (
-        s.external_id == key
-        if key.startswith("sid:")
-        # A range, not LIKE: the key is the sender's text and may hold % or _.
-        else sa.and_(s.external_id >= key + "@", s.external_id < key + "A")
-    )
-    query = (
-        sa.select(s.id, s.external_id, s.started_at, s.last_activity_at)
-        .where(s.org_id == org_id, s.source == SOURCE, match)
-        .order_by(s.started_at)
-    )
-    return [
-        _Session(r.id, r.external_id, r.started_at, r.last_activity_at or r.started_at, False)
-        for r in conn.execute(query)
-    ]
+    found: dict[str, list[_Session]] = defaultdict(list)
+    for chunk in _chunks(keys, 100):
+        named = [k for k in chunk if k.startswith("sid:")]
+        # Ranges, not LIKE: a key is the sender's text and may hold % or _.
+        ranges = [sa.and_(s.external_id >= k + "@", s.external_id < k + "A")
+                  for k in chunk if not k.startswith("sid:")]  # fmt: skip
+        query = (
+            sa.select(s.id, s.external_id, s.started_at, s.last_activity_at)
+            .where(
+                s.org_id == org_id, s.source == SOURCE, sa.or_(s.external_id.in_(named), *ranges)
+            )
+            .order_by(s.started_at)
+        )
+        for r in conn.execute(query):
+            key = (
+                r.external_id
+                if r.external_id.startswith("sid:")
+                else r.external_id.rpartition("@")[0]
+            )
+            found[key].append(
+                _Session(
+                    r.id, r.external_id, r.started_at, r.last_activity_at or r.started_at, False
+                )
+            )
+    return found
 
 
 def _by_id(conn: sa.Connection, session_id: str) -> _Session:
@@ -369,41 +383,63 @@ def _merged(old: dict[str, Any], call: Call) -> dict[str, Any]:
         "is_error": bool(old["is_error"]) or call.is_error,
         "error_message": old["error_message"] or call.error_message,
         "attributes": {**new_attrs, **{k: v for k, v in attrs.items() if k not in new_attrs}},
+        "tool_name": call.tool_name if old["tool_name"] == call.method else old["tool_name"],
         "started_at": call.started_at if server_now else old["started_at"],
         "duration_ms": call.duration_ms if server_now else old["duration_ms"],
     }
     return {k: v for k, v in merged.items() if v != old[k]}
 
 
+def _session_state(conn: sa.Connection, ids: list[str]) -> dict[str, Any]:
+    """Per session, before this batch: its last seq and start, and the row's own fields."""
+    t, s = tool_calls.c, sessions.c
+    calls = {
+        r.session_id: r
+        for r in conn.execute(
+            sa.select(t.session_id, sa.func.max(t.seq).label("seq"),
+                      sa.func.max(t.started_at).label("start"))
+            .where(t.session_id.in_(ids)).group_by(t.session_id)
+        )
+    }  # fmt: skip
+    rows = conn.execute(
+        sa.select(s.id, s.last_activity_at, s.title, s.attributes, s.client_name,
+                  s.total_tool_calls).where(s.id.in_(ids))
+    )  # fmt: skip
+    return {r.id: (calls.get(r.id), r) for r in rows}
+
+
 def _write_calls(
     conn: sa.Connection,
     org_id: str,
-    group: _Session,
+    groups: list[_Session],
     existing: dict[str, dict],
+    before: dict[str, Any],
     written: Written,
-) -> None:
-    t = tool_calls.c
-    last_seq, last_start = conn.execute(
-        sa.select(sa.func.max(t.seq), sa.func.max(t.started_at)).where(t.session_id == group.id)
-    ).one()
-    fresh = [c for c in group.calls if c.id not in existing]
-    rows = [_call_row(org_id, group.id, c, (last_seq or 0) + i + 1) for i, c in enumerate(fresh)]
+) -> set[str]:
+    """Insert the new calls (seq after the session's last), merge the known ones; return the
+    sessions whose order must be renumbered (a call earlier than one already stored)."""
+    rows, reorder = [], set()
+    for group in groups:
+        last = before[group.id][0]
+        last_seq, last_start = (last.seq, last.start) if last else (0, None)
+        fresh = [c for c in group.calls if c.id not in existing]
+        rows += [_call_row(org_id, group.id, c, last_seq + i + 1) for i, c in enumerate(fresh)]
+        if fresh and last_start is not None and min(c.started_at for c in fresh) < last_start:
+            reorder.add(group.id)
     if rows:
         # writable(): a call without a result stores SQL NULL, not the JSON text 'null'.
         conn.execute(_insert(conn)(writable("tool_calls")).on_conflict_do_nothing(), rows)
         written.calls_inserted += len(rows)
-    moved = False
-    for call in group.calls:
-        if call.id in existing:
+    table = writable("tool_calls")
+    for group in groups:
+        for call in (c for c in group.calls if c.id in existing):
             changes = _merged(existing[call.id], call)
             if changes:
-                table = writable("tool_calls")
                 conn.execute(table.update().where(table.c.id == call.id).values(**changes))
                 written.calls_updated += 1
-                moved = moved or "started_at" in changes
-    early = fresh and last_start is not None and min(c.started_at for c in fresh) < last_start
-    if early or moved:
-        _renumber(conn, group.id)
+                if "started_at" in changes:
+                    reorder.add(group.id)
+    return reorder
 
 
 def _renumber(conn: sa.Connection, session_id: str) -> None:
@@ -414,48 +450,62 @@ def _renumber(conn: sa.Connection, session_id: str) -> None:
     ).all()
     changes = [{"b_id": r.id, "b_seq": i} for i, r in enumerate(rows, 1) if r.seq != i]
     if changes:
-        conn.execute(
-            tool_calls.update()
-            .where(t.id == sa.bindparam("b_id"))
-            .values(seq=sa.bindparam("b_seq")),
-            changes,
-        )
+        update = tool_calls.update().where(t.id == sa.bindparam("b_id"))
+        conn.execute(update.values(seq=sa.bindparam("b_seq")), changes)
 
 
-def _refresh_session(conn: sa.Connection, group: _Session, idle: timedelta, now: datetime) -> None:
-    """Totals, times, status, title and client of the session from its stored calls."""
-    t, s = tool_calls.c, sessions.c
+def _refresh_sessions(
+    conn: sa.Connection,
+    groups: list[_Session],
+    before: dict[str, Any],
+    reordered: set[str],
+    idle: timedelta,
+    now: datetime,
+) -> None:
+    """Totals, times, status, title and client of each session from its stored calls."""
+    t = tool_calls.c
     is_tool = t.method == TOOL_CALL_METHOD
-    totals = conn.execute(
-        sa.select(
-            sa.func.count().filter(is_tool),
-            sa.func.count().filter(sa.and_(is_tool, t.is_error)),
-            sa.func.min(t.started_at),
-        ).where(t.session_id == group.id)
-    ).one()
-    current = conn.execute(
-        sa.select(s.last_activity_at, s.title, s.attributes, s.client_name).where(s.id == group.id)
-    ).one()
-    last = max(
-        [current.last_activity_at or group.last_activity_at, *(c.ended_at for c in group.calls)]
-    )
-    attrs = dict(current.attributes or {})
+    ids = [g.id for g in groups]
+    totals = {
+        r.session_id: r
+        for r in conn.execute(
+            sa.select(t.session_id, sa.func.count().filter(is_tool).label("calls"),
+                      sa.func.count().filter(sa.and_(is_tool, t.is_error)).label("errors"),
+                      sa.func.min(t.started_at).label("start"))
+            .where(t.session_id.in_(ids)).group_by(t.session_id)
+        )
+    }  # fmt: skip
+    table = writable("sessions")
+    for group in groups:
+        current = before[group.id][1]
+        values = _session_values(current, group, totals[group.id], idle, now)
+        # The title names the first calls: redo it only while they may still change.
+        automatic = current.title is None or (current.attributes or {}).get("title_from_calls")
+        if automatic and (current.total_tool_calls < 3 or group.id in reordered):
+            values["title"] = _title(conn, group.id)
+            values["attributes"]["title_from_calls"] = True
+        conn.execute(table.update().where(table.c.id == group.id).values(**values))
+
+
+def _session_values(
+    current: Any, group: _Session, totals: Any, idle: timedelta, now: datetime
+) -> dict[str, Any]:
+    last = max([current.last_activity_at or group.last_activity_at,
+                *(c.ended_at for c in group.calls)])  # fmt: skip
+    ongoing = now - last < idle
     values: dict[str, Any] = {
-        "total_tool_calls": totals[0],
-        "total_errors": totals[1],
-        "started_at": totals[2],
+        "total_tool_calls": totals.calls,
+        "total_errors": totals.errors,
+        "started_at": totals.start,
         "last_activity_at": last,
-        "status": "active" if now - last < idle else "completed",
-        "completed_at": None if now - last < idle else last,
-        "attributes": _session_attributes(attrs, group.calls),
+        "status": "active" if ongoing else "completed",
+        "completed_at": None if ongoing else last,
+        "attributes": _session_attributes(dict(current.attributes or {}), group.calls),
     }
-    if current.title is None or attrs.get("title_from_calls"):
-        values["title"] = _title(conn, group.id)
-        values["attributes"]["title_from_calls"] = True
     if current.client_name is None:
         values["client_name"] = _first(group.calls, "client_name")
         values["client_version"] = _first(group.calls, "client_version")
-    conn.execute(sessions.update().where(s.id == group.id).values(**values))
+    return values
 
 
 def _session_attributes(attrs: dict[str, Any], calls: list[Call]) -> dict[str, Any]:
