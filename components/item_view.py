@@ -11,6 +11,7 @@ import streamlit as st
 from components import data, keys, url
 from components import format as fmt
 from queries.items import TicketDetail, ToolCallDetail
+from sessionscope.schema import TOOL_CALL_METHOD
 
 JSON_TREE_DEPTH = 2  # levels expanded at first in the collapsible view
 
@@ -18,26 +19,45 @@ JSON_TREE_DEPTH = 2  # levels expanded at first in the collapsible view
 def tool_call_view(
     call: ToolCallDetail, *, session_started_at: Any, fetch_payload: Callable[[str], str]
 ) -> None:
-    st.subheader(f":material/build: {fmt.md(call.tool_name)}", anchor=False)
+    """A tool call, or another MCP request (initialize, tools/list...) stored beside them."""
+    is_tool = call.method == TOOL_CALL_METHOD
+    icon, noun = (":material/build:", "call") if is_tool else (":material/sync_alt:", "request")
+    st.subheader(f"{icon} {fmt.md(call.tool_name if is_tool else call.method)}", anchor=False)
     status = (
         ":red-badge[:material/error: error]"
         if call.is_error
         else (":green-badge[:material/check: ok]")
     )
-    st.markdown(f"{status} call #{call.seq:,} · {fmt.millis(call.duration_ms)}")
-    _fields(
-        {
-            "Started": fmt.absolute(call.started_at),
-            "Offset": fmt.offset(call.started_at, session_started_at),
-            "Duration": fmt.millis(call.duration_ms),
-            "Tool call id": call.id,
-            "Session id": call.session_id,
-        }
-    )
+    st.markdown(f"{status} {noun} #{call.seq:,} · {fmt.millis(call.duration_ms)}")
+    _fields(_call_fields(call, session_started_at, is_tool=is_tool))
     if call.is_error:
         st.error(fmt.md(call.error_message or "(no message)"), icon=":material/error:")
     _payload("Input", call.id, call.input, call.input_preview, call.input_bytes, fetch_payload)
     _payload("Output", call.id, call.output, call.output_preview, call.output_bytes, fetch_payload)
+    _attributes(call.attributes, expanded=not is_tool)
+
+
+def _call_fields(call: ToolCallDetail, session_started_at: Any, *, is_tool: bool) -> dict[str, str]:
+    # A protocol request's tool_name is its target (a resource uri, a prompt) or its method.
+    target = {} if is_tool or call.tool_name in ("", call.method) else {"Target": call.tool_name}
+    return {
+        "Method": call.method,
+        **target,
+        "Started": fmt.absolute(call.started_at),
+        "Offset": fmt.offset(call.started_at, session_started_at),
+        "Duration": fmt.millis(call.duration_ms),
+        ("Tool call id" if is_tool else "Item id"): call.id,
+        "Session id": call.session_id,
+    }
+
+
+def _attributes(attributes: Any, *, expanded: bool) -> None:
+    """What the source knew beyond the columns (trace and span ids, request id, error.type),
+    open by default for a protocol request, whose payloads are usually empty."""
+    if attributes is None:
+        return
+    with st.expander("Attributes", expanded=expanded, icon=":material/data_object:"):
+        st.json(attributes, expanded=True)
 
 
 def ticket_view(ticket: TicketDetail) -> None:
@@ -72,6 +92,10 @@ def _payload(
     fetch_payload: Callable[[str], str],
 ) -> None:
     field = label.lower()
+    if value is None and preview is None:
+        # Protocol requests and calls without a result have none; st.json(None) shows an error.
+        st.caption(f"{label}: none recorded.")
+        return
     size_text = _size(size or 0)
     with st.expander(f"{label} · {size_text}", expanded=True):
         if preview is None:

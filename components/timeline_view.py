@@ -17,11 +17,15 @@ from components.layout import PANE_HEIGHT
 from components.session_card import details_link, title_of
 from queries.page import Page
 from queries.sessions import SessionDetail
-from queries.timeline import TimelineFilter, TimelineSummary
+from queries.timeline import PROTOCOL, TICKET, TOOL_CALL, TimelineFilter, TimelineSummary
 
 WINDOW = 200
-KIND_LABELS = {"tool_call": "Tool calls", "ticket": "Tickets"}
-KIND_ICONS = {"tool_call": ":material/build:", "ticket": ":material/support_agent:"}
+KIND_LABELS = {TOOL_CALL: "Tool calls", TICKET: "Tickets", PROTOCOL: "Protocol"}
+KIND_ICONS = {
+    TOOL_CALL: ":material/build:",
+    TICKET: ":material/support_agent:",
+    PROTOCOL: ":material/sync_alt:",
+}
 _RERUN_APP = "us_tl_rerun_app"
 
 
@@ -59,7 +63,7 @@ def _window(org_id: str, session: SessionDetail, selected_item: str | None, live
         st.rerun(scope="app")  # an item was chosen: the details pane must follow
     fresh = data.freshness(live)
     summary = data.timeline_summary(org_id, session.id, fresh)
-    if summary is None or summary.tool_calls + summary.tickets == 0:
+    if summary is None or summary.tool_calls + summary.protocol + summary.tickets == 0:
         st.info("This session has no tool calls or tickets.", icon=":material/inbox:")
         return
     where = _Where(org_id, session.id, _filters(summary))
@@ -71,7 +75,7 @@ def _window(org_id: str, session: SessionDetail, selected_item: str | None, live
     with st.container(height=PANE_HEIGHT, border=False):
         for row in page.rows.itertuples(index=False):
             st.button(
-                row_label(row, session.started_at),
+                row_label(row, session.started_at, selected=row.id == selected_item),
                 key=keys.timeline_row(row.id),
                 on_click=_select_item,
                 args=(row.id,),
@@ -133,11 +137,13 @@ def _pager(where: _Where, page: Page, position: int, total: int, summary: Timeli
             args=(where, page.next_cursor),
             icon=":material/chevron_right:",
         )
-        if summary.tool_calls > WINDOW:
+        # seq numbers every request of the session, protocol requests included.
+        requests = summary.tool_calls + summary.protocol
+        if requests > WINDOW:
             st.number_input(
                 "Jump to call #",
                 min_value=1,
-                max_value=summary.tool_calls,
+                max_value=requests,
                 value=None,
                 step=1,
                 key=keys.US_TL_JUMP,
@@ -170,17 +176,30 @@ def _select_item(item_id: str) -> None:
     st.session_state[_RERUN_APP] = True
 
 
-def row_label(row: Any, started_at: Any) -> str:
+def row_label(row: Any, started_at: Any, *, selected: bool = False) -> str:
     """Kind icon, name, time (+offset from the start), duration, error or priority badge."""
     at = f"{row.at:%H:%M:%S} ({fmt.offset(row.at, started_at)})"
+    if row.kind == PROTOCOL:
+        return _quiet_label(row, at, selected=selected)
     name = f"{KIND_ICONS[row.kind]} **{fmt.md(row.label, limit=60)}**"
-    if row.kind == "tool_call":
+    if row.kind == TOOL_CALL:
         parts = [name, at, fmt.millis(row.duration_ms)]
         if row.is_error:
             parts.append(":red-badge[:material/error: error]")
     else:
         parts = [name, at, fmt.priority_badge(row.priority)]
     return " · ".join(parts)
+
+
+def _quiet_label(row: Any, at: str, *, selected: bool) -> str:
+    """A protocol request (initialize, tools/list, resources/read <uri>...): small, not bold,
+    gray unless selected (gray on the selected row's fill would be hard to read), so the
+    tool calls around it stand out."""
+    text = " · ".join(
+        [f"{KIND_ICONS[PROTOCOL]} {fmt.md(row.label, limit=60)}", at, fmt.millis(row.duration_ms)]
+    )
+    label = f":small[{text}]" if selected else f":gray[:small[{text}]]"
+    return label + (" · :red-badge[:material/error: error]" if row.is_error else "")
 
 
 def window_caption(position: int, shown: int, total: int) -> str:

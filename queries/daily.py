@@ -5,7 +5,8 @@ filters select:
 
 - sessions: counts and sums of the per-session totals;
 - durations: ended sessions per duration bucket (10% wide, see bucket_of), with sums;
-- tools: tool calls and errors per tool and duration bucket (NULL when untimed).
+- tools: tool calls (`tools/call` requests only) and errors per tool and duration bucket
+  (NULL when untimed).
 
 `live_*` group the base tables (one statement each, used live and to build the rollup).
 `*_source` is what the analytics read: for an org with a rollup mark and a filter the
@@ -118,7 +119,8 @@ def live_durations(conn: sa.Connection) -> sa.Select:
 
 def live_tools(conn: sa.Connection, *, org_id: str) -> sa.Select:
     """The org's tool calls grouped by their session's dimensions, tool and bucketed duration
-    (add the WHERE on sessions)."""
+    (add the WHERE on sessions). Only `tools/call` rows: initialize, tools/list, resources/read
+    ... are protocol requests, not tools (on PostgreSQL the covering index holds `method`)."""
     s, tc = schema.sessions, schema.tool_calls
     ms = sa.cast(tc.c.duration_ms, sa.BigInteger)
     key = bucket(ms).label("bucket")
@@ -131,7 +133,7 @@ def live_tools(conn: sa.Connection, *, org_id: str) -> sa.Select:
         _total(ms).label("ms_sum"),
     ).group_by(tc.c.tool_name, key)
     query = query.select_from(tc.join(s, s.c.id == tc.c.session_id))
-    return query.where(tc.c.org_id == org_id)
+    return query.where(tc.c.org_id == org_id, tc.c.method == schema.TOOL_CALL_METHOD)
 
 
 def settled_before(conn: sa.Connection, *, org_id: str) -> date | None:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from sessionscope.schema import sessions, support_tickets, tool_calls
+from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, tool_calls
 
 PREVIEW_BYTES = 1_000_000  # payloads larger than this are previewed, not loaded
 # How much of a large payload the preview shows: enough to read its shape, small enough that
@@ -21,7 +21,9 @@ _PAYLOAD_FIELDS = {f"{p}{suffix}" for p in PAYLOADS for suffix in ("", "_bytes",
 
 @dataclass(frozen=True)
 class ToolCallDetail:
-    """A tool call; input/output are parsed when small, else None with a text preview."""
+    """A tool_calls row (a tool call or another MCP request, by method); input/output are
+    parsed when small, else None with a text preview; attributes as stored (trace and span
+    ids, request id, error.type...), None when the source gave none."""
 
     id: str
     session_id: str
@@ -37,6 +39,8 @@ class ToolCallDetail:
     output_bytes: int | None
     input_preview: str | None
     output_preview: str | None
+    method: str = TOOL_CALL_METHOD
+    attributes: Any = None
 
 
 @dataclass(frozen=True)

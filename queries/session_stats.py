@@ -1,5 +1,7 @@
 """Numbers for one session's details page: its calls, tools and latency, and how the user's
-average session compares. Percentiles are nearest-rank, computed in SQL on both backends."""
+average session compares. Percentiles are nearest-rank, computed in SQL on both backends.
+A tool call is a `tools/call` row; other MCP requests (initialize, tools/list...) are not
+counted, as the session's totals and the Admin analytics do not count them."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import frame
-from sessionscope.schema import sessions, support_tickets, tool_calls
+from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, tool_calls
 
 
 @dataclass(frozen=True)
@@ -35,12 +37,23 @@ def _visible(org_id: str, session_id: str) -> sa.ColumnElement[bool]:
     return sa.exists().where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
 
 
+def _calls_of(org_id: str, session_id: str) -> list[sa.ColumnElement[bool]]:
+    """The session's tool calls, if the session is visible."""
+    t = tool_calls.c
+    return [
+        t.session_id == session_id,
+        t.org_id == org_id,
+        t.method == TOOL_CALL_METHOD,
+        _visible(org_id, session_id),
+    ]
+
+
 def calls(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFrame:
-    """Every call of the session without payloads: seq, tool_name, at, duration_ms, is_error."""
+    """Every tool call of the session, no payloads: seq, tool_name, at, duration_ms, is_error."""
     t = tool_calls.c
     stmt = (
         sa.select(t.seq, t.tool_name, t.started_at.label("at"), t.duration_ms, t.is_error)
-        .where(t.session_id == session_id, t.org_id == org_id, _visible(org_id, session_id))
+        .where(*_calls_of(org_id, session_id))
         .order_by(t.started_at, t.seq)
     )
     return frame(conn.execute(stmt))
@@ -63,7 +76,7 @@ def per_tool(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFra
     errors = sa.func.sum(sa.case((t.is_error, 1), else_=0))
     stmt = (
         sa.select(t.tool_name, sa.func.count().label("calls"), errors.label("errors"))
-        .where(t.session_id == session_id, t.org_id == org_id, _visible(org_id, session_id))
+        .where(*_calls_of(org_id, session_id))
         .group_by(t.tool_name)
         .order_by(sa.func.count().desc(), t.tool_name)
     )
@@ -87,9 +100,7 @@ def _percentile(conn: sa.Connection, durations: sa.Select, p: float) -> float | 
 def latency(conn: sa.Connection, *, org_id: str, session_id: str) -> tuple[float | None, ...]:
     """(p50, p95) of the session's call durations in ms; None when it has no timed calls."""
     t = tool_calls.c
-    durations = sa.select(t.duration_ms).where(
-        t.session_id == session_id, t.org_id == org_id, _visible(org_id, session_id)
-    )
+    durations = sa.select(t.duration_ms).where(*_calls_of(org_id, session_id))
     return tuple(_percentile(conn, durations, p) for p in (0.5, 0.95))
 
 
@@ -114,7 +125,9 @@ def user_averages(conn: sa.Connection, *, org_id: str, end_user_id: str) -> User
         sa.select(sa.func.count()).where(k.org_id == org_id, k.session_id.in_(ids))
     ).scalar_one()
     t = tool_calls.c
-    durations = sa.select(t.duration_ms).where(t.org_id == org_id, t.session_id.in_(ids))
+    durations = sa.select(t.duration_ms).where(
+        t.org_id == org_id, t.session_id.in_(ids), t.method == TOOL_CALL_METHOD
+    )
     calls_n, errors_n = row.calls or 0, row.errors or 0
     return UserAverages(
         sessions=n,

@@ -2,8 +2,12 @@
 
 The merged order key is (at, kind_rank, seq, id): tool calls (rank 0) come before tickets
 (rank 1) at the same instant, and tickets sort with seq 0. A cursor is that key as a tuple
-(ISO timestamp, rank, seq, id). Each kind is read as its own arm, ordered and limited on its
+(ISO timestamp, rank, seq, id). Each table is read as its own arm, ordered and limited on its
 own index, and the arms are merged by UNION ALL; input/output payloads are never selected.
+
+A tool_calls row whose method is not `tools/call` (initialize, tools/list, resources/read...)
+is a `protocol` item: read by the same arm as the tool calls, with their rank and seq, so it
+keeps its place in time; it is never a "tool" (the tool filter and the tool list skip it).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import Page, iso, page_of, row_compare, to_datetime
-from sessionscope.schema import sessions, support_tickets, tool_calls
+from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, tool_calls
 
 COLUMNS = (
     "kind",
@@ -30,21 +34,25 @@ COLUMNS = (
     "status",
     "priority",
 )
-RANKS = {"tool_call": 0, "ticket": 1}
+TOOL_CALL, PROTOCOL, TICKET = "tool_call", "protocol", "ticket"
+KINDS = (TOOL_CALL, PROTOCOL, TICKET)
+RANKS = {TOOL_CALL: 0, PROTOCOL: 0, TICKET: 1}  # protocol rows are tool_calls rows: one arm
 
 
 @dataclass(frozen=True)
 class TimelineFilter:
-    """Which items to show; tool and errors_only select tool calls, so they hide tickets."""
+    """Which items to show. A tool selects tool calls (hiding protocol requests and tickets);
+    errors_only selects failed requests of either kind (hiding tickets)."""
 
-    kinds: tuple[str, ...] = ("tool_call", "ticket")
+    kinds: tuple[str, ...] = KINDS
     tool: str | None = None
     errors_only: bool = False
 
 
 @dataclass(frozen=True)
 class TimelineSummary:
-    """Counts over a whole session's timeline, the tool names in it, and its time span."""
+    """Counts over a whole session's timeline, the tool names in it, and its time span.
+    tool_calls, errors and tools are of `tools/call` rows; protocol counts the other methods."""
 
     tool_calls: int
     errors: int
@@ -52,6 +60,7 @@ class TimelineSummary:
     tools: tuple[str, ...]
     first_at: datetime | None
     last_at: datetime | None
+    protocol: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,8 @@ class _Arm:
 
 
 _tc, _st = tool_calls.c, support_tickets.c
-_CALLS = _Arm("tool_call", tool_calls, _tc.started_at, (_tc.started_at, _tc.seq, _tc.id))
-_TICKETS = _Arm("ticket", support_tickets, _st.created_at, (_st.created_at, _st.id))
+_CALLS = _Arm(TOOL_CALL, tool_calls, _tc.started_at, (_tc.started_at, _tc.seq, _tc.id))
+_TICKETS = _Arm(TICKET, support_tickets, _st.created_at, (_st.created_at, _st.id))
 
 
 def _visible(conn: sa.Connection, org_id: str, session_id: str) -> bool:
@@ -77,9 +86,15 @@ def _visible(conn: sa.Connection, org_id: str, session_id: str) -> bool:
     return conn.execute(stmt).first() is not None
 
 
+def _call_kinds(flt: TimelineFilter) -> set[str]:
+    """The kinds of tool_calls rows the filter keeps (a tool names a tools/call row)."""
+    kinds = {TOOL_CALL, PROTOCOL} & set(flt.kinds)
+    return kinds - {PROTOCOL} if flt.tool is not None else kinds
+
+
 def _arms(flt: TimelineFilter) -> list[_Arm]:
-    arms = [_CALLS] if "tool_call" in flt.kinds else []
-    if "ticket" in flt.kinds and flt.tool is None and not flt.errors_only:
+    arms = [_CALLS] if _call_kinds(flt) else []
+    if TICKET in flt.kinds and flt.tool is None and not flt.errors_only:
         arms.append(_TICKETS)
     return arms
 
@@ -87,11 +102,22 @@ def _arms(flt: TimelineFilter) -> list[_Arm]:
 def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list[Any]:
     c = arm.table.c
     conds = [c.org_id == org_id, c.session_id == session_id]
+    if arm is _CALLS:
+        conds += _method_where(flt)
     if arm is _CALLS and flt.tool is not None:
         conds.append(c.tool_name == flt.tool)
     if arm is _CALLS and flt.errors_only:
         conds.append(c.is_error.is_(True))
     return conds
+
+
+def _method_where(flt: TimelineFilter) -> list[sa.ColumnElement[bool]]:
+    kinds = _call_kinds(flt)
+    if kinds == {TOOL_CALL}:
+        return [_tc.method == TOOL_CALL_METHOD]
+    if kinds == {PROTOCOL}:
+        return [_tc.method != TOOL_CALL_METHOD]
+    return []
 
 
 def _bound(arm: _Arm, cursor: tuple, *, after: bool) -> sa.ColumnElement[bool]:
@@ -107,11 +133,30 @@ def _bound(arm: _Arm, cursor: tuple, *, after: bool) -> sa.ColumnElement[bool]:
     return row_compare(arm.order, key, ">" if after else "<=")
 
 
+def _const(value: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{value}'", sa.String)  # our constants, never input
+
+
+def _call_kind_and_label() -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]]:
+    """A call's kind, and its label: the tool, or the method and its target when it has one
+    ("tools/list", "resources/read docs://index", "prompts/get summarize")."""
+    c, is_tool = _tc, _tc.method == TOOL_CALL_METHOD
+    kind = sa.case((is_tool, _const(TOOL_CALL)), else_=_const(PROTOCOL))
+    label = sa.case(
+        (is_tool, c.tool_name),
+        (sa.or_(c.tool_name == c.method, c.tool_name == ""), c.method),  # no target
+        else_=c.method + _const(" ") + c.tool_name,
+    )
+    return kind, label
+
+
 def _arm_select(arm: _Arm) -> sa.Select[Any]:
     c = arm.table.c
+    kind: sa.ColumnElement[str] = _const(arm.kind)
     if arm is _CALLS:
+        kind, label = _call_kind_and_label()
         cols = {
-            "label": c.tool_name,
+            "label": label,
             "seq": c.seq,
             "duration_ms": c.duration_ms,
             "is_error": c.is_error,
@@ -132,7 +177,7 @@ def _arm_select(arm: _Arm) -> sa.Select[Any]:
             "ord_seq": sa.literal_column("0", sa.Integer),
         }
     return sa.select(
-        sa.literal_column(f"'{arm.kind}'", sa.String).label("kind"),  # a constant, not input
+        kind.label("kind"),
         c.id,
         arm.at.label("at"),
         *(col.label(name) for name, col in cols.items()),
@@ -238,14 +283,15 @@ def cursor_before(
 
 
 def cursor_at_seq(conn: sa.Connection, *, org_id: str, session_id: str, seq: int) -> tuple | None:
-    """An after cursor whose window starts at tool call number seq; None if there is none."""
+    """An after cursor whose window starts at request number seq (tool call or protocol
+    request: they share the numbering); None if there is none."""
     if not _visible(conn, org_id, session_id):
         return None
     c = _tc
     stmt = sa.select(c.started_at).where(c.org_id == org_id, c.session_id == session_id)
     at = conn.execute(stmt.where(c.seq == seq).order_by(c.started_at, c.id).limit(1)).scalar()
     # "" sorts before every real id, so the cursor sits just before the call for any filter.
-    return None if at is None else (iso(at), RANKS["tool_call"], seq, "")
+    return None if at is None else (iso(at), RANKS[TOOL_CALL], seq, "")
 
 
 def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSummary | None:
@@ -253,16 +299,18 @@ def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSum
     if not _visible(conn, org_id, session_id):
         return None
     c, t, f = _tc, _st, sa.func
+    is_tool = c.method == TOOL_CALL_METHOD
     calls = sa.select(
-        f.count(),
-        f.coalesce(f.sum(sa.case((c.is_error, 1), else_=0)), 0),
+        f.count().filter(is_tool),
+        f.count().filter(sa.and_(is_tool, c.is_error)),
         f.min(c.started_at),
         f.max(c.started_at),
+        f.count().filter(sa.not_(is_tool)),
     ).where(c.org_id == org_id, c.session_id == session_id)
     tickets = sa.select(f.count(), f.min(t.created_at), f.max(t.created_at))
     tickets = tickets.where(t.org_id == org_id, t.session_id == session_id)
-    tools = sa.select(c.tool_name).where(c.org_id == org_id, c.session_id == session_id)
-    n_calls, n_errors, c_first, c_last = conn.execute(calls).one()
+    tools = sa.select(c.tool_name).where(c.org_id == org_id, c.session_id == session_id, is_tool)
+    n_calls, n_errors, c_first, c_last, n_protocol = conn.execute(calls).one()
     n_tickets, t_first, t_last = conn.execute(tickets).one()
     names = conn.execute(tools.distinct()).scalars().all()
     firsts = [x for x in (c_first, t_first) if x is not None]
@@ -275,4 +323,5 @@ def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSum
         tuple(sorted(names)),
         min(firsts, default=None),
         max(lasts, default=None),
+        n_protocol,
     )

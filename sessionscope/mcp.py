@@ -5,7 +5,7 @@ Usage (the optional extra: ``pip install 'sessionscope[mcp]'``)::
     from sessionscope.mcp import instrument
 
     server = MCPServer("docs")  # mcp 2.x; FastMCP("docs") on mcp 1.x
-    instrument(server, endpoint="http://localhost:8501", token="ssi_...",
+    instrument(server, endpoint="http://localhost:8501", token="sst_...",
                identify=lambda req: req.headers.get("x-user-email"))
 
 What is recorded. Every request the server handles (``initialize``, ``tools/list``,

@@ -103,6 +103,16 @@ def tool_call(conn: sa.Connection, ses: Row, **kw: Any) -> Row:
     return _insert(conn, schema.tool_calls, row)
 
 
+def request(
+    conn: sa.Connection, ses: Row, method: str, target: str | None = None, **kw: Any
+) -> Row:
+    """An MCP request (initialize, tools/list, resources/read <uri>, tools/call <tool>...) as
+    the OpenTelemetry ingest stores it: a tool_calls row whose tool_name is its target, or its
+    method when it has none, without payloads unless given."""
+    row = {"method": method, "tool_name": target or method, "input": None, "output": None} | kw
+    return tool_call(conn, ses, **row)
+
+
 def ticket(conn: sa.Connection, ses: Row | None, user: Row, **kw: Any) -> Row:
     tid = kw.pop("id", None) or _new_id("sr")
     row = {

@@ -167,3 +167,26 @@ def test_cli_exit_codes(
     assert "line 2: field '(line)'" in capsys.readouterr().err
     assert main(["import", str(SAMPLE)]) == 0
     assert counts(fresh_engine) == SAMPLE_COUNTS
+
+
+def test_contract_v2_fields_are_imported_and_external_ids_are_unique_per_source(
+    fresh_engine: sa.Engine, tmp_path: Path
+) -> None:
+    session = SESSION_A | {"source": "mcplatform", "external_id": "mcp-1", "attributes": {"t": 1}}
+    call = CALL_A | {"method": "resources/read", "attributes": {"trace_id": "ab" * 16}}
+    import_lines(fresh_engine, tmp_path, *GOOD[:4], session, call)
+    with fresh_engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT source, external_id FROM sessions")).one()
+        method = conn.execute(sa.text("SELECT method FROM tool_calls")).scalar_one()
+    assert tuple(row) == ("mcplatform", "mcp-1") and method == "resources/read"
+    twin = session | {"id": "ses_b"}
+    with pytest.raises(ImportRejected, match="external_id"):
+        import_lines(fresh_engine, tmp_path, *GOOD[:4], twin)
+    # A line that leaves the v2 fields out keeps the defaults: an import, a tools/call.
+    import_lines(fresh_engine, tmp_path, *GOOD[:4], SESSION_A | {"id": "ses_c"},
+                 CALL_A | {"id": "tc_c", "session_id": "ses_c"})  # fmt: skip
+    with fresh_engine.connect() as conn:
+        assert conn.execute(
+            sa.text("SELECT s.source, t.method FROM sessions s JOIN tool_calls t "
+                    "ON t.session_id = s.id WHERE s.id = 'ses_c'")
+        ).one() == ("import", "tools/call")  # fmt: skip

@@ -16,7 +16,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from sessionscope import tokens
 from sessionscope.ingest import otlp
 from sessionscope.ingest.receiver import handle_export, ingest
-from sessionscope.schema import audit_log, end_users, sessions, tool_calls
+from sessionscope.schema import audit_log, end_users, servers, sessions, tool_calls
 from tests import factories
 from tests.test_ingest_mapping import OTLP, recorded  # noqa: F401
 
@@ -114,18 +114,29 @@ def test_the_same_batch_twice_changes_nothing(
     ) == before
 
 
-@pytest.mark.parametrize("first", ["docs-mcp", "scenario-client"])
-def test_client_and_server_sent_apart_merge_in_either_order(
+@pytest.mark.parametrize("first", ["Docs MCP", "scenario-client"])
+def test_client_and_server_sent_apart_merge_in_either_order_and_name_the_owner(
     fresh_engine: sa.Engine, org_token: tuple[str, str], first: str
 ) -> None:
+    """Each process exports its own spans; whichever lands first, the session ends up with
+    one row per request and the server and user that the server's spans name."""
     org_id, _ = org_token
-    request = recorded("v2-builtin-stdio.binpb")
-    second = "scenario-client" if first == "docs-mcp" else "docs-mcp"
+    request = recorded("v2-recorder-http-legacy.binpb")
+    second = "scenario-client" if first == "Docs MCP" else "Docs MCP"
     for name in (first, second):
         ingest(fresh_engine, org_id=org_id, request=by_service(request, name), idle=IDLE)
     calls = table(fresh_engine, tool_calls, "session_id", "attributes")
     assert len(calls) == 10 and len({c[0] for c in calls}) == 1
     assert all(c[1]["sides"] == ["client", "server"] for c in calls)
+    with fresh_engine.connect() as conn:
+        owner = conn.execute(
+            sa.select(servers.c.name, end_users.c.distinct_id, end_users.c.last_seen_at,
+                      sessions.c.last_activity_at)
+            .join_from(sessions, servers, servers.c.id == sessions.c.server_id)
+            .join_from(sessions, end_users, end_users.c.id == sessions.c.end_user_id)
+        ).one()  # fmt: skip
+    assert owner[:2] == ("Docs MCP", "user-42")
+    assert owner.last_seen_at == owner.last_activity_at
 
 
 def test_spans_arriving_out_of_order_land_in_order(

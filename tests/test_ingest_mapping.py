@@ -31,8 +31,8 @@ FAMILIES = [
     ("v2-recorder-stdio.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v2-recorder-http.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v2-recorder-http-legacy.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
-    ("v1-openllmetry-stdio.binpb", ["initialize", *V2_METHODS], True, CLIENT, "docs-mcp"),
-    ("v1-openllmetry-http.binpb", ["initialize", *V2_METHODS], True, CLIENT, "docs-mcp"),
+    ("v1-openllmetry-stdio.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
+    ("v1-openllmetry-http.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
 ]  # fmt: skip
 
 

@@ -93,6 +93,29 @@ def test_preview_cut_at_the_limit(conn: sa.Connection, world, monkeypatch) -> No
     assert (got.output, got.output_preview, got.output_bytes) == (None, '{"ok": tru', 12)
 
 
+ATTRIBUTES = {
+    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+    "span_ids": ["00f067aa0ba902b7", "53995c3f42cd8ad8"],
+    "request_id": "7",
+    "error_type": "resource_not_found",
+}
+
+
+def test_a_protocol_request_has_its_method_and_attributes(conn: sa.Connection, world) -> None:
+    ses = {"id": "ses_a", "org_id": "org_a", "started_at": T0}
+    factories.request(conn, ses, "resources/read", "docs://index", id="tc_read", seq=5,
+                      is_error=True, attributes=ATTRIBUTES)  # fmt: skip
+    got = items.get(conn, **A, item_id="tc_read")
+    assert (got.method, got.tool_name, got.attributes) == (
+        "resources/read",
+        "docs://index",
+        ATTRIBUTES,
+    )
+    assert (got.input, got.output, got.is_error) == (None, None, True)
+    call = items.get(conn, **A, item_id="tc_a")  # rows from before contract v2
+    assert (call.method, call.attributes) == ("tools/call", None)
+
+
 def test_ticket_detail(conn: sa.Connection, world) -> None:
     got = items.get(conn, **A, item_id="sr_a")
     assert got == items.TicketDetail(

@@ -73,3 +73,27 @@ def test_another_orgs_session_shows_nothing(conn: sa.Connection, world: dict) ->
     assert session_stats.per_tool(conn, org_id=org, session_id=b_ses).empty
     assert session_stats.latency(conn, org_id=org, session_id=b_ses) == (None, None)
     assert session_stats.user_averages(conn, org_id=org, end_user_id="usr_nobody").sessions == 0
+
+
+def _add_protocol_requests(conn: sa.Connection, ses: dict, first_seq: int) -> None:
+    """initialize, tools/list and resources/read around the calls: slow, one failed."""
+    for i, (method, target) in enumerate(
+        [("initialize", None), ("tools/list", None), ("resources/read", "docs://index")]
+    ):
+        f.request(conn, ses, method, target, seq=first_seq + i, duration_ms=9000 + i,
+                  is_error=i == 2, started_at=ses["started_at"] + timedelta(seconds=i))  # fmt: skip
+
+
+def test_protocol_requests_are_not_tool_calls(conn: sa.Connection, world: dict) -> None:
+    """Every number above stays the same with initialize, tools/list and resources/read rows
+    (slower than any call, one failed) in both of Ann's sessions."""
+    _add_protocol_requests(conn, world["s1"], 10)
+    _add_protocol_requests(conn, world["s2"], 10)
+    org, s1 = world["org"]["id"], world["s1"]["id"]
+    calls = session_stats.calls(conn, org_id=org, session_id=s1)
+    assert list(calls["seq"]) == [1, 2, 3, 4, 5] and calls["is_error"].sum() == 1
+    tools = session_stats.per_tool(conn, org_id=org, session_id=s1)
+    assert list(tools["tool_name"]) == ["a", "b", "c"] and list(tools["calls"]) == [3, 1, 1]
+    assert session_stats.latency(conn, org_id=org, session_id=s1) == (30.0, 50.0)
+    avg = session_stats.user_averages(conn, org_id=org, end_user_id=world["ann"]["id"])
+    assert (avg.p50_ms, avg.p95_ms) == (30.0, 1000.0)

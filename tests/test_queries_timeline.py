@@ -119,11 +119,16 @@ def _plain(row: dict) -> dict:
 @pytest.mark.parametrize(("flt", "expected"), FILTERS)
 @pytest.mark.parametrize("limit", [1, 3, 4, 10])
 def test_window_pages_positions_and_prev(conn: sa.Connection, world, flt, expected, limit) -> None:
+    _walk(conn, A, flt, expected, limit)
+
+
+def _walk(conn: sa.Connection, k: dict, flt: TimelineFilter, expected: list, limit: int) -> None:
+    """Page through with the filter: every window, position, count and prev cursor agree."""
     seen, afters, after = [], [None], None
-    assert timeline.count(conn, **A, flt=flt) == len(expected)
+    assert timeline.count(conn, **k, flt=flt) == len(expected)
     for _ in range(20):
-        assert timeline.position(conn, **A, flt=flt, cursor=after) == len(seen)
-        page = timeline.window(conn, **A, flt=flt, after=after, limit=limit)
+        assert timeline.position(conn, **k, flt=flt, cursor=after) == len(seen)
+        page = timeline.window(conn, **k, flt=flt, after=after, limit=limit)
         seen += list(page.rows["id"])
         after = page.next_cursor
         if after is None:
@@ -132,7 +137,7 @@ def test_window_pages_positions_and_prev(conn: sa.Connection, world, flt, expect
         afters.append(after)
     assert seen == expected
     for prev, cursor in zip(afters, afters[1:], strict=False):
-        assert timeline.cursor_before(conn, **A, flt=flt, cursor=cursor, limit=limit) == prev
+        assert timeline.cursor_before(conn, **k, flt=flt, cursor=cursor, limit=limit) == prev
 
 
 @pytest.mark.parametrize("seq", [1, 2, 4, 5, 6])
@@ -186,3 +191,84 @@ def test_invisible_session_gives_nothing(conn: sa.Connection, world, org_id, ses
     assert timeline.cursor_at_seq(conn, **k, seq=1) is None
     cursor = (T0.isoformat(), 1, 0, "sr_9")
     assert timeline.cursor_before(conn, **k, flt=flt, cursor=cursor, limit=1) is None
+
+
+# --- protocol requests: tool_calls rows whose method is not tools/call ---------------------------
+
+P = {"org_id": "org_a", "session_id": "ses_p"}
+# (id, seq, method, target, at offset in s, is_error); a ticket at +3 s sorts after tc_p4.
+REQUESTS = [
+    ("tc_p1", 1, "initialize", None, 0, False),
+    ("tc_p2", 2, "tools/list", None, 1, False),
+    ("tc_p3", 3, "tools/call", "search", 2, False),
+    ("tc_p4", 4, "resources/read", "docs://index", 3, True),
+    ("tc_p5", 5, "tools/call", "search", 4, True),
+]
+P_ORDER = ["tc_p1", "tc_p2", "tc_p3", "tc_p4", "sr_p", "tc_p5"]
+
+
+@pytest.fixture()
+def protocol_world(conn: sa.Connection) -> None:
+    """ses_p in org A: protocol requests between its tool calls, and one ticket."""
+    a = factories.org(conn, id="org_a")
+    user = factories.end_user(conn, a)
+    ses = factories.session(conn, a, user, factories.server(conn, a), id="ses_p", started_at=T0)
+    for rid, seq, method, target, off, err in REQUESTS:
+        factories.request(
+            conn, ses, method, target, id=rid, seq=seq, started_at=T0 + off * S, is_error=err
+        )
+    factories.ticket(conn, ses, user, id="sr_p", created_at=T0 + 3 * S)
+
+
+def test_protocol_requests_are_their_own_kind_labelled_by_method_and_target(
+    conn: sa.Connection, protocol_world
+) -> None:
+    rows = timeline.window(conn, **P).rows
+    assert list(rows["id"]) == P_ORDER
+    assert list(zip(rows["kind"], rows["label"], strict=True)) == [
+        ("protocol", "initialize"),
+        ("protocol", "tools/list"),
+        ("tool_call", "search"),
+        ("protocol", "resources/read docs://index"),
+        ("ticket", "Ticket sr_p"),
+        ("tool_call", "search"),
+    ]
+
+
+PROTOCOL_FILTERS = [
+    (TimelineFilter(), P_ORDER),
+    (TimelineFilter(kinds=("tool_call",)), ["tc_p3", "tc_p5"]),
+    (TimelineFilter(kinds=("protocol",)), ["tc_p1", "tc_p2", "tc_p4"]),
+    (TimelineFilter(kinds=("tool_call", "ticket")), ["tc_p3", "sr_p", "tc_p5"]),
+    (TimelineFilter(kinds=("protocol", "ticket")), ["tc_p1", "tc_p2", "tc_p4", "sr_p"]),
+    (TimelineFilter(tool="search"), ["tc_p3", "tc_p5"]),
+    (TimelineFilter(tool="tools/list"), []),  # a method is not a tool
+    (TimelineFilter(kinds=("protocol",), tool="search"), []),
+    (TimelineFilter(errors_only=True), ["tc_p4", "tc_p5"]),  # a failed request is an error too
+    (TimelineFilter(kinds=("tool_call",), errors_only=True), ["tc_p5"]),
+]
+
+
+@pytest.mark.parametrize(("flt", "expected"), PROTOCOL_FILTERS)
+@pytest.mark.parametrize("limit", [1, 2, 4])
+def test_protocol_kind_filters_page_by_keyset(
+    conn: sa.Connection, protocol_world, flt, expected, limit
+) -> None:
+    _walk(conn, P, flt, expected, limit)
+
+
+def test_summary_counts_and_lists_tools_call_rows_only(conn: sa.Connection, protocol_world) -> None:
+    assert timeline.summary(conn, **P) == timeline.TimelineSummary(
+        tool_calls=2,
+        errors=1,
+        tickets=1,
+        tools=("search",),
+        first_at=T0,
+        last_at=T0 + 4 * S,
+        protocol=3,
+    )
+
+
+def test_cursor_at_seq_reaches_a_protocol_request(conn: sa.Connection, protocol_world) -> None:
+    cursor = timeline.cursor_at_seq(conn, **P, seq=2)
+    assert list(timeline.window(conn, **P, after=cursor, limit=2).rows["id"]) == ["tc_p2", "tc_p3"]

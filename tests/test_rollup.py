@@ -160,6 +160,50 @@ def test_a_new_org_without_a_mark_reads_live(conn) -> None:
     assert analytics.kpis(conn, org_id=org, flt=AdminFilter()).total_sessions == 0
 
 
+# (method, target, ms) of each session's requests, in order; the last two failed.
+REQUESTS = [
+    ("initialize", None, 5000),
+    ("tools/list", None, 6000),
+    ("tools/call", "search", 100),
+    ("resources/read", "docs://index", 7000),
+    ("tools/call", "search", 300),
+]
+
+
+def _tool_calls_among_protocol_requests(conn: sa.Connection) -> str:
+    """A new org with one session on a settled day and one on a live day, each with two
+    search calls (100 ms, and 300 ms failed) between initialize, tools/list and a failed
+    resources/read, all slower than any call; returns the org id."""
+    org = factories.org(conn)
+    user, srv = factories.end_user(conn, org), factories.server(conn, org)
+    for start in (SEED_NOW - timedelta(days=10), SEED_NOW):
+        ses = factories.session(conn, org, user, srv, started_at=start)
+        for seq, (method, target, ms) in enumerate(REQUESTS, 1):
+            at = start + timedelta(seconds=seq)
+            factories.request(
+                conn, ses, method, target, seq=seq, duration_ms=ms, is_error=seq >= 4, started_at=at
+            )
+    return org["id"]
+
+
+def test_tool_stats_count_tools_call_only_live_and_rolled_up(conn) -> None:
+    org = _tool_calls_among_protocol_requests(conn)
+    search = [("search", 4, 2, 0.5, 100.0, 300.0)]  # two sessions x (100 ms, 300 ms failed)
+
+    def tool_rows() -> list[tuple]:
+        rows = analytics.tool_stats(conn, org_id=org, flt=AdminFilter())
+        return [tuple(r) for r in rows.itertuples(index=False)]
+
+    assert daily.settled_before(conn, org_id=org) is None  # live throughout
+    assert tool_rows() == search
+    assert rollup.settle(conn, org_id=org, now=SEED_NOW)
+    assert "rollup_tools" in str(daily.tools_source(conn, org_id=org, flt=AdminFilter()).element)
+    t = schema.rollup_tools
+    stored = conn.execute(sa.select(t.c.tool_name).distinct().where(t.c.org_id == org))
+    assert stored.scalars().all() == ["search"]  # the settled day's rows
+    assert tool_rows() == search
+
+
 DURATIONS = [0, 1, 19, 20, 21, 22, 99, 100, 1362, 38_455, 1_362_868, 2**31 - 1, 2**40]
 
 

@@ -177,20 +177,26 @@ def _openllmetry(span: Span) -> Request | None:
     if entity_output is not None:
         has_result = isinstance(entity_output, dict) and "result" in entity_output
         request.result = entity_output["result"] if has_result else entity_output
+        request.server_name = _server_info(entity_output)
     return request
 
 
+def _server_info(result: Any) -> str | None:
+    """The server's own name from an initialize result (`serverInfo.name`)."""
+    info = result.get("serverInfo") if isinstance(result, dict) else None
+    return _str(info.get("name")) if isinstance(info, dict) else None
+
+
 def _openllmetry_writer(span: Span) -> Request:
-    """A `ResponseStreamWriter` span: the JSON-RPC request id and, on the server's, which
-    server answered. It adds to the request its trace's root span names."""
-    server = "mcp.response.value" in span.attrs
+    """A `ResponseStreamWriter` span: the JSON-RPC request id of the request its trace's
+    root span names. (The server's own name comes from `initialize`'s serverInfo: these
+    spans may reach us in another request than their root.)"""
     return Request(
         family="openllmetry",
         side="internal",
         method="",  # known from the trace's root span
         target=None,
         request_id=_str(span.attrs.get("mcp.request.id")),
-        server_name=_str(span.resource.get("service.name")) if server else None,
         link="trace",
     )
 

@@ -36,6 +36,8 @@ from sessionscope.schema import (
 )
 
 SOURCE = "otlp"
+PLACEHOLDER_SERVER = "MCP server"  # until a span names the server
+ANONYMOUS, UNKNOWN_CLIENT = "anonymous:", "unknown client"
 _CHUNK = 500
 
 
@@ -88,6 +90,7 @@ def write(
         groups = _sessions_for(conn, org_id, batch.calls, existing, idle)
         _ensure_session_rows(conn, org_id, groups, written)
         before = _session_state(conn, [g.id for g in groups])
+        _adopt_owners(conn, org_id, groups, before)
         reordered = _write_calls(conn, org_id, groups, existing, before, written)
         for session_id in reordered:
             _renumber(conn, session_id)
@@ -261,7 +264,7 @@ def _ensure_session_rows(
     if not new:
         return
     server_ids = _ensure_servers(
-        conn, org_id, {g.id: _first(g.calls, "server_name") or "MCP server" for g in new}
+        conn, org_id, {g.id: _first(g.calls, "server_name") or PLACEHOLDER_SERVER for g in new}
     )
     user_ids = _ensure_end_users(conn, org_id, {g.id: _identity(g.calls) for g in new})
     rows = [
@@ -320,8 +323,8 @@ def _identity(calls: list[Call]) -> tuple[str, str]:
     user = _first(calls, "end_user")
     if user:
         return str(user)[:255], str(user)
-    client = _first(calls, "client_name") or "unknown client"
-    return f"anonymous:{client}"[:255], f"Anonymous ({client})"
+    client = _first(calls, "client_name") or UNKNOWN_CLIENT
+    return f"{ANONYMOUS}{client}"[:255], f"Anonymous ({client})"
 
 
 def _ensure_end_users(
@@ -339,7 +342,7 @@ def _ensure_end_users(
             "id": "usr_" + short_hash(org_id, d),
             "org_id": org_id,
             "distinct_id": d,
-            "email": d if "@" in d and not d.startswith("anonymous:") else None,
+            "email": d if "@" in d and not d.startswith(ANONYMOUS) else None,
             "display_name": name,
         }
         for d, name in wanted.items()
@@ -401,11 +404,44 @@ def _session_state(conn: sa.Connection, ids: list[str]) -> dict[str, Any]:
             .where(t.session_id.in_(ids)).group_by(t.session_id)
         )
     }  # fmt: skip
+    v, u = servers.c, end_users.c
     rows = conn.execute(
         sa.select(s.id, s.last_activity_at, s.title, s.attributes, s.client_name,
-                  s.total_tool_calls).where(s.id.in_(ids))
+                  s.total_tool_calls, s.end_user_id, v.slug.label("server_slug"),
+                  u.distinct_id.label("user_distinct_id"))
+        .join_from(sessions, servers, v.id == s.server_id)
+        .join_from(sessions, end_users, u.id == s.end_user_id)
+        .where(s.id.in_(ids))
     )  # fmt: skip
     return {r.id: (calls.get(r.id), r) for r in rows}
+
+
+def _adopt_owners(
+    conn: sa.Connection, org_id: str, groups: list[_Session], before: dict[str, Any]
+) -> None:
+    """A session first seen through spans that named no server or user (the client's batch
+    came first) takes the ones a later batch names."""
+    servers_wanted, users_wanted = {}, {}
+    for g in groups:
+        current = before[g.id][1]
+        server = _first(g.calls, "server_name")
+        if current.server_slug == _slug(PLACEHOLDER_SERVER) and server:
+            servers_wanted[g.id] = server
+        identity = _identity(g.calls)
+        if _rank(identity[0]) > _rank(current.user_distinct_id):
+            users_wanted[g.id] = identity
+    table = sessions.c
+    for sid, server_id in _ensure_servers(conn, org_id, servers_wanted).items():
+        conn.execute(sessions.update().where(table.id == sid).values(server_id=server_id))
+    for sid, user_id in _ensure_end_users(conn, org_id, users_wanted).items():
+        conn.execute(sessions.update().where(table.id == sid).values(end_user_id=user_id))
+
+
+def _rank(distinct_id: str) -> int:
+    """How much an end user says: a named one, an anonymous one of a known client, neither."""
+    if not distinct_id.startswith(ANONYMOUS):
+        return 2
+    return 0 if distinct_id == f"{ANONYMOUS}{UNKNOWN_CLIENT}" else 1
 
 
 def _write_calls(
@@ -485,6 +521,23 @@ def _refresh_sessions(
             values["title"] = _title(conn, group.id)
             values["attributes"]["title_from_calls"] = True
         conn.execute(table.update().where(table.c.id == group.id).values(**values))
+        _saw(conn, group, values["started_at"], values["last_activity_at"])
+
+
+def _saw(conn: sa.Connection, group: _Session, first: datetime, last: datetime) -> None:
+    """Widen the session's end user's first/last seen to the session's span."""
+    u = end_users.c
+    user = sa.select(sessions.c.end_user_id).where(sessions.c.id == group.id).scalar_subquery()
+    conn.execute(
+        end_users.update()
+        .where(u.id == user, sa.or_(u.first_seen_at.is_(None), u.first_seen_at > first))
+        .values(first_seen_at=first)
+    )
+    conn.execute(
+        end_users.update()
+        .where(u.id == user, sa.or_(u.last_seen_at.is_(None), u.last_seen_at < last))
+        .values(last_seen_at=last)
+    )
 
 
 def _session_values(

@@ -1,0 +1,129 @@
+"""User sessions with MCP protocol requests (initialize, tools/list, resources/read...) stored
+beside the tool calls: a quieter timeline kind of their own, never a tool, selectable.
+
+The data set is its own small database (tests/pages/explorer_data.py stays as it is).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from components import keys
+from tests import factories as f
+from tests.conftest import DatabaseFactory
+from tests.pages.details_data import ANALYST, Opener, opener
+from tests.pages.test_user_sessions import PAGE, row_labels, texts
+
+SESSION = "ses_proto"
+ATTRIBUTES = {
+    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+    "span_ids": ["00f067aa0ba902b7"],
+    "request_id": "4",
+    "error_type": "resource_not_found",
+}
+# (id, method, target): the session's requests in time order, one second apart.
+REQUESTS = [
+    ("tc_init", "initialize", None),
+    ("tc_list", "tools/list", None),
+    ("tc_search", "tools/call", "search_docs"),
+    ("tc_read", "resources/read", "docs://index"),
+    ("tc_fetch", "tools/call", "get_page"),
+]
+CALLS = ["tc_search", "tc_fetch"]
+
+_built: dict[str, sa.Engine] = {}
+
+
+def _build(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
+        f.member(conn, acme, email=ANALYST, role="analyst")
+        ann = f.end_user(conn, acme, id="usr_ann", display_name="Ann Lee")
+        srv = f.server(conn, acme, id="srv_docs", name="Docs MCP")
+        ses = f.session(conn, acme, ann, srv, id=SESSION, title="Docs lookup", total_tool_calls=2)
+        for seq, (rid, method, target) in enumerate(REQUESTS, 1):
+            at = ses["started_at"] + timedelta(seconds=seq)
+            failed = rid == "tc_read"
+            f.request(conn, ses, method, target, id=rid, seq=seq, started_at=at, is_error=failed,
+                      error_message="Resource not found" if failed else None,
+                      attributes=ATTRIBUTES if failed else None)  # fmt: skip
+
+
+@pytest.fixture()
+def app(
+    backend: str, databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Opener]:
+    """open(path, **params) on the protocol data set, built once per backend and run."""
+    if backend not in _built:
+        _built[backend] = databases.engine(backend)
+        _build(_built[backend])
+    with opener(_built[backend], monkeypatch) as open_:
+        yield open_
+
+
+def _rows(at) -> dict[str, str]:
+    return {
+        b.key.removeprefix("us_row_"): b.label for b in at.button if b.key.startswith("us_row_")
+    }
+
+
+def test_protocol_requests_show_in_time_order_as_a_quieter_kind(app) -> None:
+    at = app(PAGE, user="usr_ann", session=SESSION)
+    assert not at.exception
+    rows = _rows(at)
+    assert list(rows) == [rid for rid, _, _ in REQUESTS]
+    assert rows["tc_list"].startswith(":gray[:small[:material/sync_alt: tools/list · ")
+    assert rows["tc_read"].startswith(
+        ":gray[:small[:material/sync_alt: resources/read docs\\://index"
+    )
+    assert rows["tc_read"].endswith(":red-badge[:material/error: error]")
+    assert rows["tc_search"].startswith(":material/build: **search\\_docs**")
+    assert "Items 1–5 of 5" in texts(at)
+
+
+def test_the_kind_filter_hides_protocol_requests(app) -> None:
+    at = app(PAGE, user="usr_ann", session=SESSION)
+    assert at.pills(key=keys.US_TL_KINDS).value == ["tool_call", "ticket", "protocol"]
+    at.pills(key=keys.US_TL_KINDS).set_value(["tool_call", "ticket"]).run()
+    assert list(_rows(at)) == CALLS
+    at.pills(key=keys.US_TL_KINDS).set_value(["protocol"]).run()
+    assert list(_rows(at)) == ["tc_init", "tc_list", "tc_read"]
+
+
+def test_the_tool_filter_lists_and_selects_tools_call_only(app) -> None:
+    at = app(PAGE, user="usr_ann", session=SESSION)
+    tool = at.selectbox(key=keys.US_TL_TOOL)
+    assert tool.options == ["get_page", "search_docs"]  # no initialize, tools/list, docs://
+    tool.set_value("search_docs").run()
+    assert list(_rows(at)) == ["tc_search"]
+
+
+def test_selecting_a_protocol_request_shows_its_method_and_attributes(app) -> None:
+    at = app(PAGE, user="usr_ann", session=SESSION)
+    at.button(key=keys.timeline_row("tc_read")).click().run()
+    assert not at.exception
+    assert at.query_params["item"] == "tc_read"
+    shown = texts(at).replace("\\", "")
+    assert "request #4" in shown and "Resource not found" in shown
+    assert "**Method:** resources/read" in shown and "**Target:** docs://index" in shown
+    assert [h.value for h in at.subheader][-1] == ":material/sync_alt: resources/read"
+    assert "Input: none recorded." in shown  # no payloads: no empty JSON tree
+    assert [json.loads(j.value) for j in at.json] == [ATTRIBUTES]
+    selected = [
+        b.key for b in at.button if b.key.startswith("us_row_") and b.proto.type == "primary"
+    ]
+    assert selected == ["us_row_tc_read"]
+    assert not _rows(at)["tc_read"].startswith(":gray[")  # readable on the selected fill
+
+
+def test_a_tool_calls_details_name_its_method(app) -> None:
+    at = app(PAGE, user="usr_ann", session=SESSION, item="tc_search")
+    shown = texts(at).replace("\\", "")
+    assert "call #3" in shown and "**Method:** tools/call" in shown and "Target" not in shown
+    assert "Attributes" not in [e.label for e in at.expander]  # none stored for this call
+    assert row_labels(at)  # the timeline is there too
