@@ -259,7 +259,7 @@ def export_json(
 TIMELINE_CSV_COLUMNS = (
     "session_id", "kind", "id", "at", "seq", "tool_name", "title", "duration_ms", "is_error",
     "error_message", "status", "priority", "email", "summary", "context", "resolved_at",
-    "input", "output",
+    "input", "output", "method",
 )  # fmt: skip
 
 
@@ -324,8 +324,8 @@ def _timeline(conn: sa.Connection, org_id: str, session_id: str) -> Iterator[dic
 def _calls_query(org_id: str, session_id: str) -> sa.Select[Any]:
     c = tool_calls.c
     stmt = sa.select(
-        c.id, c.seq, c.tool_name, c.started_at, c.duration_ms, c.is_error, c.error_message,
-        c.input, c.output,
+        c.id, c.seq, c.tool_name, c.method, c.started_at, c.duration_ms, c.is_error,
+        c.error_message, c.input, c.output,
     ).where(c.org_id == org_id, c.session_id == session_id)  # fmt: skip
     # yield_per streams the rows (a server-side cursor on PostgreSQL): payloads can be large.
     return stmt.order_by(c.started_at, c.seq, c.id).execution_options(yield_per=TIMELINE_BATCH)
@@ -338,6 +338,7 @@ def _call(row: Mapping[str, Any]) -> dict[str, Any]:
         "at": row["started_at"],
         "seq": row["seq"],
         "tool_name": row["tool_name"],
+        "method": row["method"],  # tools/call, or initialize, resources/read, ... (contract v2)
         "duration_ms": row["duration_ms"],
         "is_error": bool(row["is_error"]),
         "error_message": row["error_message"],
