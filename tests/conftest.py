@@ -118,9 +118,13 @@ def conn(engine: Engine) -> Iterator[sa.Connection]:
 
 
 @pytest.fixture()
-def fresh_engine(backend: str, databases: DatabaseFactory) -> Engine:
-    """A brand-new migrated database, for tests that commit (importer, CLI, resume)."""
-    return databases.engine(backend)
+def fresh_engine(backend: str, databases: DatabaseFactory) -> Iterator[Engine]:
+    """A brand-new migrated database, for tests that commit (importer, CLI, resume). Its
+    pooled connections are closed after the test: hundreds of idle pools would exhaust the
+    embedded PostgreSQL's 100 connections ("sorry, too many clients already")."""
+    engine = databases.engine(backend)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +139,12 @@ def demo_engine(backend: str, databases: DatabaseFactory) -> Engine:
     now = datetime(2026, 11, 1, 12, tzinfo=UTC)
     seed_database(engine, SeedConfig.for_size(400, seed=7, now=now))
     return engine
+
+
+@pytest.fixture(autouse=True)
+def _loopback_peer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest has no websocket (its st.context.ip_address is a MagicMock), so every AppTest
+    visitor connects from loopback, as a local browser would. Tests of another peer patch
+    components.identity.peer_address themselves; a real server's peer is tested in
+    tests/browser/test_identity_browser.py."""
+    monkeypatch.setattr("components.identity.peer_address", lambda: None)

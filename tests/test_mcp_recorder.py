@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import socket
@@ -196,11 +197,16 @@ def record(
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    """Run the async scenario in a thread of its own: in the whole suite the browser tests'
+    session-wide Playwright (sync API) keeps an asyncio loop running in the main thread, and
+    anyio.run there fails with "Already running asyncio in this thread"."""
+
     async def bounded() -> None:
         with anyio.fail_after(SCENARIO_TIMEOUT_S):
             await scenario()
 
-    anyio.run(bounded)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(anyio.run, bounded).result()
 
 
 def named(spans: list[Span], name: str) -> Span:

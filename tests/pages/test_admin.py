@@ -9,6 +9,7 @@ database each.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from sessionscope import bulk, schema
 from tests.conftest import DatabaseFactory
 from tests.pages import admin_data_set
 from tests.pages.conftest import APP, RUN_TIMEOUT_S
+from tests.pages.downloads import Downloads
 from tests.pages.test_user_sessions import texts
 
 PAGE = "app_pages/admin.py"
@@ -76,10 +78,11 @@ def shared(backend: str, databases: DatabaseFactory) -> sa.Engine:
 
 
 @pytest.fixture()
-def fresh(backend: str, databases: DatabaseFactory) -> sa.Engine:
+def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
     engine = databases.engine(backend)
     admin_data_set.build(engine)
-    return engine
+    yield engine
+    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)
 
 
 @pytest.fixture()
@@ -402,19 +405,20 @@ def test_all_matching_the_filter_with_progress(writer, fresh, monkeypatch) -> No
     assert len(audit_entries(fresh, "sessions.archive")) == 1
 
 
-def _export(at: AppTest, kind: str) -> bytes:
+def _export(at: AppTest, kind: str) -> None:
     at.button(key=ak.EXPORT).click().run()
     at.radio(key=ak.EXPORT_FORMAT).set_value(kind).run()
     at.button(key=ak.CONFIRM).click().run()
     assert not at.exception
     assert at.download_button(key=ak.DOWNLOAD)
-    return at.session_state[ak.OUTCOME].payload
 
 
-def test_export_csv_is_a_download_and_one_audit_entry(writer, fresh) -> None:
+def test_export_csv_is_a_download_and_one_audit_entry(writer, fresh, monkeypatch) -> None:
+    downloads = Downloads(monkeypatch)
     at = select(writer(), ["ses_a1", "ses_a2"])
-    payload = _export(at, "csv")
-    rows = list(csv.DictReader(io.StringIO(payload.decode())))
+    _export(at, "csv")
+    payload = downloads.click(at, ak.DOWNLOAD)
+    rows = list(csv.DictReader(io.StringIO(payload.decode(), newline="")))
     assert [r["id"] for r in rows] == ["ses_a2", "ses_a1"]
     assert rows[0]["title"] == "Deploy rollback"
     [entry] = audit_entries(fresh, "sessions.export_csv")
@@ -422,12 +426,42 @@ def test_export_csv_is_a_download_and_one_audit_entry(writer, fresh) -> None:
     assert audit_entries(fresh, "sessions.export_json") == []
 
 
-def test_export_json_carries_each_sessions_timeline(writer, fresh) -> None:
+def test_export_json_carries_each_sessions_timeline(writer, fresh, monkeypatch) -> None:
+    downloads = Downloads(monkeypatch)
     at = select(writer(), ["ses_a2"])
-    [session] = json.loads(_export(at, "json"))
+    _export(at, "json")
+    [session] = json.loads(downloads.click(at, ak.DOWNLOAD))
     kinds = [item["kind"] for item in session["timeline"]]
     assert session["id"] == "ses_a2" and kinds == ["tool_call"] * 3 + ["ticket"]
     assert len(audit_entries(fresh, "sessions.export_json")) == 1
+
+
+def test_an_export_file_is_deleted_on_dismiss_and_on_the_next_export(writer) -> None:
+    at = select(writer(), ["ses_a1", "ses_a2"])
+    _export(at, "csv")
+    first = at.session_state[ak.OUTCOME].file
+    assert first.size > 0 and not first.closed
+    _export(select(at, ["ses_a1"]), "json")
+    second = at.session_state[ak.OUTCOME].file
+    assert first.closed and not second.closed
+    at.button(key=ak.DISMISS).click().run()
+    assert second.closed and not at.download_button
+
+
+def test_an_export_over_the_limits_is_refused_with_no_file(writer, fresh, monkeypatch) -> None:
+    small = functools.partial(bulk.export_csv, limits=bulk.ExportLimits(items=1))
+    monkeypatch.setattr(bulk, "export_csv", small)
+    at = select(writer(), ["ses_a1", "ses_a2"])
+    _export_refused(at)
+    assert "Not exported" in at.error[0].value and "Select fewer sessions" in at.error[0].value
+    assert audit_entries(fresh, "sessions.export_csv") == []
+
+
+def _export_refused(at: AppTest) -> None:
+    at.button(key=ak.EXPORT).click().run()
+    at.radio(key=ak.EXPORT_FORMAT).set_value("csv").run()
+    at.button(key=ak.CONFIRM).click().run()
+    assert not at.exception and not at.download_button
 
 
 def test_nothing_selected_means_no_action(admin) -> None:

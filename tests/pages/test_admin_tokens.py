@@ -24,10 +24,11 @@ ORIGIN = admin_tokens.DEFAULT_ORIGIN  # AppTest has no browser URL
 
 
 @pytest.fixture()
-def fresh(backend: str, databases: DatabaseFactory) -> sa.Engine:
+def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
     engine = databases.engine(backend)
     admin_data_set.build(engine)
-    return engine
+    yield engine
+    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)
 
 
 @pytest.fixture()

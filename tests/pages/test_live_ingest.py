@@ -53,6 +53,10 @@ def live(
     monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
     _clear_caches()
     yield engine
+    from components import data
+
+    data.engine().dispose()
+    engine.dispose()
     _clear_caches()
 
 
