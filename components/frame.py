@@ -2,34 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from components import data, history, keys
+from components import data, history, identity, keys
 from components import format as fmt
 from sessionscope import auth
 from sessionscope.db import describe_db_error
 from sessionscope.errors import ConfigError, DatabaseUnavailable
-from sessionscope.settings import load_settings
+from sessionscope.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
 
 _VIEWER = "frame_viewer"
 _IDENTITY = "frame_identity"
 
 
 def resolve_viewer() -> auth.Viewer | None:
-    """The viewer for this run, or None after rendering why there is none (login, no access)."""
-    identity = auth.identify(st.user.to_dict(), demo=load_settings().demo)
-    if identity is None:
+    """The viewer for this run, or None after rendering why there is none (login, refusal,
+    no access)."""
+    # Cleared first: database_error reads it to decide who may see the database's address,
+    # so a failure below must not leave the previous run's (admin) viewer behind.
+    st.session_state[_VIEWER] = None
+    try:
+        who = identity.current(_settings())
+    except auth.SignInRefused as exc:
+        _refused(exc)
+        return None
+    if who is None:
         _signed_out()
         return None
-    st.session_state[_IDENTITY] = identity
-    memberships = data.memberships(identity.email)
+    st.session_state[_IDENTITY] = who
+    memberships = data.memberships(who.email)
     if not memberships:
-        st.session_state[_VIEWER] = None
-        _non_member_navigation(identity).run()
+        _non_member_navigation(who).run()
         return None
     chosen = auth.choose_membership(memberships, org_slug=st.session_state.get(keys.ORG_SWITCH))
-    viewer = auth.viewer_from(identity, chosen)
+    viewer = auth.viewer_from(who, chosen)
     st.session_state[_VIEWER] = viewer
     return viewer
 
@@ -72,6 +83,26 @@ def _non_member_navigation(identity: auth.Identity) -> st.navigation:
     )
     admin = st.Page("app_pages/admin.py", title="Admin", url_path=keys.PATH_ADMIN)
     return st.navigation([no_access, admin], position="hidden")
+
+
+class Misconfigured(auth.SignInRefused):
+    title = "This server is misconfigured"
+
+
+def _settings() -> Settings:
+    """The settings, or a refusal naming the bad one (not "database not available")."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise Misconfigured(str(exc)) from None
+
+
+def _refused(exc: auth.SignInRefused) -> None:
+    """Why there is no viewer, and nothing else: no navigation, no data."""
+    st.title(exc.title)
+    st.error(str(exc), icon=":material/block:")
+    if isinstance(exc, auth.UnverifiedEmail):
+        st.button("Sign out", on_click=st.logout, icon=":material/logout:")
 
 
 def _signed_out() -> None:
@@ -132,7 +163,19 @@ def database_error(exc: BaseException) -> None:
         message = str(exc)
     else:  # pragma: no cover - only database errors come here
         raise exc
-    st.error(f"The database is not available right now.\n\n{message}", icon=":material/error:")
+    log.warning("database not available: %s", message)  # password-free, as on the page
+    viewer = current_viewer_or_none()
+    if viewer is not None and viewer.is_admin:
+        st.error(f"The database is not available right now.\n\n{message}", icon=":material/error:")
+    else:
+        # The message names the host, port and database (the driver's line does too), which
+        # is for admins: anyone else gets the setting's name only (issue 15, finding 9).
+        st.error(
+            "The database is not available right now. Where it is (DATABASE_URL) and what "
+            "went wrong are shown to your organization's admins and written to the server's "
+            "log.",
+            icon=":material/error:",
+        )
     st.button("Retry", key=keys.RETRY, icon=":material/refresh:")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 from sessionscope.db import make_engine
+from sessionscope.migrate import DROP_EVERYTHING, consented_to_drop_everything
 from sessionscope.schema import metadata
 from sessionscope.settings import load_settings
 
@@ -15,8 +16,12 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
+    if consented_to_drop_everything():
+        context.config.attributes[DROP_EVERYTHING] = True
     engine = make_engine(load_settings().database_url)
-    with engine.connect() as conn:
+    # One transaction for the whole run, as sessionscope.migrate does: Alembic would commit
+    # each SQLite step on its own, so a refused downgrade base would leave later steps undone.
+    with engine.begin() as conn:
         _run(conn)
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sessionscope.errors import SessionscopeError
+
 DEMO_EMAIL = "admin@acme.example"
 DEMO_ORG_SLUG = "acme"
 
@@ -40,17 +42,85 @@ class Viewer:
         return self.role == "admin"
 
 
-def identify(user: Mapping[str, Any], *, demo: bool) -> Identity | None:
-    """The signed-in email from st.user; the demo admin only when demo mode is on."""
-    email = str(user.get("email") or "").strip()
-    logged_in = user.get("is_logged_in")
-    if email and logged_in is True:
+class SignInRefused(SessionscopeError):
+    """No viewer for this request, on purpose: the message says why, for the page."""
+
+    title = "Sign-in refused"
+
+
+class UnverifiedEmail(SignInRefused):
+    title = "Email not verified"
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"Your identity provider says {email} is not verified, so Sessionscope cannot "
+            "tell that it is yours. Verify the address with your provider, then sign in again."
+        )
+
+
+class UntrustedPeer(SignInRefused):
+    title = "Sign-in header refused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sign-in header refused: this server only accepts identity headers from its "
+            "proxy (the addresses in SESSIONSCOPE_TRUSTED_PROXIES), and this connection did "
+            "not come through it. Open Sessionscope at your organization's address for it."
+        )
+
+
+class RepeatedHeader(SignInRefused):
+    title = "Sign-in header refused"
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"Sign-in header refused: {', '.join(names)} came more than once, so this server "
+            "cannot tell which one your proxy set. The proxy must overwrite the header, not "
+            "add to one the browser sent."
+        )
+
+
+def normalise_email(email: object) -> str:
+    """The form emails are compared and recorded in: no surrounding spaces, lower case."""
+    return str(email or "").strip().lower()
+
+
+def identify(user: Mapping[str, Any], *, demo: bool, header_trusted: bool) -> Identity | None:
+    """The signed-in email from st.user, normalised; the demo admin only when demo mode is on.
+
+    Raises UnverifiedEmail for an OIDC identity whose provider says `email_verified` false,
+    and UntrustedPeer for a header identity that did not come from an allow-listed proxy.
+    """
+    email = normalise_email(user.get("email"))
+    source = claimed_source(user)
+    if source is Source.OIDC:
+        if _says_false(user.get("email_verified")):
+            raise UnverifiedEmail(email)
         return Identity(email, Source.OIDC)
-    if email and logged_in is None:
+    if source is Source.HEADER:
+        if not header_trusted:
+            raise UntrustedPeer
         return Identity(email, Source.HEADER)
     if demo:
         return Identity(DEMO_EMAIL, Source.DEMO)
     return None
+
+
+def claimed_source(user: Mapping[str, Any]) -> Source | None:
+    """Where st.user's email came from: a login sets is_logged_in, a header does not."""
+    if not normalise_email(user.get("email")):
+        return None
+    logged_in = user.get("is_logged_in")
+    if logged_in is True:
+        return Source.OIDC
+    return Source.HEADER if logged_in is None else None
+
+
+def _says_false(claim: object) -> bool:
+    """False, or "false" (a provider may send the claim as a string).
+
+    An absent claim is not false: not every provider sends it."""
+    return claim is False or (isinstance(claim, str) and claim.strip().lower() == "false")
 
 
 def login_configured(user: Mapping[str, Any]) -> bool:

@@ -47,9 +47,19 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 def _cmd_import(args: argparse.Namespace) -> int:
     from sessionscope.importer import import_file
+    from sessionscope.tokens import org_by_slug
 
     engine = _engine()
-    report = import_file(engine, Path(args.file), dry_run=args.dry_run)
+    with engine.connect() as conn:
+        org_id = org_by_slug(conn, args.org)
+    report = import_file(
+        engine,
+        Path(args.file),
+        org_id=org_id,
+        actor=_actor(),
+        dry_run=args.dry_run,
+        allow_members=args.allow_members,
+    )
     print(report.summary())
     return 0
 
@@ -151,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="import a JSON Lines file in one transaction")
     imp.add_argument("file")
+    imp.add_argument(
+        "--org", required=True, metavar="SLUG", help="the one organization every line belongs to"
+    )
+    imp.add_argument(
+        "--allow-members",
+        action="store_true",
+        help="accept member lines (who may sign in, and as what); refused without it",
+    )
     imp.add_argument("--dry-run", action="store_true", help="validate and roll back")
     imp.set_defaults(func=_cmd_import)
 

@@ -98,6 +98,9 @@ members = sa.Table(
     sa.Index("ix_members_email", "email"),
     _in("role", ROLES, "role"),
 )
+# One member per email and organization whatever the case (migration 0005): a case variant
+# once made the viewer's role depend on row order. Writers store emails lower-cased.
+sa.Index("uq_members_org_email_ci", members.c.org_id, sa.func.lower(members.c.email), unique=True)
 
 end_users = sa.Table(
     "end_users",
@@ -278,6 +281,9 @@ audit_log = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Index("ix_audit_log_org_created", "org_id", sa.text("created_at DESC")),
 )
+# Append-only for real: triggers from migration 0005 refuse UPDATE and DELETE on both
+# backends (and TRUNCATE on PostgreSQL). A SQLite batch migration that rebuilds this table
+# drops them: recreate them after one.
 
 
 # --- derived: the daily rollup ----------------------------------------------------------------

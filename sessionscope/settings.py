@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sessionscope import proxies
 from sessionscope.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,8 @@ class Settings:
     statement_timeout_ms: int
     resume_url: str | None
     idle_minutes: int  # an ingested session with no call for this long is over
+    # Peers whose identity header (server.trustedUserHeaders) is believed; see proxies.py.
+    trusted_proxies: tuple[proxies.Network, ...]
 
 
 def _flag(name: str) -> bool:
@@ -55,4 +58,7 @@ def load_settings() -> Settings:
         ),
         resume_url=os.environ.get("SESSIONSCOPE_RESUME_URL", "").strip() or None,
         idle_minutes=_int("SESSIONSCOPE_IDLE_MINUTES", DEFAULT_IDLE_MINUTES, "minutes"),
+        trusted_proxies=proxies.parse_networks(
+            os.environ.get(proxies.SETTING, "").strip() or proxies.DEFAULT_TRUSTED
+        ),
     )

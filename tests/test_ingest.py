@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -339,3 +340,26 @@ def test_spans_that_are_not_mcp_are_accepted_with_a_warning(
     response = otlp.ExportTraceServiceResponse.FromString(answer.body)
     assert answer.status == 200 and response.partial_success.rejected_spans == 0
     assert "not MCP requests" in response.partial_success.error_message
+
+
+def test_each_ingested_file_is_audited_with_who_its_digest_and_counts(
+    fresh_engine: sa.Engine,
+    org_token: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sessionscope.cli import _actor, main
+
+    path = tmp_path / "export.binpb"
+    path.write_bytes(recorded("v2-builtin-stdio.binpb").SerializeToString())
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    assert main(["ingest", str(path), "--org", "acme"]) == 0
+    a = audit_log.c
+    with fresh_engine.connect() as conn:
+        query = sa.select(a.org_id, a.actor_email, a.detail).where(a.action == "ingest.file")
+        org_id, actor, detail = conn.execute(query).one()
+    assert (org_id, actor) == ("org_acme", _actor())
+    assert detail["file"] == "export.binpb" and detail["problems"] == 0
+    assert detail["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert detail["requests"] == 1 and detail["spans"] > 0 and detail["sessions"] == 1
+    assert detail["calls_inserted"] == len(table(fresh_engine, tool_calls, "id"))

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import argparse
+
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from sessionscope.migrate import downgrade, upgrade
+from sessionscope import audit
+from sessionscope.migrate import MigrationRefused, alembic_config, downgrade, upgrade
 from sessionscope.schema import metadata
+
+HEAD = "0005"
 
 
 def test_upgrade_creates_every_table(fresh_engine: sa.Engine) -> None:
@@ -13,6 +20,8 @@ def test_upgrade_creates_every_table(fresh_engine: sa.Engine) -> None:
     assert {t.name for t in metadata.sorted_tables} <= names
 
 
+# SQLite cannot reflect the expression index uq_members_org_email_ci; both say so and skip it.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_schema_matches_metadata(fresh_engine: sa.Engine) -> None:
     with fresh_engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
@@ -38,8 +47,13 @@ def test_access_path_indexes_exist(fresh_engine: sa.Engine) -> None:
     } <= indexes
 
 
+def revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
 def test_downgrade_and_upgrade_again(fresh_engine: sa.Engine) -> None:
-    downgrade(fresh_engine, "base")
+    downgrade(fresh_engine, "base", drop_everything=True)
     assert "sessions" not in sa.inspect(fresh_engine).get_table_names()
     upgrade(fresh_engine)
     assert "sessions" in sa.inspect(fresh_engine).get_table_names()
@@ -47,8 +61,108 @@ def test_downgrade_and_upgrade_again(fresh_engine: sa.Engine) -> None:
 
 def test_upgrade_is_idempotent(fresh_engine: sa.Engine) -> None:
     upgrade(fresh_engine)
+    assert revision(fresh_engine) == HEAD
+
+
+def test_downgrade_base_is_refused_without_consent_and_drops_nothing(
+    fresh_engine: sa.Engine,
+) -> None:
+    tables = set(sa.inspect(fresh_engine).get_table_names())
+    with pytest.raises(MigrationRefused, match="yes-drop-everything"):
+        downgrade(fresh_engine, "base")
+    # The later revisions' downgrades ran first, in the same transaction: rolled back too.
+    assert set(sa.inspect(fresh_engine).get_table_names()) == tables
+    assert revision(fresh_engine) == HEAD
+
+
+@pytest.mark.parametrize("consent", [None, "yes-drop-everything=1"])
+def test_the_alembic_command_needs_x_yes_drop_everything(
+    fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, consent: str | None
+) -> None:
+    """`alembic [-x yes-drop-everything=1] downgrade base`, through env.py's own engine."""
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    cfg = alembic_config()
+    cfg.cmd_opts = argparse.Namespace(x=[consent] if consent else [])
+    if consent is None:
+        with pytest.raises(MigrationRefused):
+            command.downgrade(cfg, "base")
+        assert "sessions" in sa.inspect(fresh_engine).get_table_names()
+        assert revision(fresh_engine) == HEAD
+    else:
+        command.downgrade(cfg, "base")
+        assert sa.inspect(fresh_engine).get_table_names() == ["alembic_version"]
+
+
+def _audit_entry(engine: sa.Engine) -> str:
+    with engine.begin() as conn:
+        return audit.record(conn, org_id="org_m", actor_email="a@m.example", action="t.test")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log", "TRUNCATE audit_log"],
+)
+def test_the_database_refuses_to_change_audit_entries(
+    fresh_engine: sa.Engine, backend: str, statement: str
+) -> None:
+    if statement.startswith("TRUNCATE") and backend == "sqlite":
+        pytest.skip("SQLite has no TRUNCATE")
+    entry = _audit_entry(fresh_engine)
+    refused = pytest.raises(sa.exc.DBAPIError, match="audit_log is append-only")
+    with refused, fresh_engine.begin() as conn:
+        conn.execute(sa.text(statement))
     with fresh_engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0004"
+        rows = conn.execute(sa.text("SELECT id, action FROM audit_log")).all()
+    assert [tuple(r) for r in rows] == [(entry, "t.test")]
+
+
+def _members_at_0004(engine: sa.Engine, *emails: str) -> None:
+    downgrade(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO organizations VALUES ('org_m', 'm', 'M', '2026-11-01')"))
+        for n, email in enumerate(emails):
+            conn.execute(
+                sa.text("INSERT INTO members (id, org_id, email, role, created_at) VALUES "
+                        "(:id, 'org_m', :email, :role, '2026-11-01')"),
+                {"id": f"mem_{n}", "email": email, "role": ("admin", "analyst")[n % 2]},
+            )  # fmt: skip
+
+
+def _emails(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(sa.text("SELECT email FROM members ORDER BY id")).scalars())
+
+
+def test_case_variant_members_stop_the_upgrade_and_are_listed(fresh_engine: sa.Engine) -> None:
+    _members_at_0004(fresh_engine, "ANALYST@m.example", " analyst@m.example", "ok@m.example")
+    with pytest.raises(MigrationRefused) as refused:
+        upgrade(fresh_engine)
+    message = str(refused.value)
+    assert "org_m: mem_0 'ANALYST@m.example' (admin), mem_1 ' analyst@m.example' (analyst)" in (
+        message
+    )
+    assert "ok@m.example" not in message
+    assert revision(fresh_engine) == "0004"
+    assert _emails(fresh_engine) == ["ANALYST@m.example", " analyst@m.example", "ok@m.example"]
+    # The operator keeps one of them; the upgrade then goes through.
+    with fresh_engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM members WHERE id = 'mem_1'"))
+    upgrade(fresh_engine)
+    assert revision(fresh_engine) == HEAD
+
+
+def test_member_emails_are_lower_cased_and_unique_per_org_whatever_the_case(
+    fresh_engine: sa.Engine,
+) -> None:
+    _members_at_0004(fresh_engine, " Ada@M.example ")
+    upgrade(fresh_engine)
+    assert _emails(fresh_engine) == ["ada@m.example"]
+    insert = sa.text(
+        "INSERT INTO members (id, org_id, email, role, created_at) "
+        "VALUES ('mem_x', 'org_m', 'ADA@m.example', 'admin', '2026-11-02')"
+    )
+    with pytest.raises(sa.exc.IntegrityError), fresh_engine.begin() as conn:
+        conn.execute(insert)
 
 
 def test_admin_analytics_covering_indexes_on_postgresql_only(

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from sessionscope.migrate import refuse_dropping_everything
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -251,6 +253,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    refuse_dropping_everything()  # below this revision nothing is left
     op.drop_index("ix_tool_calls_session_started_seq", table_name="tool_calls")
 
     op.drop_table("tool_calls")

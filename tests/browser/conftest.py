@@ -42,7 +42,7 @@ def free_port() -> int:
 
 class StreamlitServer:
     """`streamlit run dashboard_app.py` (or `script`) on a free localhost port, stopped at
-    teardown."""
+    teardown; in demo mode unless `env` says otherwise."""
 
     def __init__(
         self,
@@ -50,10 +50,11 @@ class StreamlitServer:
         *,
         extra_args: tuple[str, ...] = (),
         script: str = "dashboard_app.py",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "SESSIONSCOPE_DEMO": "1"}
+        env = {**os.environ, "DATABASE_URL": database_url, "SESSIONSCOPE_DEMO": "1", **(env or {})}
         self.log = PROJECT_ROOT / "test-output" / f"streamlit-{self.port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "streamlit", "run", script,
@@ -108,10 +109,21 @@ def explorer_sqlite_url(databases) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def server(explorer_sqlite_url: str) -> Iterator[StreamlitServer]:
-    """Demo mode for requests without identity; X-Forwarded-Email for the others."""
+    """Demo mode (Acme's admin) on the page-test data set."""
+    srv = StreamlitServer(explorer_sqlite_url)
+    yield srv
+    srv.stop()
+
+
+TRUSTED_HEADER = '--server.trustedUserHeaders={"X-Forwarded-Email": "email"}'
+
+
+@pytest.fixture(scope="session")
+def header_server(explorer_sqlite_url: str) -> Iterator[StreamlitServer]:
+    """X-Forwarded-Email names the viewer, believed from loopback (the default allow-list);
+    no demo mode, which refuses to run beside a sign-in method."""
     srv = StreamlitServer(
-        explorer_sqlite_url,
-        extra_args=('--server.trustedUserHeaders={"X-Forwarded-Email": "email"}',),
+        explorer_sqlite_url, extra_args=(TRUSTED_HEADER,), env={"SESSIONSCOPE_DEMO": "0"}
     )
     yield srv
     srv.stop()

@@ -70,11 +70,11 @@ def test_layout_follows_the_width(page, width: int, layout: str) -> None:  # typ
         assert left["y"] < center["y"] < right["y"]
 
 
-def test_analysts_do_not_see_admin_in_navigation(browser, server) -> None:  # type: ignore[no-untyped-def]
+def test_analysts_do_not_see_admin_in_navigation(browser, header_server) -> None:  # type: ignore[no-untyped-def]
     for email, expected in [("analyst@acme.example", 0), ("admin@acme.example", 1)]:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": email})
         pg = context.new_page()
-        pg.goto(server.url + "/users")
+        pg.goto(header_server.url + "/users")
         wait_idle(pg)
         nav = pg.locator("[data-testid='stSidebarNav']")
         assert nav.get_by_text("Users").count() == 1

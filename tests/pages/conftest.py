@@ -45,10 +45,19 @@ def app(
     _clear_caches()
 
     def open_(
-        path: str | None = None, *, email: str | None = "analyst@acme.example", **params: str
+        path: str | None = None,
+        *,
+        email: str | None = "analyst@acme.example",
+        st_user: dict[str, object] | None = None,
+        st_secrets: dict[str, object] | None = None,
+        **params: str,
     ) -> AppTest:
+        """`email` arrives as a proxy header would; `st_user` replaces st.user whole (an OIDC
+        login sets is_logged_in), `st_secrets` st.secrets (an [auth] section). `params` are
+        the URL's."""
         at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = {"email": email} if email else {}
+        at.user = st_user if st_user is not None else {"email": email} if email else {}
+        at.secrets = st_secrets or {}
         for name, value in params.items():
             at.query_params[name] = value
         at.run()
