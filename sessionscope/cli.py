@@ -64,6 +64,19 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_org_create(args: argparse.Namespace) -> int:
+    from sessionscope import orgs
+    from sessionscope.db import begin_write
+
+    engine = _engine()
+    with begin_write(engine) as conn:
+        org_id = orgs.create(
+            conn, slug=args.slug, name=args.name, admin_email=args.admin, actor=_actor()
+        )
+    print(f"created organization {args.slug} ({org_id}) with admin {args.admin.strip().lower()}")
+    return 0
+
+
 def _actor() -> str:
     """Who a command acts as in the audit log: the operating-system user, marked as the CLI."""
     import getpass
@@ -158,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--if-empty", action="store_true", help="do nothing if data exists")
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(func=_cmd_seed)
+
+    org = sub.add_parser("org", help="organizations").add_subparsers(
+        dest="org_command", required=True
+    )
+    org_create = org.add_parser("create", help="a new organization and its first admin")
+    org_create.add_argument("slug", help="short name used in --org, e.g. acme")
+    org_create.add_argument("--name", required=True, help="display name, e.g. 'Acme Corp'")
+    org_create.add_argument("--admin", required=True, metavar="EMAIL", help="its first admin")
+    org_create.set_defaults(func=_cmd_org_create)
 
     imp = sub.add_parser("import", help="import a JSON Lines file in one transaction")
     imp.add_argument("file")
