@@ -1,4 +1,5 @@
-"""Admin: every session of the organization, bulk actions, analytics, audit log, ingest tokens.
+"""Admin: every session of the organization, bulk actions, analytics, audit log, ingest tokens,
+data policy (retention and redaction).
 
 Admins only: anyone else gets a short refusal and nothing of the data, and the attempt is
 audited. The URL carries the filters (status, user, from, to, q, server); the open tab runs
@@ -16,6 +17,7 @@ from components.admin_analytics import analytics_section
 from components.admin_audit import audit_section
 from components.admin_bulk import bulk_bar
 from components.admin_filters import filter_bar
+from components.admin_policy import policy_section
 from components.admin_table import sessions_table
 from components.admin_tokens import tokens_section
 
@@ -28,8 +30,10 @@ if not admin_access.admit(viewer):
 st.title("Admin", anchor=False)
 st.caption(f"Every session of {fmt.md(viewer.org_name)}.")
 flt = filter_bar(viewer.org_id)
-table, analytics, audit, ingest = st.tabs(
-    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT, ak.TAB_TOKENS], key=ak.TABS, on_change="rerun"
+table, analytics, audit, ingest, data_policy = st.tabs(
+    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT, ak.TAB_TOKENS, ak.TAB_POLICY],
+    key=ak.TABS,
+    on_change="rerun",
 )
 if table.open:
     with table:
@@ -44,3 +48,6 @@ if audit.open:
 if ingest.open:
     with ingest:
         tokens_section(viewer)
+if data_policy.open:
+    with data_policy:
+        policy_section(viewer)

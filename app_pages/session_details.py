@@ -22,7 +22,7 @@ if session is None:
     st.stop()
 history.remember(session.id)
 session_view.header(session)
-resume_panel(viewer.org_id, session, actor=viewer.email)
+resume_panel(viewer, session)
 session_view.metric_cards(viewer.org_id, session)
 session_view.session_charts(viewer.org_id, session)
 session_view.export_panel(viewer.org_id, session, actor=viewer.email)

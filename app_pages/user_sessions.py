@@ -46,4 +46,4 @@ with center:
 with left:
     sessions_pane(viewer.org_id, user, session.id if session else None)
 with right:
-    item_pane(viewer.org_id, session, url.param(keys.P_ITEM))
+    item_pane(viewer, session, url.param(keys.P_ITEM))

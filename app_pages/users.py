@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, url
+from components import data, frame, keys, recent, url
 from components.users_table import users_table
 
 viewer = frame.current_viewer()
@@ -33,7 +33,7 @@ st.text_input(
     on_change=url.write_search,
     args=(keys.P_Q, keys.USERS_SEARCH),
 )
-cursors: list = st.session_state.setdefault(f"{keys.USERS_MORE}::{q}", [None])
+cursors: list = recent.kept(keys.USERS_CURSORS, q, lambda: [None])
 pages = [data.users_page(viewer.org_id, q, cursor) for cursor in cursors]
 picked = users_table([page.rows for page in pages])
 if picked is not None:

@@ -167,25 +167,52 @@ def nearest_rank(values: np.ndarray, pct: float) -> float:
     return float(np.percentile(values, pct, method="inverted_cdf"))
 
 
-def latency_distribution(durations_ms: pd.Series) -> go.Figure:
-    """A histogram of tool-call latency with the median and p95 marked and named."""
-    title = "Tool-call latency"
-    ms = pd.to_numeric(pd.Series(durations_ms), errors="coerce").dropna()
+def latency_bins(durations_ms: pd.Series, bins: int) -> pd.DataFrame:
+    """Durations counted into equal-width bins (left_ms, right_ms, calls), as
+    queries.session_stats.latency_histogram counts them in SQL."""
+    ms = pd.to_numeric(pd.Series(durations_ms), errors="coerce").dropna().astype("int64")
     if ms.empty:
+        return pd.DataFrame(columns=["left_ms", "right_ms", "calls"])
+    lo, hi = int(ms.min()), int(ms.max())
+    width = max(-(-(hi - lo + 1) // bins), 1)
+    calls = np.bincount((ms.to_numpy() - lo) // width, minlength=(hi - lo) // width + 1)
+    left = lo + np.arange(len(calls)) * width
+    return pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls})
+
+
+def latency_distribution(
+    bins: pd.DataFrame, *, p50: float | None = None, p95: float | None = None
+) -> go.Figure:
+    """A histogram of tool-call latency from counted bins (left_ms, right_ms, calls), with the
+    median and p95 marked and named: a few dozen bars whatever the number of calls."""
+    title = "Tool-call latency"
+    if is_empty(bins, ("left_ms", "right_ms", "calls")) or not int(bins["calls"].sum()):
         return no_data(title)
-    unit, per = ("s", 1000.0) if ms.max() >= 10_000 else ("ms", 1.0)
-    fig = px.histogram(x=ms.to_numpy(dtype=float) / per, color_discrete_sequence=[palette.ACCENT])
-    fig.update_traces(
-        hovertemplate=f"Latency %{{x}} {unit}<br>%{{y:,}} calls<extra></extra>", name="calls"
+    unit, per = ("s", 1000.0) if bins["right_ms"].max() > 10_000 else ("ms", 1.0)
+    left, right = bins["left_ms"].to_numpy(float) / per, bins["right_ms"].to_numpy(float) / per
+    fig = go.Figure(
+        go.Bar(
+            x=(left + right) / 2,
+            y=bins["calls"],
+            width=right - left,
+            marker={"color": palette.ACCENT, "line_width": 0},
+            customdata=np.column_stack([left, right]),
+            hovertemplate=f"Latency %{{customdata[0]:,.4~g}}–%{{customdata[1]:,.4~g}} {unit}"
+            "<br>%{y:,} calls<extra></extra>",
+            name="calls",
+        )
     )
-    marks = (("median", 50, "dash", "top left"), ("p95", 95, "dot", "top right"))
-    for name, pct, dash, where in marks:
-        value = nearest_rank(ms.to_numpy(), pct)
+    marks = (("median", p50, "dash", "top left"), ("p95", p95, "dot", "top right"))
+    for name, value, dash, where in marks:
+        if value is None:
+            continue
         fig.add_vline(
             x=value / per,
             line={"dash": dash, "color": palette.UNKNOWN, "width": 2},
             annotation_text=f"{name} {fmt.millis(value)}",
             annotation_position=where,
         )
+    fig.update_layout(bargap=0)
+    total = int(bins["calls"].sum())
     x_title = f"Latency ({unit})"
-    return styled(fig, f"{title}: {len(ms):,} calls", x_title=x_title, y_title="Calls")
+    return styled(fig, f"{title}: {total:,} calls", x_title=x_title, y_title="Calls")

@@ -1,8 +1,10 @@
 """The tool-call waterfall: one bar per call over time, tickets as markers on the same axis.
 
 Past max_bars calls the calls are counted into time buckets instead, so a 20,000-call
-session stays a few hundred bars. Everything is built from whole columns: a fixed handful
-of traces, never one per call.
+session stays a few hundred bars; the Session details page gets those buckets counted in
+SQL (queries.session_stats.time_buckets, which counts exactly as `buckets` here) and never
+holds every call. Everything is built from whole columns: a fixed handful of traces, never
+one per call.
 """
 
 from __future__ import annotations
@@ -124,23 +126,25 @@ def _error_marks(
 
 
 def buckets(df: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Calls counted into n equal time buckets by start: left, width_ms, calls, errors, ..."""
-    t = df["start"].to_numpy().astype("datetime64[ns]").astype(np.int64)
+    """Calls counted into n equal time buckets by start: left, right, width_ms, calls, errors,
+    median_ms (nearest rank). In microseconds, as the database keeps and counts them."""
+    t = df["start"].to_numpy().astype("datetime64[us]").astype(np.int64)
     lo = int(t.min())
-    width = max(-(-(int(t.max()) - lo + 1) // n), 1_000_000)  # ceil, and at least 1 ms
+    width = max(-(-(int(t.max()) - lo + 1) // n), 1_000)  # ceil, and at least 1 ms
     idx = (t - lo) // width
     calls = np.bincount(idx, minlength=n)
-    errors = np.bincount(idx, weights=df["error"].to_numpy(), minlength=n).astype(int)
-    median = df["ms"].groupby(idx).median().reindex(range(n))
-    left = pd.Series(pd.to_datetime(lo + np.arange(n) * width))
+    errors = np.bincount(idx, weights=df["error"].to_numpy(), minlength=n).astype("int64")
+    # "lower" at 0.5 is the ceil(n/2)-th value: the nearest rank, as SQL takes it.
+    median = df["ms"].groupby(idx).quantile(0.5, interpolation="lower").reindex(range(n))
+    left = pd.Series(pd.to_datetime(lo + np.arange(n) * width, unit="us"))
     return pd.DataFrame(
         {
             "left": left,
-            "right": left + pd.Timedelta(width, unit="ns"),
-            "width_ms": width / 1e6,
-            "calls": calls,
+            "right": left + pd.Timedelta(width, unit="us"),
+            "width_ms": width / 1e3,
+            "calls": calls.astype("int64"),
             "errors": errors,
-            "median_ms": median.to_numpy(),
+            "median_ms": median.to_numpy(dtype=float),
         }
     )
 
@@ -210,26 +214,41 @@ def _draw_calls(fig: go.Figure, df: pd.DataFrame, row: int, max_bars: int) -> tu
         fig.update_yaxes(autorange="reversed", row=row, col=1)
         fig.update_layout(barmode="overlay", bargap=0.1)
         return TITLE, "Call # (seq)"
-    n = max(1, min(BUCKETS, max_bars))
-    _bucket_bars(fig, buckets(df, n), row)
+    return _draw_buckets(fig, buckets(df, max(1, min(BUCKETS, max_bars))), row)
+
+
+def _draw_buckets(fig: go.Figure, b: pd.DataFrame, row: int) -> tuple[str, str]:
+    _bucket_bars(fig, b, row)
     fig.update_layout(barmode="stack", bargap=0)
-    shown = f"{fmt.count(len(df), 'call')} shown as {fmt.count(n, 'time bucket')}"
+    shown = (
+        f"{fmt.count(int(b['calls'].sum()), 'call')} shown as {fmt.count(len(b), 'time bucket')}"
+    )
     return f"{TITLE}: {shown}", "Calls per bucket"
 
 
 def tool_waterfall(
-    calls: pd.DataFrame, tickets: pd.DataFrame, *, max_bars: int = 2000
+    calls: pd.DataFrame,
+    tickets: pd.DataFrame,
+    *,
+    max_bars: int = 2000,
+    buckets: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Tool calls (seq, tool_name, at, duration_ms, is_error) as bars over time, errors
-    coloured, patterned and crossed; tickets (at, label, priority) as markers above them."""
+    coloured, patterned and crossed; tickets (at, label, priority) as markers above them.
+
+    `buckets` (left, right, width_ms, calls, errors, median_ms, as `buckets()` makes them)
+    are drawn instead of `calls` when given: a long session counted in SQL."""
     df = _calls(calls) if _has_calls(calls) else None
-    with_calls = df is not None and not df.empty
+    bucketed = buckets is not None and int(buckets["calls"].sum()) > 0
+    with_calls = bucketed or (df is not None and not df.empty)
     with_tickets = not is_empty(tickets, TICKET_COLUMNS)
     if not with_calls and not with_tickets:
         return no_data(TITLE)
     fig, call_row, ticket_row = _canvas(with_calls, with_tickets)
     title, y_title = TITLE, None
-    if df is not None and with_calls:
+    if bucketed:
+        title, y_title = _draw_buckets(fig, buckets, call_row)  # type: ignore[arg-type]
+    elif df is not None and with_calls:
         title, y_title = _draw_calls(fig, df, call_row, max_bars)
     if with_tickets:
         _ticket_marks(fig, tickets, ticket_row)

@@ -15,9 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from components import admin_data, clock, data, frame
 from components import admin_keys as ak
 from components import format as fmt
+from components.export_file import ExportFile, download_button, size_text
 from queries.admin import AdminFilter
 from sessionscope import bulk
 from sessionscope.auth import Viewer
+from sessionscope.errors import ExportTooLarge
 
 CHUNK = bulk.CHUNK_SIZE  # ids per UPDATE; the progress bar moves once per chunk
 MAX_MATCHING = 10_000  # "all matching" acts on at most this many sessions at once
@@ -45,14 +47,19 @@ class Outcome:
     action: str
     message: str
     ok: bool
-    payload: bytes | None = None
-    file_name: str | None = None
-    mime: str | None = None
+    file: ExportFile | None = None  # an export's temporary file, deleted with the outcome
 
 
 def _open(pending: Pending) -> None:
     st.session_state[ak.PENDING] = pending
-    st.session_state.pop(ak.OUTCOME, None)
+    _drop_outcome()
+
+
+def _drop_outcome() -> None:
+    """Forget the last outcome, deleting its export file if it had one."""
+    outcome: Outcome | None = st.session_state.pop(ak.OUTCOME, None)
+    if outcome is not None and outcome.file is not None:
+        outcome.file.close()
 
 
 def _close() -> None:
@@ -205,32 +212,39 @@ def _export_form(viewer: Viewer, pending: Pending, what: str) -> None:
 
 
 def _run_export(viewer: Viewer, pending: Pending, kind: str) -> Outcome:
+    """The export into a temporary file; refused whole (no file) past bulk.ExportLimits."""
     fn = bulk.export_json if kind == "json" else bulk.export_csv
+    stamp = clock.now()
+    mime = "application/json" if kind == "json" else "text/csv"
+    file = ExportFile(f"sessions-{stamp:%Y%m%d-%H%M%S}.{kind}", mime)
     try:
         with st.spinner("Preparing the export…"):
-            payload = bulk.run_in_transaction(
-                data.engine(),
-                fn,
-                org_id=viewer.org_id,
-                actor=viewer.email,
-                session_ids=_ids(viewer, pending),
+            file.write(
+                lambda out: bulk.run_in_transaction(
+                    data.engine(),
+                    fn,
+                    org_id=viewer.org_id,
+                    actor=viewer.email,
+                    session_ids=_ids(viewer, pending),
+                    out=out,
+                )
             )
+    except ExportTooLarge as exc:
+        return Outcome("export", f"Not exported: {fmt.md(str(exc))}. Select fewer sessions.", False)
     except SQLAlchemyError as exc:
         return Outcome("export", f"Export failed. {_reason(exc)}", False)
     finally:
         admin_data.audit_written()
-    stamp = clock.now()
     return Outcome(
         "export",
-        f"Export of {fmt.count(pending.count, 'session')} ready ({_size(len(payload))}).",
+        f"Export of {fmt.count(pending.count, 'session')} ready ({size_text(file.size)}).",
         True,
-        payload=payload,
-        file_name=f"sessions-{stamp:%Y%m%d-%H%M%S}.{kind}",
-        mime="application/json" if kind == "json" else "text/csv",
+        file=file,
     )
 
 
 def _finish(outcome: Outcome) -> None:
+    _drop_outcome()
     st.session_state[ak.OUTCOME] = outcome
     _close()
     st.rerun()
@@ -245,25 +259,12 @@ def _show_outcome(outcome: Outcome) -> None:
             st.success(outcome.message, icon=":material/check_circle:")
         else:
             st.error(outcome.message, icon=":material/error:")
-        if outcome.payload is not None:
-            st.download_button(
-                f"Download {outcome.file_name}",
-                data=outcome.payload,
-                file_name=outcome.file_name,
-                mime=outcome.mime,
-                key=ak.DOWNLOAD,
-                on_click="ignore",
-                icon=":material/download:",
-            )
+        if outcome.file is not None:
+            download_button(f"Download {outcome.file.name}", outcome.file, key=ak.DOWNLOAD)
         st.button(
             "Dismiss",
             key=ak.DISMISS,
-            on_click=st.session_state.pop,
-            args=(ak.OUTCOME, None),
+            on_click=_drop_outcome,
             type="tertiary",
             icon=":material/close:",
         )
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"

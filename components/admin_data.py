@@ -49,7 +49,7 @@ ROLLUP_CHECK_TTL = 3600  # the rollup moves once a day; look again hourly
 _log = logging.getLogger(__name__)
 
 
-@st.cache_resource(ttl=ROLLUP_CHECK_TTL, show_spinner=False)
+@st.cache_resource(ttl=ROLLUP_CHECK_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _settled(org_id: str, day: date) -> bool:
     """Move the org's rollup up to the day before yesterday, once per process and day.
 
@@ -91,7 +91,7 @@ def session_count(org_id: str, flt: AdminFilter) -> int:
         return admin.count_sessions(conn, org_id=org_id, flt=flt)
 
 
-@st.cache_data(ttl=SERVERS_TTL, show_spinner=False)
+@st.cache_data(ttl=SERVERS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def servers(org_id: str) -> pd.DataFrame:
     with connect() as conn:
         return admin.servers(conn, org_id=org_id)
@@ -190,7 +190,7 @@ def audit_page(
         )
 
 
-@st.cache_data(ttl=AUDIT_TTL, show_spinner=False)
+@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def audit_actions(org_id: str) -> list[str]:
     with connect() as conn:
         return audit.actions(conn, org_id=org_id)
@@ -199,7 +199,7 @@ def audit_actions(org_id: str) -> list[str]:
 # --- ingest tokens ----------------------------------------------------------------------------
 
 
-@st.cache_data(ttl=TOKENS_TTL, show_spinner=False)
+@st.cache_data(ttl=TOKENS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def ingest_tokens(org_id: str) -> list[TokenInfo]:
     """The organization's ingest tokens (names and dates; the secrets are never stored)."""
     with connect() as conn:

@@ -33,6 +33,7 @@ WIDGET_OF = {
 TABS = "adm_tab"
 TAB_SESSIONS, TAB_ANALYTICS, TAB_AUDIT = "Sessions", "Analytics", "Audit log"
 TAB_TOKENS = "Ingest tokens"
+TAB_POLICY = "Data policy"
 
 # Sessions table
 SORT = "adm_sort"
@@ -86,6 +87,19 @@ TOK_DISMISS = "adm_tok_dismiss"
 def tok_revoke(token_id: str) -> str:
     return f"adm_tok_revoke_{token_id}"
 
+
+# Data policy (retention and redaction)
+POL_RETENTION_FORM = "adm_pol_retention"
+POL_KEEP = "adm_pol_keep"
+POL_DAYS = "adm_pol_days"
+POL_SAVE_RETENTION = "adm_pol_save_retention"
+POL_REDACTION_FORM = "adm_pol_redaction"
+POL_KEYS = "adm_pol_keys"
+POL_PATTERNS = "adm_pol_patterns"
+POL_CUSTOM = "adm_pol_custom"
+POL_DROP = "adm_pol_drop"
+POL_SAVE_REDACTION = "adm_pol_save_redaction"
+POL_OUTCOME = "adm_pol_outcome"  # (ok, message) of the last save, shown once
 
 # Once per browser session and organization (admin.view / admin.denied)
 AUDITED = "adm_audited"

@@ -7,9 +7,8 @@ handling live in one place. Arguments are plain hashable values.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -18,8 +17,8 @@ import streamlit as st
 from components import clock
 from queries import history, items, members, session_stats, sessions, stages, timeline, users
 from queries.page import Page
-from sessionscope import resume
-from sessionscope.db import check_connection, make_engine
+from sessionscope import downloads, resume
+from sessionscope.db import begin_write, check_connection, make_engine
 from sessionscope.errors import NotFound
 from sessionscope.ingest import changes
 from sessionscope.settings import load_settings
@@ -32,6 +31,8 @@ SESSIONS_TTL = 30
 TIMELINE_TTL = 600
 LIVE_TTL = 3
 ITEM_TTL = 600
+# Entries per cached function: each keys by viewer, search, session or cursor, so without a
+# bound a crawl of many searches or sessions grows the cache until the TTL (issue 15).
 MAX_ENTRIES = 512
 
 
@@ -54,7 +55,7 @@ def connect() -> Iterator[sa.Connection]:
 # their own loading indicators where a wait can be seen.
 
 
-@st.cache_data(ttl=MEMBERSHIP_TTL, show_spinner=False)
+@st.cache_data(ttl=MEMBERSHIP_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def memberships(email: str) -> list[members.Membership]:
     with connect() as conn:
         return members.memberships(conn, email=email)
@@ -75,7 +76,7 @@ def users_page(org_id: str, q: str | None, after: tuple | None) -> Page:
     return _users_page(org_id, q, after, changes.version(org_id))
 
 
-@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+@st.cache_data(ttl=USERS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _users_page(org_id: str, q: str | None, after: tuple | None, version: int) -> Page:
     with connect() as conn:
         return users.search(conn, org_id=org_id, q=q, after=after)
@@ -88,7 +89,7 @@ def end_user(org_id: str, ref: str) -> users.EndUser | None:
         return None
 
 
-@st.cache_data(ttl=USERS_TTL, show_spinner=False)
+@st.cache_data(ttl=USERS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _end_user(org_id: str, ref: str, version: int) -> users.EndUser:
     with connect() as conn:
         return _found(users.resolve(conn, org_id=org_id, ref=ref))
@@ -104,7 +105,7 @@ def user_sessions(
     return _user_sessions(org_id, end_user_id, statuses, title_q, before, changes.version(org_id))
 
 
-@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+@st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _user_sessions(
     org_id: str,
     end_user_id: str,
@@ -131,7 +132,7 @@ def session(org_id: str, session_id: str) -> sessions.SessionDetail | None:
         return None
 
 
-@st.cache_data(ttl=SESSIONS_TTL, show_spinner=False)
+@st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _session(org_id: str, session_id: str, version: int) -> sessions.SessionDetail:
     with connect() as conn:
         return _found(sessions.get(conn, org_id=org_id, session_id=session_id))
@@ -191,10 +192,22 @@ def _item(org_id: str, item_id: str, version: int) -> items.ToolCallDetail | ite
         return _found(items.get(conn, org_id=org_id, item_id=item_id))
 
 
-def payload_text(org_id: str, item_id: str, field: Literal["input", "output"]) -> str:
-    """The whole payload, fetched only when a download asks for it (not cached: it is large)."""
-    with connect() as conn:
-        return items.payload_text(conn, org_id=org_id, item_id=item_id, field=field) or ""
+def payload_download(
+    org_id: str, actor: str, item_id: str, field: downloads.Field
+) -> Callable[[], bytes]:
+    """For st.download_button(data=...): called only when the viewer clicks, it reads the
+    whole payload and writes one audit entry (not cached: it is large, and each is audited).
+
+    The click runs in a worker thread without Streamlit's context, so the engine is looked
+    up now, in the script's thread.
+    """
+    eng = engine()
+
+    def fetch() -> bytes:
+        with begin_write(eng) as conn:
+            return downloads.payload(conn, org_id=org_id, actor=actor, item_id=item_id, field=field)
+
+    return fetch
 
 
 # --- Session details page and the sidebar's session history ---------------------------------
@@ -212,10 +225,17 @@ def user_averages(org_id: str, end_user_id: str) -> session_stats.UserAverages:
 
 
 @st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
-def session_calls(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
-    """Every call of the session without payloads (for the waterfall and the latency chart)."""
+def session_waterfall(org_id: str, session_id: str, fresh: int) -> session_stats.Waterfall:
+    """The waterfall's calls, or their time buckets past MAX_BARS (never every call)."""
     with connect() as conn:
-        return session_stats.calls(conn, org_id=org_id, session_id=session_id)
+        return session_stats.waterfall(conn, org_id=org_id, session_id=session_id)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def session_latency_bins(org_id: str, session_id: str, fresh: int) -> pd.DataFrame:
+    """The latency histogram's bins, counted in SQL."""
+    with connect() as conn:
+        return session_stats.latency_histogram(conn, org_id=org_id, session_id=session_id)
 
 
 @st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)

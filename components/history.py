@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import data, keys
+from components import data, keys, recent
 from components import format as fmt
 from components.session_card import counts_line, title_of
 from queries.history import SEARCH_SCOPE, QuickStats
@@ -98,9 +98,7 @@ def _filters() -> tuple[tuple[str, ...], str | None]:
 
 def _latest(org_id: str, statuses: tuple[str, ...], title_q: str | None) -> None:
     # Cursors of the pages shown so far, per organization and filters ("Older" appends).
-    cursors: list = st.session_state.setdefault(
-        f"{keys.HIS_MORE}::{org_id}::{statuses}::{title_q}", [None]
-    )
+    cursors: list = recent.kept(keys.HIS_CURSORS, (org_id, statuses, title_q), lambda: [None])
     page = None
     for cursor in cursors:
         page = data.history_latest(org_id, statuses, title_q, cursor)

@@ -11,14 +11,19 @@ import streamlit as st
 from components import data, keys, url
 from components import format as fmt
 from queries.items import TicketDetail, ToolCallDetail
+from sessionscope import bulk
+from sessionscope.auth import Viewer
 from sessionscope.schema import TOOL_CALL_METHOD
 
 JSON_TREE_DEPTH = 2  # levels expanded at first in the collapsible view
+MAX_DOWNLOAD_BYTES = bulk.MAX_EXPORT_PAYLOAD_BYTES  # what one export may carry, one payload too
 
 
-def tool_call_view(
-    call: ToolCallDetail, *, session_started_at: Any, fetch_payload: Callable[[str], str]
-) -> None:
+# Makes the callable a payload's download button runs on the click: (field) -> () -> bytes.
+Download = Callable[[str], Callable[[], bytes]]
+
+
+def tool_call_view(call: ToolCallDetail, *, session_started_at: Any, download: Download) -> None:
     """A tool call, or another MCP request (initialize, tools/list...) stored beside them."""
     is_tool = call.method == TOOL_CALL_METHOD
     icon, noun = (":material/build:", "call") if is_tool else (":material/sync_alt:", "request")
@@ -32,8 +37,11 @@ def tool_call_view(
     _fields(_call_fields(call, session_started_at, is_tool=is_tool))
     if call.is_error:
         st.error(fmt.md(call.error_message or "(no message)"), icon=":material/error:")
-    _payload("Input", call.id, call.input, call.input_preview, call.input_bytes, fetch_payload)
-    _payload("Output", call.id, call.output, call.output_preview, call.output_bytes, fetch_payload)
+    # Writers mark what the organization's redaction rules changed (sessionscope.redaction).
+    if isinstance(call.attributes, dict) and call.attributes.get("redacted"):
+        st.caption(":material/visibility_off: Redacted by the organization's policy")
+    _payload("Input", call.id, call.input, call.input_preview, call.input_bytes, download)
+    _payload("Output", call.id, call.output, call.output_preview, call.output_bytes, download)
     _attributes(call.attributes, expanded=not is_tool)
 
 
@@ -89,7 +97,7 @@ def _payload(
     value: Any,
     preview: str | None,
     size: int | None,
-    fetch_payload: Callable[[str], str],
+    download: Download,
 ) -> None:
     field = label.lower()
     if value is None and preview is None:
@@ -105,36 +113,33 @@ def _payload(
                 st.json(value, expanded=JSON_TREE_DEPTH)
             with text_tab:
                 st.code(text, language="json", height=320)
-            _download(item_id, field, text)
-            return
-        st.warning(
-            f"{label} is {size_text}: showing the first part. Download it for the whole.",
-            icon=":material/content_cut:",
-        )
-        st.code(preview, language="json", wrap_lines=True, height=320)
-        # The whole payload is fetched only when asked for, not on every selection.
-        prepared = f"dl_ready_{item_id}_{field}"
-        if st.session_state.get(prepared):
-            _download(item_id, field, fetch_payload(field))
         else:
-            st.button(
-                f"Prepare the whole {field} ({size_text})",
-                key=f"prep_{item_id}_{field}",
-                on_click=st.session_state.__setitem__,
-                args=(prepared, True),
-                icon=":material/download:",
+            st.warning(
+                f"{label} is {size_text}: showing the first part. Download it for the whole.",
+                icon=":material/content_cut:",
             )
+            st.code(preview, language="json", wrap_lines=True, height=320)
+        _download(item_id, field, size or 0, download)
 
 
-def _download(item_id: str, field: str, text: str) -> None:
+def _download(item_id: str, field: str, size: int, download: Download) -> None:
+    """The whole payload, read and audited only when clicked (data= a callable): a render,
+    even of a 300 MB payload, reads and writes nothing."""
+    if size > MAX_DOWNLOAD_BYTES:
+        st.caption(
+            f":material/block: Too large to download here ({_size(size)}; at most "
+            f"{MAX_DOWNLOAD_BYTES // 2**20:,} MiB, as for an export)."
+        )
+        return
     st.download_button(
         f"Download {field} JSON",
-        data=text,
+        data=download(field),
         file_name=f"{item_id}-{field}.json",
         mime="application/json",
         key=f"dl_{item_id}_{field}",
         on_click="ignore",
         icon=":material/download:",
+        help="Each download is written to the audit log.",
     )
 
 
@@ -142,8 +147,9 @@ def _size(size: int) -> str:
     return f"{size / 1024:,.1f} KB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
-def item_pane(org_id: str, session: Any | None, item_id: str | None) -> None:
+def item_pane(viewer: Viewer, session: Any | None, item_id: str | None) -> None:
     """Placeholder, a clear message for a bad link, or the item in full."""
+    org_id = viewer.org_id
     if session is None or item_id is None:
         _placeholder()
         return
@@ -159,7 +165,9 @@ def item_pane(org_id: str, session: Any | None, item_id: str | None) -> None:
             tool_call_view(
                 detail,
                 session_started_at=session.started_at,
-                fetch_payload=lambda field: data.payload_text(org_id, detail.id, field),
+                download=lambda field: data.payload_download(
+                    org_id, viewer.email, detail.id, field
+                ),
             )
         else:
             ticket_view(detail)

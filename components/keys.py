@@ -13,11 +13,14 @@ RETRY = "frame_retry"
 # Users page
 USERS_SEARCH = "users_search"
 USERS_MORE = "users_more"
+USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (components.recent)
 
 # User sessions page
 US_STATUS = "us_status"
 US_TITLE = "us_title"
 US_MORE = "us_more"
+US_CURSORS = "us_cursors"  # per user and filters (components.recent)
+US_TL_CURSOR = "us_tl_cursor"  # per session and timeline filter: the window shown
 US_TL_KINDS = "us_tl_kinds"
 US_TL_TOOL = "us_tl_tool"
 US_TL_ERRORS = "us_tl_errors"
@@ -58,3 +61,4 @@ HIS_OPEN = "his_open"
 HIS_Q = "his_q"
 HIS_STATUS = "his_status"
 HIS_MORE = "his_more"
+HIS_CURSORS = "his_cursors"  # per organization and filters (components.recent)

@@ -2,7 +2,9 @@
 
 Only sessionscope.resume decides and writes: preview() (through the cached
 data.resume_preview) says whether and from which state; resume() does it in one
-transaction. The dialog stays open across reruns while its flag is set, so its
+transaction, and only for an admin of the organization (it reads the role itself, so a
+viewer demoted while the dialog was open is refused). Analysts see the saved state and why
+there is no Resume. The dialog stays open across reruns while its flag is set, so its
 buttons work in a full rerun as well as in the dialog's own.
 """
 
@@ -19,7 +21,8 @@ from components import data, keys
 from components import format as fmt
 from queries.sessions import SessionDetail
 from sessionscope import resume
-from sessionscope.errors import AlreadyResumed, InvalidState, NotFound
+from sessionscope.auth import Viewer
+from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
 from sessionscope.settings import load_settings
 
 _OPEN = "sd_resume_open"  # the id of the session whose confirmation dialog is open
@@ -34,16 +37,18 @@ class Outcome:
     result: resume.ResumeResult | None = None
     conflict: str | None = None  # someone else got there first (or the session went away)
     refused: str | None = None  # the state turned out invalid at the moment of resuming
+    forbidden: str | None = None  # the viewer was no longer an admin when they confirmed
 
 
-def resume_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
-    """The outcome of a resume just done, then Resume for a stopped workflow session."""
+def resume_panel(viewer: Viewer, session: SessionDetail) -> None:
+    """The outcome of a resume just done, then Resume for a stopped workflow session (its
+    saved state and why there is no button, for an analyst)."""
     outcome: Outcome | None = st.session_state.get(_OUTCOME)
     if outcome is not None and outcome.session_id == session.id:
         _show_outcome(outcome)
     if session.server_kind != "workflow" or session.status == "completed":
         return
-    preview = data.resume_preview(org_id, session.id)
+    preview = data.resume_preview(viewer.org_id, session.id)
     if preview is None:
         return
     if not preview.resumable:
@@ -52,17 +57,39 @@ def resume_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
         if preview.problems:
             _problems(preview)
         return
+    if not viewer.is_admin:
+        _read_only(preview, viewer)
+        return
     _offer(preview)
     if st.session_state.get(_OPEN) == session.id:
-        _confirm(org_id, preview, actor)
+        _confirm(viewer.org_id, preview, viewer.email)
+
+
+def _read_only(preview: resume.StatePreview, viewer: Viewer) -> None:
+    """What a resume would do, the saved state, and who may resume: no button."""
+    with st.container(border=True):
+        _heading(preview)
+        st.caption(
+            f":material/lock: Only admins of {fmt.md(viewer.org_name)} resume sessions: a "
+            "resume writes a new saved state. Ask one of them if this session should go on."
+        )
+        if preview.problems:
+            _problems(preview)
+        else:
+            with st.expander(f"Saved state (version {preview.latest_version})"):
+                st.json(preview.raw_state, expanded=1)
+
+
+def _heading(preview: resume.StatePreview) -> None:
+    st.markdown(
+        f"**Resume** · {fmt.status_badge(preview.status)} would continue at stage "
+        f"**{fmt.md(preview.stage)}** · saved state version {preview.latest_version}"
+    )
 
 
 def _offer(preview: resume.StatePreview) -> None:
     with st.container(border=True):
-        st.markdown(
-            f"**Resume** · {fmt.status_badge(preview.status)} would continue at stage "
-            f"**{fmt.md(preview.stage)}** · saved state version {preview.latest_version}"
-        )
+        _heading(preview)
         if preview.problems:
             st.warning(
                 f"The saved state has {fmt.count(len(preview.problems), 'problem')}: resuming "
@@ -167,6 +194,9 @@ def _resume(org_id: str, preview: resume.StatePreview, actor: str, *, use_fallba
         outcome = Outcome(sid, conflict=str(exc))
     except InvalidState as exc:
         outcome = Outcome(sid, refused=str(exc))
+    except Forbidden as exc:
+        outcome = Outcome(sid, forbidden=str(exc))
+        data.memberships.clear()  # the next run shows the role they have now
     st.session_state[_OUTCOME] = outcome
     _close()
     data.session_changed(org_id, sid)
@@ -182,6 +212,12 @@ def _show_outcome(outcome: Outcome) -> None:
             icon=":material/group:",
         )
         st.caption(fmt.md(outcome.conflict))
+    elif outcome.forbidden is not None:
+        st.error(
+            f"**Not resumed.** Your role changed since this page was shown: "
+            f"{fmt.md(outcome.forbidden)}.",
+            icon=":material/lock:",
+        )
     elif outcome.refused is not None:
         st.error(
             f"The saved state cannot be resumed: {fmt.md(outcome.refused)}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, keys, url
+from components import data, keys, recent, url
 from components import format as fmt
 from components.layout import PANE_HEIGHT
 from components.session_card import session_card
@@ -43,7 +43,7 @@ def sessions_pane(org_id: str, user: EndUser, selected: str | None) -> None:
     )
     filters = (tuple(statuses or ()), (title_q or "").strip() or None)
     # The cursors of the pages loaded so far, per user and filters ("Load more" appends).
-    cursors: list = st.session_state.setdefault(f"{keys.US_MORE}::{user.id}::{filters}", [None])
+    cursors: list = recent.kept(keys.US_CURSORS, (user.id, filters), lambda: [None])
     with st.container(height=PANE_HEIGHT, border=False):
         page = None
         for cursor in cursors:

@@ -14,10 +14,12 @@ import streamlit as st
 from charts import session as charts
 from components import clock, data, frame, history, keys, url
 from components import format as fmt
+from components.export_file import ExportFile, download_button, size_text
 from components.session_card import title_of
 from queries.session_stats import UserAverages
 from queries.sessions import SessionDetail
 from sessionscope import bulk
+from sessionscope.errors import ExportTooLarge
 
 DETAILS_PAGE = "app_pages/session_details.py"
 USER_PAGE = "app_pages/user_sessions.py"
@@ -233,11 +235,12 @@ def totals(session: SessionDetail) -> dict[str, int]:
 
 
 def _mcp_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool) -> None:
-    calls = data.session_calls(org_id, session.id, fresh)
+    """Counted in SQL whatever the session's size: see queries/session_stats.py."""
+    flow = data.session_waterfall(org_id, session.id, fresh)
+    tickets = data.session_tickets(org_id, session.id, fresh)
     section("Timeline", in_dialog=in_dialog)
     st.plotly_chart(
-        charts.tool_waterfall(calls, data.session_tickets(org_id, session.id, fresh)),
-        width="stretch",
+        charts.tool_waterfall(flow.calls, tickets, buckets=flow.buckets), width="stretch"
     )
     section("Results breakdown", in_dialog=in_dialog)
     left, right = st.columns(2, gap="medium")
@@ -246,7 +249,9 @@ def _mcp_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool
             charts.calls_per_tool(data.session_tools(org_id, session.id, fresh)), width="stretch"
         )
     with right:
-        st.plotly_chart(charts.latency_distribution(calls["duration_ms"]), width="stretch")
+        p50, p95 = data.session_latency(org_id, session.id, fresh)
+        bins = data.session_latency_bins(org_id, session.id, fresh)
+        st.plotly_chart(charts.latency_distribution(bins, p50=p50, p95=p95), width="stretch")
 
 
 # --- the dialog from a session card ----------------------------------------------------------
@@ -271,19 +276,41 @@ def details_dialog(session_id: str) -> None:
 
 @dataclass(frozen=True)
 class Export:
+    """The last export this viewer prepared: two temporary files, never bytes in session state."""
+
     session_id: str
-    json: bytes
-    csv: bytes
+    json: ExportFile
+    csv: ExportFile
     at: datetime
+
+    def close(self) -> None:
+        self.json.close()
+        self.csv.close()
 
 
 def _export(org_id: str, actor: str, session_id: str) -> Export:
-    """Both files in one transaction, each audited once (bulk.export_json, export_timeline_csv)."""
-    ids = [session_id]
-    with data.engine().begin() as conn:
-        as_json = bulk.export_json(conn, org_id=org_id, actor=actor, session_ids=ids)
-        as_csv = bulk.export_timeline_csv(conn, org_id=org_id, actor=actor, session_ids=ids)
+    """Both files in one transaction, each audited once; ExportTooLarge leaves neither."""
+    kw = {"org_id": org_id, "actor": actor, "session_ids": [session_id]}
+    as_json = ExportFile(f"{session_id}.json", "application/json")
+    as_csv = ExportFile(f"{session_id}.csv", "text/csv")
+    try:
+        with data.engine().begin() as conn:
+            as_json.write(lambda out: bulk.export_json(conn, out=out, **kw))
+            as_csv.write(lambda out: bulk.export_timeline_csv(conn, out=out, **kw))
+    except BaseException:
+        as_json.close()
+        as_csv.close()
+        raise
     return Export(session_id, as_json, as_csv, clock.now())
+
+
+def _keep(ready: Export | None) -> None:
+    """Hold the new export, deleting the files of the one before."""
+    previous: Export | None = st.session_state.pop(_EXPORT, None)
+    if previous is not None:
+        previous.close()
+    if ready is not None:
+        st.session_state[_EXPORT] = ready
 
 
 @st.fragment
@@ -292,34 +319,26 @@ def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
     section("Export")
     st.caption(
         "JSON: the session with its timeline, every tool call with its input and output and "
-        "every ticket. CSV: one row per tool call or ticket, input and output as JSON text."
+        "every ticket. CSV: one row per tool call or ticket, input and output as JSON text. "
+        f"One export holds at most {bulk.MAX_EXPORT_ITEMS:,} tool calls and tickets and "
+        f"{bulk.MAX_EXPORT_PAYLOAD_BYTES // 2**20:,} MiB of inputs and outputs."
     )
     ready: Export | None = st.session_state.get(_EXPORT)
     if ready is None or ready.session_id != session.id:
         slot = st.empty()  # the button goes once the files are there
         if not slot.button("Prepare export", key=keys.SD_EXPORT, icon=":material/package_2:"):
             return
-        with slot, st.spinner("Preparing the export…"):
-            ready = _export(org_id, actor, session.id)
+        try:
+            with slot, st.spinner("Preparing the export…"):
+                ready = _export(org_id, actor, session.id)
+        except ExportTooLarge as exc:
+            slot.warning(
+                f"Not exported: {fmt.md(str(exc))}. Nothing was written.", icon=":material/block:"
+            )
+            return
         slot.empty()
-        st.session_state[_EXPORT] = ready
+        _keep(ready)
     with st.container(horizontal=True, vertical_alignment="center"):
-        _download("JSON", ready.json, f"{session.id}.json", "application/json", keys.SD_EXPORT_JSON)
-        _download("CSV", ready.csv, f"{session.id}.csv", "text/csv", keys.SD_EXPORT_CSV)
+        download_button(f"JSON · {size_text(ready.json.size)}", ready.json, key=keys.SD_EXPORT_JSON)
+        download_button(f"CSV · {size_text(ready.csv.size)}", ready.csv, key=keys.SD_EXPORT_CSV)
         st.caption(f"Prepared {fmt.relative(ready.at)}")
-
-
-def _download(kind: str, payload: bytes, name: str, mime: str, key: str) -> None:
-    st.download_button(
-        f"{kind} · {_size(len(payload))}",
-        data=payload,
-        file_name=name,
-        mime=mime,
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-    )
-
-
-def _size(n: int) -> str:
-    return f"{n / 1024:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"

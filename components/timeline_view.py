@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from components import data, keys, url
+from components import data, keys, recent, url
 from components import format as fmt
 from components.layout import PANE_HEIGHT
 from components.session_card import details_link, title_of
@@ -47,15 +47,19 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
 
 @dataclass(frozen=True)
 class _Where:
-    """Which window of which timeline: the session-state key that holds its cursor."""
+    """Which window of which timeline; `key` names its cursor among the recent ones."""
 
     org_id: str
     session_id: str
     flt: TimelineFilter
 
     @property
-    def key(self) -> str:
-        return f"us_tl_cursor::{self.session_id}::{self.flt}"
+    def key(self) -> tuple[str, TimelineFilter]:
+        return (self.session_id, self.flt)
+
+    @property
+    def cursor(self) -> tuple | None:
+        return recent.kept(keys.US_TL_CURSOR, self.key, lambda: None)
 
 
 def _window(org_id: str, session: SessionDetail, selected_item: str | None, live: bool) -> None:
@@ -69,7 +73,7 @@ def _window(org_id: str, session: SessionDetail, selected_item: str | None, live
     where = _Where(org_id, session.id, _filters(summary))
     with st.skeleton(height=PANE_HEIGHT):
         page, position, total = data.timeline_window(
-            org_id, session.id, where.flt, st.session_state.get(where.key), fresh
+            org_id, session.id, where.flt, where.cursor, fresh
         )
     _pager(where, page, position, total, summary)
     with st.container(height=PANE_HEIGHT, border=False):
@@ -156,11 +160,11 @@ def _pager(where: _Where, page: Page, position: int, total: int, summary: Timeli
 
 
 def _move(where: _Where, cursor: tuple | None) -> None:
-    st.session_state[where.key] = cursor
+    recent.keep(keys.US_TL_CURSOR, where.key, cursor)
 
 
 def _previous(where: _Where) -> None:
-    cursor = st.session_state.get(where.key)
+    cursor = where.cursor
     if cursor is not None:
         _move(where, data.timeline_prev(where.org_id, where.session_id, where.flt, cursor, WINDOW))
 

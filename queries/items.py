@@ -65,7 +65,7 @@ def _text(col: sa.Column[Any]) -> sa.ColumnElement[str]:
     return sa.cast(col, sa.Text)
 
 
-def _bytes(conn: sa.Connection, col: sa.Column[Any]) -> sa.ColumnElement[int]:
+def payload_size(conn: sa.Connection, col: sa.Column[Any]) -> sa.ColumnElement[int]:
     """The payload's size in bytes, measured in SQL so a large payload is not fetched."""
     if conn.dialect.name == "postgresql":
         return sa.func.octet_length(_text(col))
@@ -86,7 +86,7 @@ def _visible_calls(org_id: str) -> sa.Select[Any]:
 def _payload_columns(conn: sa.Connection, field: str, limit: int) -> list[Any]:
     """Full text when at most limit bytes, else its first PREVIEW_CHARS characters, in SQL."""
     col = tool_calls.c[field]
-    size, text = _bytes(conn, col), _text(col)
+    size, text = payload_size(conn, col), _text(col)
     return [
         size.label(f"{field}_bytes"),
         sa.case((size <= limit, text)).label(f"{field}_text"),

@@ -1,5 +1,5 @@
-"""The `sessionscope` command: db upgrade, seed, import, ingest, token, rollup. Each honours
-DATABASE_URL."""
+"""The `sessionscope` command: db upgrade, seed, import, ingest, token, rollup, retention,
+redact. Each honours DATABASE_URL."""
 
 from __future__ import annotations
 
@@ -129,6 +129,41 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if not report.failed else 2
 
 
+def _cmd_sync_mcplatform(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from sessionscope.sync.mcplatform import sync
+
+    try:
+        since = datetime.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise SessionscopeError(f"--since {args.since!r} is not an ISO date or time") from None
+    report = sync(
+        _engine(),
+        source_url=args.source,
+        org_slugs=args.org or (),
+        since=since,
+        dry_run=args.dry_run,
+        idle_minutes=load_settings().idle_minutes,
+        actor=_actor(),
+        progress=lambda line: print(line, file=sys.stderr),
+    )
+    print(report.summary())
+    return 0
+
+
+def _add_sync_command(sub: argparse._SubParsersAction) -> None:
+    syn = sub.add_parser("sync", help="sync from another product's database").add_subparsers(
+        dest="sync_command", required=True
+    )
+    mcp = syn.add_parser("mcplatform", help="MCPlatform's PostgreSQL, read-only, incremental")
+    mcp.add_argument("--source", required=True, metavar="URL", help="MCPlatform's database URL")
+    mcp.add_argument("--org", action="append", metavar="SLUG", help="only these (repeatable)")
+    mcp.add_argument("--since", metavar="ISO", help="skip rows older than this")
+    mcp.add_argument("--dry-run", action="store_true", help="read and map, write nothing")
+    mcp.set_defaults(func=_cmd_sync_mcplatform)
+
+
 def _cmd_rollup(args: argparse.Namespace) -> int:
     import time
 
@@ -152,6 +187,70 @@ def _cmd_rollup(args: argparse.Namespace) -> int:
                 done = "settled" if rollup.settle(conn, org_id=org_id) else "already settled"
         print(f"{org_id}: rollup {done} in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _cmd_retention(args: argparse.Namespace) -> int:
+    from sessionscope import policy, retention
+    from sessionscope.db import begin_write
+    from sessionscope.tokens import org_by_slug
+
+    engine = _engine()
+    if args.retention_command == "set":
+        days = None if args.keep_all else args.days
+        with begin_write(engine) as conn:
+            policy.set_retention(
+                conn, org_id=org_by_slug(conn, args.org), days=days, actor=_actor()
+            )
+        print(f"{args.org}: " + (f"keeps sessions {days} days" if days else "keeps everything"))
+        return 0
+    org_id = None
+    if args.org:
+        with engine.connect() as conn:
+            org_id = org_by_slug(conn, args.org)
+    runs = retention.apply(engine, actor=_actor(), dry_run=args.dry_run, org_id=org_id)
+    for run in runs:
+        print(run.summary())
+    if not runs:
+        print("no organization limits how long sessions are kept; nothing to do")
+    return 0
+
+
+def _cmd_redact(args: argparse.Namespace) -> int:
+    from sessionscope import redaction_apply
+    from sessionscope.tokens import org_by_slug
+
+    engine = _engine()
+    with engine.connect() as conn:
+        org_id = org_by_slug(conn, args.org)
+    run = redaction_apply.apply(engine, org_id=org_id, actor=_actor(), dry_run=args.dry_run)
+    print(run.summary())
+    return 0
+
+
+def _add_policy_commands(sub: argparse._SubParsersAction) -> None:
+    ret = sub.add_parser("retention", help="how long sessions are kept").add_subparsers(
+        dest="retention_command", required=True
+    )
+    ret_set = ret.add_parser("set", help="keep an organization's sessions N days, or for good")
+    ret_set.add_argument("--org", required=True, metavar="SLUG")
+    keep = ret_set.add_mutually_exclusive_group(required=True)
+    keep.add_argument("--days", type=int, metavar="N", help="delete sessions idle for N days")
+    keep.add_argument("--keep-all", action="store_true", help="never delete (the default)")
+    ret_apply = ret.add_parser(
+        "apply", help="delete expired sessions with their calls, tickets, stages, states"
+    )
+    ret_apply.add_argument("--org", metavar="SLUG", help="only this organization")
+    ret_apply.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    for command in (ret_set, ret_apply):
+        command.set_defaults(func=_cmd_retention)
+
+    red = sub.add_parser("redact", help="redaction rules").add_subparsers(
+        dest="redact_command", required=True
+    )
+    red_apply = red.add_parser("apply", help="re-apply the organization's rules to stored data")
+    red_apply.add_argument("--org", required=True, metavar="SLUG")
+    red_apply.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    red_apply.set_defaults(func=_cmd_redact)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -224,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="redo every settled day (after an outside tool changed old sessions)",
     )
     roll.set_defaults(func=_cmd_rollup)
+    _add_sync_command(sub)
+    _add_policy_commands(sub)
     return parser
 
 

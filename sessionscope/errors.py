@@ -27,6 +27,10 @@ class InvalidState(SessionscopeError):
     """A saved workflow state fails validation; the message says exactly why."""
 
 
+class ExportTooLarge(SessionscopeError):
+    """An export would read more than one export may; the message says how much, and the cap."""
+
+
 class AlreadyResumed(SessionscopeError):
     """The session moved on since the viewer looked (someone resumed it first): reload it."""
 

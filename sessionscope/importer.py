@@ -7,7 +7,8 @@ prefixes, and that every reference stays inside one organization. An import is b
 one organization (`--org`): every line must belong to it, and member lines need an
 explicit `allow_members`. Lines are read with a size cap and parsed with a nesting cap.
 Valid rows are upserted by primary key in batches, parents before children, so
-re-importing a file changes nothing and tens of thousands of lines take seconds. Every
+re-importing a file changes nothing and tens of thousands of lines take seconds. The
+organization's redaction rules are applied to each row before it is written. Every
 run is audited (`import.file`: who, the file's SHA-256, the counts).
 """
 
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from sessionscope import audit, rollup, schema
+from sessionscope import audit, redaction, rollup, schema
 from sessionscope.errors import ImportValidationError, SessionscopeError
 
 MAX_ERRORS = 20
@@ -113,6 +114,7 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     unchanged: Counter[str] = field(default_factory=Counter)
     sessions_without_totals: int = 0
+    redacted: Counter[str] = field(default_factory=Counter)  # rows the org's rules changed
 
     def summary(self) -> str:
         out = [f"{self.path}: {self.records} records"]
@@ -129,6 +131,9 @@ class ImportReport:
                 f"{' or '.join(SESSION_TOTALS)}: those keep their stored value (0 for a new "
                 "session), and the dashboard shows them"
             )
+        if self.redacted:
+            masked = ", ".join(f"{n} {name}" for name, n in sorted(self.redacted.items()))
+            out.append(f"redacted by the organization's rules: {masked}")
         out.append("dry run: nothing written" if self.dry_run else "committed")
         return "\n".join(out)
 
@@ -528,6 +533,8 @@ class _Importer:
         # org -> sessions written (or given tool calls), and the start days they had before
         self.touched: dict[str, set[str]] = defaultdict(set)
         self.old_days: dict[str, set[date]] = defaultdict(set)
+        # The org's rules, read once per file: applied to each row before it is written.
+        self.redactor = redaction.redactor_for(conn, org_id)
 
     def run(self, handle: IO[bytes]) -> None:
         for line, raw in _lines(handle, self.digest.update):
@@ -779,12 +786,27 @@ class _Importer:
         self._check_unique_in_db(table, batch)
         if self.errors:
             return  # nothing will be committed; keep checking, stop writing
+        batch = self._redacted(table, batch)
         shapes: dict[tuple[str, ...], list[Row]] = defaultdict(list)
         for row in self._count_changes(table, batch, existing):
             shapes[tuple(sorted(row))].append(row)
         for columns, rows in shapes.items():
             self.conn.execute(_upsert(self.conn.dialect.name, table.name, columns), rows)
             self._note_sessions(table, rows, existing)
+
+    def _redacted(
+        self, table: sa.Table, batch: dict[Key, tuple[int, Row]]
+    ) -> dict[Key, tuple[int, Row]]:
+        """The batch with the organization's redaction rules applied to its rows."""
+        if table.name not in redaction.FIELDS or not self.redactor.active:
+            return batch
+        out = {}
+        for key, (line, row) in batch.items():
+            row, changed = redaction.redact_row(self.redactor, table.name, row)
+            if changed:
+                self.report.redacted[TYPE_OF[table.name]] += 1
+            out[key] = (line, row)
+        return out
 
     def _note_sessions(self, table: sa.Table, rows: list[Row], existing: dict[Key, Row]) -> None:
         """Remember which sessions changed, for the Admin analytics' rollup."""

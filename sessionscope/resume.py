@@ -19,8 +19,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sessionscope import audit, rollup
 from sessionscope.db import begin_write
-from sessionscope.errors import AlreadyResumed, InvalidState, NotFound
-from sessionscope.schema import STAGES, session_stages, session_states, sessions
+from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
+from sessionscope.schema import STAGES, members, session_stages, session_states, sessions
 
 # An active session silent for this long is taken to be stuck, so it may be resumed.
 IDLE_AFTER = timedelta(minutes=15)
@@ -381,14 +381,17 @@ def resume_session(
 ) -> ResumeResult:
     """Resume the session from its latest saved state (or the fallback) in the caller's transaction.
 
-    Checks everything before writing: NotFound (missing, archived, other org), AlreadyResumed
-    (`expected_version` is not the latest any more, or the session is no longer resumable),
-    InvalidState (the state has problems, or use_fallback without a fallback). Then writes
+    Checks everything before writing: Forbidden (`actor`, an email, is not an admin of org_id
+    now: read from `members` here, whatever the page believed), NotFound (missing, archived,
+    other org), AlreadyResumed (`expected_version` is not the latest any more, or the session
+    is no longer resumable), InvalidState (the state has problems, or use_fallback without a
+    fallback). Then writes
     version expected_version + 1, makes the session active at the state's stage, and appends
     one audit entry. On SQLite the transaction must hold the write lock from its start
     (db.begin_write(), as resume() does), or a concurrent writer makes SQLite refuse the write.
     """
     now = _utc(now)
+    _require_admin(conn, org_id=org_id, actor=actor)
     loaded = _load(conn, org_id=org_id, session_id=session_id, lock=True)
     view = _assess(loaded, now)
     _require_current(loaded, view, expected_version, now)
@@ -435,6 +438,27 @@ def resume(
             expected_version=expected_version,
             use_fallback=use_fallback,
             now=now,
+        )
+
+
+def _require_admin(conn: sa.Connection, *, org_id: str, actor: str) -> None:
+    """Forbidden unless `actor` is an admin of the organization now.
+
+    Resume is a write: only admins resume (analysts see the saved state). The role is read in
+    the resuming transaction, so a member demoted after the page showed the button is refused;
+    FOR SHARE (PostgreSQL) keeps a demotion from committing until this resume has.
+    """
+    m = members.c
+    stmt = (
+        sa.select(m.role)
+        .where(m.org_id == org_id, sa.func.lower(sa.func.trim(m.email)) == actor.strip().lower())
+        .with_for_update(read=True)
+    )
+    roles = set(conn.execute(stmt).scalars())
+    if roles != {"admin"}:  # a case-variant duplicate row with another role is not an admin
+        role = "not a member" if not roles else "an analyst"
+        raise Forbidden(
+            f"only admins of the organization resume a session: {actor.strip()} is {role} there"
         )
 
 

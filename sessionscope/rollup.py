@@ -8,8 +8,8 @@ queries/daily.py, which also builds the rows written here, so both agree by cons
   runs it, the app runs it before its analytics (once a day does real work), and so does
   `sessionscope rollup`.
 - `refresh_days` / `refresh_sessions` rebuild settled days whose sessions changed; the
-  writers call them inside their own transaction (archive/restore, resume, import), so a
-  rolled-back write leaves the rollup as it was too.
+  writers call them inside their own transaction (archive/restore, resume, import,
+  retention), so a rolled-back write leaves the rollup as it was too.
 - `rebuild` redoes every settled day (`sessionscope rollup --rebuild`), for outside tools
   that changed old sessions.
 

@@ -268,6 +268,33 @@ ingest_tokens = sa.Table(
     sa.Index("ix_ingest_tokens_org_created", "org_id", "created_at"),
 )
 
+# How far an incremental sync has read each table of an outside source (migration 0006):
+# `watermark` is the keyset position of the last row written, advanced in the transaction
+# that wrote its batch (sessionscope.sync). Deleting a row makes the next run start over.
+sync_marks = sa.Table(
+    "sync_marks",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("watermark", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Derived from the admins' choices (migration 0007): how long the organization's sessions
+# are kept (NULL: for good) and its redaction rules (sessionscope.redaction). No row: the
+# defaults. Read by `retention apply`, the writers (ingest, import, sync) and the Admin page.
+org_policies = sa.Table(
+    "org_policies",
+    metadata,
+    sa.Column("org_id", sa.String(64), sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("retention_days", sa.Integer),
+    sa.Column("redaction", JSONType),
+    sa.Column("updated_by", sa.String(320), nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("retention_days IS NULL OR retention_days > 0", name="retention_days"),
+)
+
 audit_log = sa.Table(
     "audit_log",
     metadata,

@@ -1125,8 +1125,9 @@ def _pg_truncate_for_freeze(conn: sa.Connection) -> None:
     frozen and all-visible. Measured at 100,000 sessions: without FREEZE the first scan of
     tool_calls took 1.0 s instead of 0.2 s because it rewrote all 34,000 pages (hint bits),
     and index-only scans fetched every row from the heap until a VACUUM."""
-    # ingest_tokens refers to organizations, so TRUNCATE must name it too (it is empty as well).
-    tables = (*TABLES, schema.ingest_tokens.name)
+    # Tables that refer to organizations (ingest_tokens, org_policies...) must be named too:
+    # TRUNCATE refuses a table another one refers to. They are empty as well.
+    tables = (*TABLES, *_referring_to_organizations())
     conn.exec_driver_sql(
         f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"
     )  # our own table names
@@ -1137,6 +1138,15 @@ def _pg_truncate_for_freeze(conn: sa.Connection) -> None:
                 f"table {name} is not empty: the seed needs an empty database"
             )
     conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")  # our own table names
+
+
+def _referring_to_organizations() -> list[str]:
+    return [
+        t.name
+        for t in schema.metadata.sorted_tables
+        if t.name not in TABLES
+        and any(fk.column.table is schema.organizations for fk in t.foreign_keys)
+    ]
 
 
 # Statements to drop and to recreate each foreign key and each index that backs no constraint,

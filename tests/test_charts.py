@@ -14,7 +14,7 @@ import pytest
 
 from charts import admin, palette, session
 from charts.layout import NO_DATA, TRANSPARENT
-from charts.waterfall import BUCKETS
+from charts.waterfall import BUCKETS, _calls, buckets
 from components import format as fmt
 from sessionscope.schema import SESSION_STATUSES, STAGE_STATUSES, STAGES, TICKET_PRIORITIES
 
@@ -172,7 +172,7 @@ BUILT: dict[str, Callable[[], go.Figure]] = {
     "results_funnel": lambda: session.results_funnel({"jobs": 10, "companies": 5}),
     "stage_outcomes": lambda: session.stage_outcomes(stages_frame()),
     "calls_per_tool": lambda: session.calls_per_tool(tool_stats()),
-    "latency_distribution": lambda: session.latency_distribution(pd.Series([10, 20, 30])),
+    "latency_distribution": lambda: latency([10, 20, 30]),
     "sessions_per_day": lambda: admin.sessions_per_day(per_day()),
     "success_rate": lambda: admin.success_rate(success_frame()),
     "duration_percentiles": lambda: admin.duration_percentiles(durations_frame()),
@@ -187,7 +187,7 @@ EMPTY: dict[str, Callable[[], go.Figure]] = {
     "results_funnel": lambda: session.results_funnel({}),
     "stage_outcomes": lambda: session.stage_outcomes(pd.DataFrame()),
     "calls_per_tool": lambda: session.calls_per_tool(tool_stats().head(0)),
-    "latency_distribution": lambda: session.latency_distribution(pd.Series([], dtype=float)),
+    "latency_distribution": lambda: latency([]),
     "sessions_per_day": lambda: admin.sessions_per_day(per_day().head(0)),
     "success_rate": lambda: admin.success_rate(success_frame().head(0)),
     "duration_percentiles": lambda: admin.duration_percentiles(durations_frame().head(0)),
@@ -353,6 +353,20 @@ def test_waterfall_buckets_never_outnumber_max_bars() -> None:
     assert "60 calls shown as 50 time buckets" in fig.layout.title.text
 
 
+def test_waterfall_draws_buckets_counted_elsewhere() -> None:
+    """The page passes buckets counted in SQL: drawn as the chart's own, calls not needed."""
+    counted = buckets(_calls(calls_frame(2_500)), BUCKETS)
+    fig = session.tool_waterfall(calls_frame(0), tickets_frame(), buckets=counted)
+    assert _bucket_totals(fig) == (BUCKETS, 2_500, 250)
+    assert "2,500 calls shown as 200 time buckets" in fig.layout.title.text
+
+
+def test_bucket_medians_are_nearest_rank() -> None:
+    calls = calls_frame(4).assign(duration_ms=[10, 20, 30, 40])
+    [median] = buckets(_calls(calls), 1)["median_ms"]
+    assert median == 20  # the 2nd of 4 (ceil 4 * 0.5), as SQL takes it: not 25
+
+
 # --- session: results, tools, latency --------------------------------------------------
 
 
@@ -389,20 +403,47 @@ def test_calls_per_tool_stacks_ok_and_errors_most_called_first() -> None:
     assert "errors" in err.texttemplate
 
 
+def latency(durations: list[float | None]) -> go.Figure:
+    """The chart as the page builds it: bins and percentiles counted beforehand."""
+    ms = pd.Series(durations, dtype=float)
+    known = ms.dropna().to_numpy()
+    p50, p95 = (session.nearest_rank(known, p) if len(known) else None for p in (50, 95))
+    return session.latency_distribution(session.latency_bins(ms, 40), p50=p50, p95=p95)
+
+
 def test_latency_distribution_marks_median_and_p95_in_words() -> None:
-    fig = session.latency_distribution(pd.Series([*range(1, 101), None]))
+    fig = latency([*range(1, 101), None])
     (trace,) = fig.data
-    assert trace.type == "histogram" and len(trace.x) == 100
+    assert trace.type == "bar" and len(trace.x) == 34  # 100 values, 40 bins 3 ms wide
+    assert sum(trace.y) == 100
     assert [s.x0 for s in fig.layout.shapes] == [50, 95]  # nearest rank, as the queries
     assert [a.text for a in fig.layout.annotations] == ["median 50 ms", "p95 95 ms"]
     assert fig.layout.xaxis.title.text == "Latency (ms)"
     assert "calls" in trace.hovertemplate
+    assert "Tool-call latency: 100 calls" in fig.layout.title.text
 
 
 def test_latency_distribution_of_long_calls_is_drawn_in_seconds() -> None:
-    fig = session.latency_distribution(pd.Series([1_000, 20_000, 90_000]))
+    fig = latency([1_000, 20_000, 90_000])
     assert fig.layout.xaxis.title.text == "Latency (s)"
     assert fig.layout.annotations[1].text == "p95 1 min 30 s"
+
+
+def test_latency_distribution_of_a_million_calls_is_a_few_dozen_bars() -> None:
+    """Issue 15: the chart carried every duration (10.7 MB for 1,000,000 calls)."""
+    durations = list((np.arange(1_000_000) * 7919) % 3000 + 20)
+    fig = latency(durations)
+    assert len(fig.data[0].x) <= 40 and sum(fig.data[0].y) == 1_000_000
+    assert len(fig.to_json()) < 20_000
+
+
+def test_latency_bins_count_every_value_once() -> None:
+    bins = session.latency_bins(pd.Series([5, 5, 6, 45, None]), 4)
+    assert bins.to_dict("list") == {
+        "left_ms": [5, 16, 27, 38],
+        "right_ms": [16, 27, 38, 49],
+        "calls": [3, 0, 0, 1],
+    }
 
 
 # --- admin -----------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def ids(*numbers: int) -> list[str]:
 
 def resumable(engine: Engine) -> dict[str, Any]:
     """A paused workflow session at state version 2 (tests/test_resume.py), rollup settled."""
-    ses = committed_session(engine)
+    ses = committed_session(engine, admins=(ANN, BOB))
     with engine.begin() as conn:
         rollup.settle(conn, org_id=ses["org_id"], now=SETTLE_AT)
     return ses

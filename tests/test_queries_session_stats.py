@@ -2,10 +2,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from charts import session as charts_session
+from charts import waterfall
 from queries import session_stats
+from sessionscope.schema import tool_calls
 from tests import factories as f
 
 
@@ -34,9 +39,15 @@ def world(conn: sa.Connection) -> dict:
     return {"org": acme, "s1": s1, "s2": s2, "ann": ann, "other": other, "b_ses": b_ses}
 
 
+def _waterfall(conn: sa.Connection, org: str, ses: str, **kw: int) -> session_stats.Waterfall:
+    return session_stats.waterfall(conn, org_id=org, session_id=ses, **kw)
+
+
 def test_calls_and_tickets_of_a_session(conn: sa.Connection, world: dict) -> None:
-    calls = session_stats.calls(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
+    flow = _waterfall(conn, world["org"]["id"], world["s1"]["id"])
+    calls = flow.calls
     assert list(calls["seq"]) == [1, 2, 3, 4, 5] and calls["is_error"].sum() == 1
+    assert flow.buckets is None
     tickets = session_stats.tickets(conn, org_id=world["org"]["id"], session_id=world["s1"]["id"])
     assert list(tickets["label"]) == ["Help"]
 
@@ -69,7 +80,8 @@ def test_user_averages_by_hand(conn: sa.Connection, world: dict) -> None:
 
 def test_another_orgs_session_shows_nothing(conn: sa.Connection, world: dict) -> None:
     org, b_ses = world["org"]["id"], world["b_ses"]["id"]
-    assert session_stats.calls(conn, org_id=org, session_id=b_ses).empty
+    assert _waterfall(conn, org, b_ses).calls.empty
+    assert session_stats.latency_histogram(conn, org_id=org, session_id=b_ses).empty
     assert session_stats.per_tool(conn, org_id=org, session_id=b_ses).empty
     assert session_stats.latency(conn, org_id=org, session_id=b_ses) == (None, None)
     assert session_stats.user_averages(conn, org_id=org, end_user_id="usr_nobody").sessions == 0
@@ -90,10 +102,57 @@ def test_protocol_requests_are_not_tool_calls(conn: sa.Connection, world: dict) 
     _add_protocol_requests(conn, world["s1"], 10)
     _add_protocol_requests(conn, world["s2"], 10)
     org, s1 = world["org"]["id"], world["s1"]["id"]
-    calls = session_stats.calls(conn, org_id=org, session_id=s1)
+    calls = _waterfall(conn, org, s1).calls
     assert list(calls["seq"]) == [1, 2, 3, 4, 5] and calls["is_error"].sum() == 1
+    bins = session_stats.latency_histogram(conn, org_id=org, session_id=s1)
+    assert bins["calls"].sum() == 5 and bins["right_ms"].max() < 9000  # no 9 s requests
     tools = session_stats.per_tool(conn, org_id=org, session_id=s1)
     assert list(tools["tool_name"]) == ["a", "b", "c"] and list(tools["calls"]) == [3, 1, 1]
     assert session_stats.latency(conn, org_id=org, session_id=s1) == (30.0, 50.0)
     avg = session_stats.user_averages(conn, org_id=org, end_user_id=world["ann"]["id"])
     assert (avg.p50_ms, avg.p95_ms) == (30.0, 1000.0)
+
+
+# --- a session of any size: counted in SQL, as the charts count a frame -----------------------
+
+
+def _long_session(conn: sa.Connection, world: dict, n: int) -> dict:
+    """n calls at uneven times (to the microsecond), some untimed, every 7th failed."""
+    ses = f.session(conn, world["org"], world["ann"], f.server(conn, world["org"]))
+    rng = np.random.default_rng(15)
+    offsets = np.sort(rng.integers(0, 3_600_000_000, n))  # microseconds within an hour
+    conn.execute(
+        tool_calls.insert(),
+        [
+            {"id": f"tc_long{i}", "org_id": ses["org_id"], "session_id": ses["id"], "seq": i,
+             "tool_name": "t", "started_at": f.T0 + timedelta(microseconds=int(us)),
+             "duration_ms": None if i % 11 == 0 else int(rng.integers(1, 5000)),
+             "is_error": i % 7 == 0}
+            for i, us in enumerate(offsets, start=1)
+        ],
+    )  # fmt: skip
+    return ses
+
+
+def test_a_long_session_is_time_buckets_counted_in_sql_as_the_chart_counts(
+    conn: sa.Connection, world: dict
+) -> None:
+    ses = _long_session(conn, world, 500)
+    flow = _waterfall(conn, world["org"]["id"], ses["id"], max_bars=100, buckets=37)
+    assert flow.calls.empty and len(flow.buckets) == 37
+    every = _waterfall(conn, world["org"]["id"], ses["id"], max_bars=500).calls
+    reference = waterfall.buckets(waterfall._calls(every), 37)
+    pd.testing.assert_frame_equal(flow.buckets, reference, check_dtype=False)
+    assert flow.buckets["calls"].sum() == 500
+
+
+def test_the_latency_histogram_is_counted_in_sql_as_the_chart_counts(
+    conn: sa.Connection, world: dict
+) -> None:
+    ses = _long_session(conn, world, 500)
+    org = world["org"]["id"]
+    bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
+    every = _waterfall(conn, org, ses["id"], max_bars=500).calls
+    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
+    assert bins["calls"].sum() == 500 - 500 // 11  # untimed calls are not in it

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from sessionscope import resume as rs
 from sessionscope import schema
-from sessionscope.errors import AlreadyResumed, InvalidState, NotFound
+from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
 from sessionscope.resume import preview, resume, resume_session, validate_state
 from tests import factories
 from tests.factories import T0, Row
@@ -206,7 +206,9 @@ def workflow_session(
 
 @pytest.fixture()
 def acme(conn: sa.Connection) -> Row:
-    return factories.org(conn)
+    org = factories.org(conn)
+    factories.member(conn, org, email=ACTOR, role="admin")
+    return org
 
 
 def contents(conn: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
@@ -342,6 +344,7 @@ def test_preview_of_a_state_that_is_only_text(conn: sa.Connection, acme: Row) ->
 @pytest.mark.parametrize("case", ["other org", "archived", "missing"])
 def test_invisible_sessions_are_not_found(conn: sa.Connection, acme: Row, case: str) -> None:
     other = factories.org(conn)
+    factories.member(conn, other, email=ACTOR, role="admin")  # an admin there, asking for ours
     ses = workflow_session(conn, acme, archived_at=NOW if case == "archived" else None)
     org_id = other["id"] if case == "other org" else acme["id"]
     session_id = "ses_nope" if case == "missing" else ses["id"]
@@ -467,12 +470,70 @@ def test_a_change_between_read_and_write_is_caught(
     assert audit_entries(conn, ses) == []
 
 
+# --- who may resume ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("members", "actor"),
+    [
+        ([("analyst@acme.example", "analyst")], "analyst@acme.example"),
+        ([], "stranger@elsewhere.example"),  # not a member of the session's organization
+    ],
+)
+def test_only_an_admin_of_the_sessions_organization_may_resume(
+    conn: sa.Connection, acme: Row, members: list[tuple[str, str]], actor: str
+) -> None:
+    for email, role in members:
+        factories.member(conn, acme, email=email, role=role)
+    ses = workflow_session(conn, acme)
+    before = contents(conn)
+    with pytest.raises(Forbidden, match="only admins of the organization resume"):
+        _resume(conn, ses, actor=actor)
+    assert contents(conn) == before  # nothing written, not even an audit entry
+
+
+def test_an_admin_of_another_organization_may_not_resume(conn: sa.Connection, acme: Row) -> None:
+    other = factories.org(conn)
+    factories.member(conn, other, email="boss@other.example", role="admin")
+    ses = workflow_session(conn, acme)
+    with pytest.raises(Forbidden):
+        _resume(conn, ses, actor="boss@other.example")
+
+
+def test_the_admins_email_is_matched_whatever_its_case_and_spaces(
+    conn: sa.Connection, acme: Row
+) -> None:
+    ses = workflow_session(conn, acme)
+    result = _resume(conn, ses, actor=f"  {ACTOR.upper()} ")
+    assert result.version == 3
+
+
+def test_resume_in_its_own_transaction_refuses_an_analyst(fresh_engine: Engine) -> None:
+    ses = committed_session(fresh_engine, admins=())
+    with fresh_engine.begin() as conn:
+        org = {"id": ses["org_id"]}
+        factories.member(conn, org, email="analyst@acme.example", role="analyst")
+    with fresh_engine.connect() as conn:
+        before = contents(conn)
+    with pytest.raises(Forbidden):
+        resume(
+            fresh_engine, org_id=ses["org_id"], session_id=ses["id"],
+            actor="analyst@acme.example", expected_version=2, now=NOW,
+        )  # fmt: skip
+    with fresh_engine.connect() as conn:
+        assert contents(conn) == before
+
+
 # --- resume() in its own transaction -----------------------------------------------------------
 
 
-def committed_session(engine: Engine, **kw: Any) -> Row:
+def committed_session(engine: Engine, *, admins: tuple[str, ...] = (ACTOR,), **kw: Any) -> Row:
+    """A workflow session of a new org whose admins are `admins`, committed."""
     with engine.begin() as conn:
-        return workflow_session(conn, factories.org(conn), **kw)
+        org = factories.org(conn)
+        for email in admins:
+            factories.member(conn, org, email=email, role="admin")
+        return workflow_session(conn, org, **kw)
 
 
 def resume_committed(engine: Engine, ses: Row) -> rs.ResumeResult:

@@ -47,6 +47,7 @@ class Call:
     request_id: str | None = None
     families: set[str] = field(default_factory=set)
     truncated: bool = False
+    redacted: bool = False  # the organization's rules masked or dropped part of it
     # Session facts: the key it belongs under and what the session row learns from it.
     session_key: str = ""
     explicit_session: str | None = None
@@ -76,6 +77,8 @@ class Call:
                 out[name] = getattr(self, name)
         if self.truncated:
             out["truncated"] = True
+        if self.redacted:
+            out["redacted"] = True
         return out
 
 

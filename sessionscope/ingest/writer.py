@@ -9,7 +9,8 @@ Sessions: a key that names a session (`sid:...`) is one session for good; a proc
 (`proc:...`) is cut into sessions wherever calls are more than the idle window apart. A
 session is `active` while its last call is within the idle window, then `completed`; a
 later call reopens and extends it. `seq` follows start time, also for spans that arrive
-out of order. Totals count `tools/call` only, as the analytics do.
+out of order. Totals count `tools/call` only, as the analytics do. The organization's
+redaction rules are applied to the calls first, so nothing they mask is ever stored.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sessionscope import rollup
 from sessionscope.ingest.mapping import Batch, Call, short_hash
+from sessionscope.redaction import redactor_for
 from sessionscope.schema import (
     TOOL_CALL_METHOD,
     end_users,
@@ -86,6 +88,7 @@ def write(
     written = Written()
     if batch.calls:
         lock_org(conn, org_id)
+        _redact(conn, org_id, batch.calls)
         existing = _existing_calls(conn, org_id, [c.id for c in batch.calls])
         groups = _sessions_for(conn, org_id, batch.calls, existing, idle)
         _ensure_session_rows(conn, org_id, groups, written)
@@ -99,6 +102,18 @@ def write(
         rollup.refresh_sessions(conn, org_id=org_id, session_ids=written.session_ids)
     sweep(conn, org_id=org_id, idle=idle, now=now)
     return written
+
+
+def _redact(conn: sa.Connection, org_id: str, calls: list[Call]) -> None:
+    """Apply the org's redaction rules to the calls before any row is built from them."""
+    redactor = redactor_for(conn, org_id)
+    if not redactor.active:
+        return
+    for call in calls:
+        call.input, hit_in = redactor.payload(call.input)
+        call.output, hit_out = redactor.payload(call.output)
+        call.error_message, hit_error = redactor.text(call.error_message)
+        call.redacted = call.redacted or hit_in or hit_out or hit_error
 
 
 def sweep(conn: sa.Connection, *, org_id: str, idle: timedelta, now: datetime) -> int:

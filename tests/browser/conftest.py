@@ -54,6 +54,7 @@ class StreamlitServer:
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.database_url = database_url  # for tests that check what the app wrote
         env = {**os.environ, "DATABASE_URL": database_url, "SESSIONSCOPE_DEMO": "1", **(env or {})}
         self.log = PROJECT_ROOT / "test-output" / f"streamlit-{self.port}.log"
         self.log.parent.mkdir(parents=True, exist_ok=True)

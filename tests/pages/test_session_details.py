@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,20 +16,25 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from components import session_view as sv
+from components.export_file import ExportFile
 from queries import session_stats
-from sessionscope import resume, schema
+from sessionscope import bulk, resume, schema
+from tests import factories
 from tests.pages.details_data import (
+    ANALYST,
     WF_SESSION,
     Opener,
     build_workflow,
     opener,
     valid_state,
 )
+from tests.pages.downloads import Downloads
 from tests.pages.test_user_sessions import texts
 
 MCP_LABELS = ["Tool calls", "Errors", "Error rate", "Tickets", "Median latency", "p95 latency"]
 WORKFLOW_LABELS = ["Jobs scraped", "Companies enriched", "Contacts found", "Campaigns"]
 SEED_EDGE_USER = "usr_demo_edge"
+ADMIN = "admin@acme.example"  # Acme's admin, here and in the seeded demo data
 
 
 @pytest.fixture()
@@ -90,7 +100,7 @@ def test_mcp_session_places_waterfall_and_breakdown(demo) -> None:
 
 
 def test_workflow_session_numbers_stages_and_results(demo, demo_engine) -> None:
-    at = demo(session="ses_demo_paused")
+    at = demo(session="ses_demo_paused", email=ADMIN)
     assert not at.exception
     shown = metrics(at)
     assert list(shown) == WORKFLOW_LABELS
@@ -105,7 +115,7 @@ def test_workflow_session_numbers_stages_and_results(demo, demo_engine) -> None:
     )
     assert len(at.get("plotly_chart")) == 3  # stages, funnel, outcomes
     assert [h.value for h in at.header] == ["Stage by stage", "Results breakdown", "Export"]
-    assert at.button(key="sd_resume")  # paused with a valid saved state
+    assert at.button(key="sd_resume")  # paused with a valid saved state, and an admin looks
 
 
 @pytest.mark.parametrize("ref", ["ses_does_not_exist", "not an id", "tc_0000000001", "x" * 300])
@@ -176,6 +186,53 @@ def test_metric_card_without_anything_to_compare() -> None:
     assert only.delta is None and only.value == "4"
 
 
+# --- a session of any size ----------------------------------------------------------------
+
+
+def _many_calls(engine: sa.Engine, counts: tuple[int, ...]) -> None:
+    """Acme's analyst and one MCP session of n calls for each n in counts (ses_n<n>)."""
+    start = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    with engine.begin() as conn:
+        acme = factories.org(conn, id="org_acme", slug="acme", name="Acme Corp")
+        factories.member(conn, acme, email=ANALYST, role="analyst")
+        user, srv = factories.end_user(conn, acme), factories.server(conn, acme)
+        for n in counts:
+            ses = factories.session(
+                conn, acme, user, srv, id=f"ses_n{n}", started_at=start, total_tool_calls=n
+            )
+            conn.execute(
+                schema.tool_calls.insert(),
+                [
+                    {"id": f"tc_{n}_{i}", "org_id": "org_acme", "session_id": ses["id"],
+                     "seq": i, "tool_name": ("search", "fetch", "write")[i % 3],
+                     "started_at": start + timedelta(milliseconds=50 * i),
+                     "duration_ms": 20 + (i * 7919) % 3000, "is_error": i % 13 == 0}
+                    for i in range(1, n + 1)
+                ],
+            )  # fmt: skip
+
+
+def test_details_of_a_session_of_any_size_stay_the_same_size(
+    fresh_engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a 1,000,000-call session took 808 MB and sent a 10.7 MB chart, every call
+    loaded into Python. Now four times the calls give charts of the same size, and no query
+    behind the page returns more than one waterfall's worth of rows."""
+    counts = (2 * session_stats.MAX_BARS, 8 * session_stats.MAX_BARS)
+    _many_calls(fresh_engine, counts)
+    built: list[int] = []
+    real = session_stats.frame
+    monkeypatch.setattr(session_stats, "frame", lambda r: built.append(len(df := real(r))) or df)
+    with opener(fresh_engine, monkeypatch) as open_:
+        pages = {n: open_(session=f"ses_n{n}") for n in counts}
+    assert not any(at.exception for at in pages.values())
+    small, big = ([len(c.proto.spec) for c in at.get("plotly_chart")] for at in pages.values())
+    assert len(small) == len(big) == 3
+    assert all(b < 1.1 * s for s, b in zip(small, big, strict=True)), (small, big)
+    assert max(built) <= session_stats.MAX_BARS + 1
+    assert metrics(pages[counts[1]])["Tool calls"].value == f"{counts[1]:,}"
+
+
 # --- resume (each test writes: a fresh database) -------------------------------------------
 
 
@@ -195,7 +252,7 @@ def _db(engine: sa.Engine) -> tuple[str, int, list[int], list[tuple[str, str]]]:
 
 def test_resume_confirms_then_shows_the_restored_state(workflow, fresh_engine, monkeypatch) -> None:
     monkeypatch.setenv("SESSIONSCOPE_RESUME_URL", "https://flows.example/resume")
-    at = workflow()(session=WF_SESSION)
+    at = workflow()(session=WF_SESSION, email=ADMIN)
     at.button(key="sd_resume").click().run()
     summary = plain(" ".join(m.value for m in at.markdown))
     assert "It will resume at stage **contacts**" in summary and "version 2" in summary
@@ -214,7 +271,7 @@ def test_resume_confirms_then_shows_the_restored_state(workflow, fresh_engine, m
         "active",
         3,
         [1, 2, 3],
-        [("session.resume", "analyst@acme.example")],
+        [("session.resume", ADMIN)],
     )
 
 
@@ -222,7 +279,7 @@ def test_corrupted_state_is_refused_with_its_reasons_and_nothing_written(
     workflow, fresh_engine
 ) -> None:
     broken = {k: v for k, v in valid_state().items() if k != "metrics"} | {"stage": "qualify"}
-    at = workflow(broken)(session=WF_SESSION)
+    at = workflow(broken)(session=WF_SESSION, email=ADMIN)
     assert "2 problems" in at.warning[0].value
     at.button(key="sd_resume").click().run()
     reasons = plain(at.error[0].value)
@@ -238,7 +295,7 @@ def test_corrupted_state_is_refused_with_its_reasons_and_nothing_written(
 
 def test_fallback_resumes_from_the_last_completed_stage(workflow, fresh_engine) -> None:
     broken = {k: v for k, v in valid_state().items() if k != "cursor"}
-    at = workflow(broken)(session=WF_SESSION)
+    at = workflow(broken)(session=WF_SESSION, email=ADMIN)
     at.button(key="sd_resume").click().run()
     at.button(key="sd_resume_fallback").click().run()
     assert not at.exception
@@ -246,31 +303,58 @@ def test_fallback_resumes_from_the_last_completed_stage(workflow, fresh_engine) 
     restored = json.loads(at.json[0].value)
     assert restored["completed_stages"] == ["scraping", "enrichment"]
     assert restored["cursor"] == {"stage": "contacts", "offset": 40, "batch_size": 10}
-    audit = [("session.resume_fallback", "analyst@acme.example")]
+    audit = [("session.resume_fallback", ADMIN)]
     assert _db(fresh_engine) == ("active", 3, [1, 2, 3], audit)
 
 
 def test_someone_else_resuming_first_gives_already_resumed(workflow, fresh_engine) -> None:
-    at = workflow()(session=WF_SESSION)
+    at = workflow()(session=WF_SESSION, email=ADMIN)
     at.button(key="sd_resume").click().run()
     resume.resume(
         fresh_engine,
         org_id="org_acme",
         session_id=WF_SESSION,
-        actor="admin@acme.example",
+        actor=ADMIN,
         expected_version=2,
     )
     at.button(key="sd_resume_confirm").click().run()
     assert not at.exception
     assert "Already resumed by someone else" in at.warning[0].value
     assert not at.success and "active" in at.markdown[0].value
-    assert _db(fresh_engine) == ("active", 3, [1, 2, 3], [("session.resume", "admin@acme.example")])
+    assert _db(fresh_engine) == ("active", 3, [1, 2, 3], [("session.resume", ADMIN)])
+
+
+def test_an_analyst_sees_the_saved_state_and_why_there_is_no_resume(workflow, fresh_engine) -> None:
+    at = workflow()(session=WF_SESSION)  # as analyst@acme.example
+    assert not at.exception
+    assert "sd_resume" not in [b.key for b in at.button]
+    shown = plain(texts(at))
+    assert "would continue at stage **contacts**" in shown
+    assert "Only admins of Acme Corp resume sessions" in shown
+    assert json.loads(at.json[0].value) == valid_state()  # the saved state, read only
+    assert _db(fresh_engine) == ("paused", 2, [1, 2], [])
+
+
+def test_an_admin_demoted_before_confirming_is_refused(workflow, fresh_engine) -> None:
+    at = workflow()(session=WF_SESSION, email=ADMIN)
+    at.button(key="sd_resume").click().run()
+    m = schema.members.c
+    with fresh_engine.begin() as conn:  # another admin demotes them while the dialog is open
+        conn.execute(schema.members.update().where(m.email == ADMIN).values(role="analyst"))
+    at.button(key="sd_resume_confirm").click().run()
+    assert not at.exception
+    assert "Not resumed" in at.error[0].value and "an analyst" in plain(at.error[0].value)
+    assert _db(fresh_engine) == ("paused", 2, [1, 2], [])
+    assert "sd_resume" not in [b.key for b in at.button]  # the page now knows their role
 
 
 # --- export --------------------------------------------------------------------------------
 
 
-def test_export_is_prepared_on_request_and_audited_once_per_file(workflow, fresh_engine) -> None:
+def test_export_is_prepared_on_request_and_audited_once_per_file(
+    workflow, fresh_engine, monkeypatch
+) -> None:
+    downloads = Downloads(monkeypatch)
     at = workflow()(session=WF_SESSION)
     assert not at.download_button and _db(fresh_engine)[3] == []  # nothing on render
     at.button(key="sd_export").click().run()
@@ -280,4 +364,39 @@ def test_export_is_prepared_on_request_and_audited_once_per_file(workflow, fresh
     at.run()  # the prepared files stay; nothing is exported again
     actions = sorted(action for action, _ in _db(fresh_engine)[3])
     assert actions == ["sessions.export_json", "sessions.export_timeline_csv"]
-    assert at.download_button(key="sd_export_json")
+    [exported] = json.loads(downloads.click(at, "sd_export_json"))
+    assert exported["id"] == WF_SESSION
+    rows = list(csv.DictReader(io.StringIO(downloads.click(at, "sd_export_csv").decode())))
+    assert len(rows) == len(exported["timeline"])
+
+
+def test_an_export_is_kept_in_temporary_files_not_in_session_state(workflow) -> None:
+    at = workflow()(session=WF_SESSION)
+    at.button(key="sd_export").click().run()
+    ready = at.session_state[sv._EXPORT]
+    assert isinstance(ready.json, ExportFile) and isinstance(ready.csv, ExportFile)
+    assert not [v for v in vars(ready).values() if isinstance(v, bytes | str) and len(v) > 100]
+    # The viewer prepared it earlier for another session, then exports this one: the
+    # earlier files are deleted when the new ones are kept.
+    at.session_state[sv._EXPORT] = replace(ready, session_id="ses_earlier")
+    at.run()
+    at.button(key="sd_export").click().run()
+    assert ready.json.closed and ready.csv.closed
+    assert not at.session_state[sv._EXPORT].json.closed
+
+
+def test_an_export_over_the_limits_is_refused_whole(workflow, fresh_engine, monkeypatch) -> None:
+    small = bulk.ExportLimits(items=1)
+    for name in ("export_json", "export_timeline_csv"):
+        monkeypatch.setattr(bulk, name, functools.partial(getattr(bulk, name), limits=small))
+    open_ = workflow()
+    with fresh_engine.begin() as conn:  # two calls: one over the limit of one item
+        ses = {"id": WF_SESSION, "org_id": "org_acme", "started_at": datetime.now(UTC)}
+        factories.tool_call(conn, ses, seq=1)
+        factories.tool_call(conn, ses, seq=2)
+    at = open_(session=WF_SESSION)
+    at.button(key="sd_export").click().run()
+    assert not at.exception
+    assert "Not exported" in at.warning[0].value and "one export holds" in at.warning[0].value
+    assert not at.download_button and sv._EXPORT not in at.session_state
+    assert _db(fresh_engine)[3] == []  # no audit entry says it was exported

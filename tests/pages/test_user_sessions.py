@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from queries import items
+from sessionscope import schema
+from tests.pages import explorer_data
+from tests.pages.details_data import opener
+from tests.pages.downloads import Downloads
 
 PAGE = "app_pages/user_sessions.py"
 
@@ -129,14 +134,42 @@ def test_ticket_details(app) -> None:
     assert "The export button fails" in shown and "ann@corp.example" in shown.replace("\\", "")
 
 
-def test_big_payload_is_previewed_and_downloadable_on_request(app) -> None:
+def test_big_payload_is_previewed_and_downloadable(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_big", item="tc_big")
     assert "showing the first part" in texts(at)
     previews = [c.value for c in at.code if c.value.startswith('{"rows"')]
     assert [len(p) for p in previews] == [items.PREVIEW_CHARS]  # the preview, cut
-    at.button(key="prep_tc_big_output").click().run()
-    assert not at.exception
-    assert any(d.key == "dl_tc_big_output" for d in at.get("download_button"))
+    # The whole payload is read only when the download is clicked (a deferred download).
+    assert at.download_button(key="dl_tc_big_output").proto.deferred_file_id
+
+
+def test_a_payload_download_is_audited_when_it_happens_not_when_shown(
+    fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = fresh_engine
+    explorer_data.build(engine)
+    clicks = Downloads(monkeypatch)
+    with opener(engine, monkeypatch) as open_:
+        at = open_(PAGE, user="usr_ann", session="ses_big", item="tc_big")
+        at.run()
+        at.run()  # shown three times: nothing read, nothing audited
+        assert _downloads_audited(engine) == []
+        body = clicks.click(at, "dl_tc_big_output")
+        clicks.click(at, "dl_tc_big_output")
+    assert len(body) > explorer_data.BIG_OUTPUT_BYTES and json.loads(body)["rows"]
+    entry = {
+        "actor_email": "analyst@acme.example",
+        "target_id": "tc_big",
+        "detail": {"field": "output", "bytes": len(body), "ids": ["tc_big"]},
+    }
+    assert _downloads_audited(engine) == [entry, entry]  # one per download
+
+
+def _downloads_audited(engine: sa.Engine) -> list[dict]:
+    a = schema.audit_log.c
+    stmt = sa.select(a.actor_email, a.target_id, a.detail).where(a.action == "payload.download")
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt.order_by(a.created_at)).mappings()]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,251 @@
+"""`sessionscope sync mcplatform` against a real PostgreSQL holding MCPlatform's tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from sessionscope import schema
+from sessionscope.sync import mcplatform
+from sessionscope.sync import mcplatform_source as src
+from tests.conftest import DatabaseFactory
+
+DDL = Path(__file__).parent / "data" / "mcplatform" / "schema.sql"
+T = int(datetime(2026, 10, 1, 12, tzinfo=UTC).timestamp() * 1000)
+NOW = datetime(2026, 10, 11, tzinfo=UTC)
+
+ROWS = {
+    "organization": [
+        {"id": "o_acme", "name": "Acme", "slug": "acme"},
+        {"id": "o_beta", "name": "Beta Labs", "slug": None},
+    ],
+    '"user"': [
+        {"id": "u_al", "name": "Al", "email": "al@acme.example"},
+        {"id": "u_bo", "name": "Bo", "email": "Bo@Acme.example"},
+    ],
+    "member": [
+        {"id": "m1", "organization_id": "o_acme", "user_id": "u_al", "role": "owner"},
+        {"id": "m2", "organization_id": "o_acme", "user_id": "u_bo", "role": "member"},
+        {"id": "m3", "organization_id": "o_beta", "user_id": "u_al", "role": "admin"},
+    ],
+    "mcp_servers": [
+        {"id": "srv1", "organization_id": "o_acme", "name": "Docs", "slug": "acme-docs"},
+        {"id": "srv2", "organization_id": "o_beta", "name": "Help", "slug": "beta-help"},
+    ],
+    "mcp_server_user": [
+        {"id": "mcpu_1", "distinct_id": "dist-1", "email": "Eve@x.example", "first_seen_at": T},
+        {"id": "mcpu_2", "distinct_id": None, "email": None, "first_seen_at": None},
+    ],
+    "mcp_oauth_user": [{"id": "ou1", "name": "Eve Example", "email": "eve@x.example"}],
+}
+
+
+def _session(sid: str, slug: str, ts: int | None, user: str | None) -> dict:
+    day = datetime.fromtimestamp((ts or T - 86_400_000) / 1000, tz=UTC).date()
+    return {"mcp_server_session_id": sid, "mcp_server_slug": slug, "connection_date": day,
+            "connection_timestamp": ts, "mcp_server_user_id": user}  # fmt: skip
+
+
+def _call(cid: str, at: int | None, server: str, session: str, output: object) -> dict:
+    return {"id": cid, "created_at": at, "mcp_server_id": server, "tool_name": "get_support",
+            "mcp_server_user_id": None, "mcp_server_session_id": session,
+            "input": {"q": cid}, "output": output}  # fmt: skip
+
+
+SESSIONS = [
+    _session("s1", "acme-docs", T, "mcpu_1"),
+    _session("s2", "acme-docs", None, None),  # old row, anonymous
+    _session("s3", "beta-help", T + 1000, "mcpu_1"),  # the same person in another org
+    _session("s4", "acme-docs", T + 5000, "mcpu_2"),  # empty
+]
+CALLS = [
+    _call("tc_a", T + 100, "srv1", "s1", {"ok": True}),
+    _call("tc_b", T + 200, "srv1", "s1", "step 1"),  # a JSON string
+    _call("tc_c", None, "srv1", "s2", None),
+    _call("tc_d", T + 1100, "srv2", "s3", {"next": 2}),
+    _call("tc_e", T + 1200, "srv1", "nope", None),  # a session MCPlatform does not have
+]
+TICKETS = [
+    {"id": "sr_1", "created_at": T + 300, "title": "Stuck", "concise_summary": "stuck",
+     "status": "in_progress", "priority": "high", "email": "eve@x.example",
+     "organization_id": "o_acme", "mcp_server_session_id": "s1"},
+    {"id": "sr_2", "created_at": T + 400, "title": "Billing", "concise_summary": None,
+     "status": "resolved", "priority": "low", "email": "Zed@x.example", "resolved_at": T + 9000,
+     "organization_id": "o_acme", "mcp_server_session_id": None},
+]  # fmt: skip
+
+
+def _insert(url: str, table: str, rows: list[dict]) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for row in rows:
+            cols = ", ".join(row)
+            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in ("input", "output") else f":{c}"
+                               for c in row)  # fmt: skip
+            params = {c: json.dumps(v) if c in ("input", "output") else v for c, v in row.items()}
+            conn.execute(sa.text(f"INSERT INTO {table} ({cols}) VALUES ({values})"), params)
+    engine.dispose()
+
+
+@pytest.fixture()
+def mcplatform_url(databases: DatabaseFactory) -> str:
+    url = databases.url("postgresql")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(DDL.read_text())
+    engine.dispose()
+    for table, rows in ROWS.items():
+        _insert(url, table, rows)
+    _insert(url, "mcp_server_session", SESSIONS)
+    _insert(url, "mcp_tool_calls", CALLS)
+    _insert(url, "support_requests", TICKETS)
+    return url
+
+
+def run(engine: sa.Engine, url: str, **kw: object) -> mcplatform.Report:
+    return mcplatform.sync(engine, source_url=url, now=NOW, actor="cli:test", **kw)  # type: ignore[arg-type]
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list]:
+    tables = ("organizations", "members", "servers", "end_users", "sessions", "tool_calls",
+              "support_tickets", "sync_marks")  # fmt: skip
+    out = {}
+    with engine.connect() as conn:
+        for name in tables:
+            table = schema.metadata.tables[name]
+            cols = [c for c in table.c if c.name not in ("created_at", "updated_at")]
+            out[name] = [
+                tuple(r) for r in conn.execute(sa.select(*cols).order_by(*table.primary_key))
+            ]
+    return out
+
+
+def test_a_sync_maps_mcplatform_onto_the_contract(
+    fresh_engine: sa.Engine, mcplatform_url: str
+) -> None:
+    report = run(fresh_engine, mcplatform_url)
+    assert report.inserted["sessions"] == 4 and report.inserted["tool calls"] == 4
+    assert [r for r in report.skipped if "tc_e" in r and "nope" in r]
+    with fresh_engine.connect() as conn:
+        orgs = dict(conn.execute(sa.text("SELECT slug, id FROM organizations")).all())
+        assert set(orgs) == {"acme", "beta-labs"}
+        roles = set(conn.execute(sa.text("SELECT org_id, email, role FROM members")).all())
+        assert roles == {(orgs["acme"], "al@acme.example", "admin"),
+                         (orgs["acme"], "bo@acme.example", "analyst"),
+                         (orgs["beta-labs"], "al@acme.example", "admin")}  # fmt: skip
+        users = conn.execute(
+            sa.text("SELECT org_id, distinct_id, display_name FROM end_users")
+        ).all()
+        acme, beta = orgs["acme"], orgs["beta-labs"]
+        expected = {(acme, "dist-1"), (beta, "dist-1"), (acme, "anonymous:acme-docs"),
+                    (acme, "mcpu_2"), (acme, "zed@x.example")}  # fmt: skip
+        assert {(o, d) for o, d, _ in users} >= expected
+        assert "Eve Example" in {n for _, _, n in users}
+        s = schema.sessions.c
+        rows = {r.external_id: r for r in conn.execute(sa.select(schema.sessions))}
+        assert {r.source for r in rows.values()} == {"mcplatform"}
+        assert rows["s2"].started_at == datetime(2026, 9, 30, tzinfo=UTC)
+        assert rows["s1"].total_tool_calls == 2 and rows["s1"].status == "completed"
+        assert rows["s1"].last_activity_at == datetime.fromtimestamp((T + 300) / 1000, tz=UTC)
+        assert rows["s4"].total_tool_calls == 0
+        t = schema.tool_calls.c
+        calls = {
+            r.attributes["mcplatform_id"]: r for r in conn.execute(sa.select(schema.tool_calls))
+        }
+        assert calls["tc_b"].output == "step 1" and calls["tc_b"].seq == 2
+        assert {c.duration_ms for c in calls.values()} == {None}
+        assert calls["tc_c"].started_at == rows["s2"].started_at
+        tickets = {r.title: r for r in conn.execute(sa.select(schema.support_tickets))}
+        assert tickets["Stuck"].session_id == rows["s1"].id
+        assert tickets["Billing"].session_id is None and tickets["Billing"].status == "resolved"
+        audit = conn.execute(sa.text("SELECT action, actor_email FROM audit_log")).all()
+        assert set(audit) == {("sync.mcplatform", "cli:test")} and len(audit) == 2
+        del s, t
+
+
+def test_a_second_sync_reads_only_new_rows(fresh_engine: sa.Engine, mcplatform_url: str) -> None:
+    run(fresh_engine, mcplatform_url)
+    before = snapshot(fresh_engine)
+    again = run(fresh_engine, mcplatform_url)
+    assert sum(again.read.values()) == 0 and snapshot(fresh_engine) == before
+    _insert(mcplatform_url, "mcp_tool_calls", [_call("tc_f", T + 9000, "srv1", "s4", {"x": 1})])
+    third = run(fresh_engine, mcplatform_url)
+    assert dict(third.read) == {"mcp_tool_calls": 1}
+    with fresh_engine.connect() as conn:
+        n = conn.execute(sa.text("SELECT count(*) FROM tool_calls")).scalar()
+        total = conn.execute(
+            sa.text("SELECT total_tool_calls FROM sessions WHERE external_id = 's4'")
+        ).scalar()
+    assert n == 5 and total == 1
+
+
+def test_an_interrupted_sync_resumes_to_the_same_result(
+    backend: str, databases: DatabaseFactory, mcplatform_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole, broken = databases.engine(backend), databases.engine(backend)
+    run(whole, mcplatform_url, batch=1)
+    real, seen = mcplatform.WRITERS["mcp_tool_calls"], []
+
+    def failing(*args: object) -> None:
+        seen.append(1)
+        if len(seen) == 2:
+            raise RuntimeError("cut")
+        real(*args)
+
+    monkeypatch.setitem(mcplatform.WRITERS, "mcp_tool_calls", failing)
+    with pytest.raises(RuntimeError, match="cut"):
+        run(broken, mcplatform_url, batch=1)
+    monkeypatch.setitem(mcplatform.WRITERS, "mcp_tool_calls", real)
+    run(broken, mcplatform_url, batch=1)
+    assert snapshot(broken) == snapshot(whole)
+    whole.dispose(), broken.dispose()
+
+
+def test_a_dry_run_writes_nothing(fresh_engine: sa.Engine, mcplatform_url: str) -> None:
+    before = snapshot(fresh_engine)
+    report = run(fresh_engine, mcplatform_url, dry_run=True)
+    assert report.inserted["sessions"] == 4 and "dry run" in report.summary()
+    assert snapshot(fresh_engine) == before
+
+
+def test_only_the_named_organizations_are_synced(
+    fresh_engine: sa.Engine, mcplatform_url: str
+) -> None:
+    report = run(fresh_engine, mcplatform_url, org_slugs=["beta-labs"])
+    assert list(report.orgs.values()) == ["beta-labs"] and report.inserted["sessions"] == 1
+
+
+def test_the_source_connection_is_read_only(mcplatform_url: str) -> None:
+    engine = src.connect(mcplatform_url)
+    with pytest.raises(sa.exc.InternalError, match="read-only"), engine.connect() as conn:
+        conn.execute(sa.text("DELETE FROM mcp_tool_calls"))
+    engine.dispose()
+
+
+def test_the_organizations_redaction_rules_apply_before_anything_is_stored(
+    fresh_engine: sa.Engine, mcplatform_url: str
+) -> None:
+    """The default rules (secret keys, bearer tokens) hold for synced calls and tickets."""
+    secret = _call("tc_s", T + 150, "srv1", "s1", {"ok": True})
+    secret["input"] = {"q": "login", "password": "hunter2"}
+    _insert(mcplatform_url, "mcp_tool_calls", [secret])
+    ticket = {**TICKETS[1], "id": "sr_3", "context": "curl -H 'Authorization: Bearer abc.def'"}
+    _insert(mcplatform_url, "support_requests", [ticket])
+    run(fresh_engine, mcplatform_url)
+    with fresh_engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(schema.tool_calls.c.input, schema.tool_calls.c.attributes).where(
+                schema.tool_calls.c.attributes["mcplatform_id"].as_string() == "tc_s"
+            )
+        ).one()
+        context = conn.execute(
+            sa.select(schema.support_tickets.c.context).where(
+                schema.support_tickets.c.context.is_not(None)
+            )
+        ).scalar_one()
+    assert stored.input["password"] != "hunter2" and stored.attributes["redacted"] is True
+    assert "abc.def" not in context
