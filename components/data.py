@@ -100,9 +100,11 @@ def user_sessions(
     end_user_id: str,
     statuses: tuple[str, ...],
     title_q: str | None,
+    include_empty: bool,
     before: tuple | None,
 ) -> Page:
-    return _user_sessions(org_id, end_user_id, statuses, title_q, before, changes.version(org_id))
+    version = changes.version(org_id)
+    return _user_sessions(org_id, end_user_id, statuses, title_q, include_empty, before, version)
 
 
 @st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -111,6 +113,7 @@ def _user_sessions(
     end_user_id: str,
     statuses: tuple[str, ...],
     title_q: str | None,
+    include_empty: bool,
     before: tuple | None,
     version: int,
 ) -> Page:
@@ -121,8 +124,20 @@ def _user_sessions(
             end_user_id=end_user_id,
             statuses=statuses,
             title_q=title_q,
+            include_empty=include_empty,
             before=before,
         )
+
+
+@st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def _empty_sessions(org_id: str, end_user_id: str, version: int) -> int:
+    with connect() as conn:
+        return sessions.empty_count(conn, org_id=org_id, end_user_id=end_user_id)
+
+
+def empty_sessions(org_id: str, end_user_id: str) -> int:
+    """How many empty synced sessions the user's list hides by default."""
+    return _empty_sessions(org_id, end_user_id, changes.version(org_id))
 
 
 def session(org_id: str, session_id: str) -> sessions.SessionDetail | None:

@@ -19,6 +19,7 @@ USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (c
 US_STATUS = "us_status"
 US_TITLE = "us_title"
 US_MORE = "us_more"
+US_EMPTY = "us_empty"  # show the empty synced sessions the list hides by default
 US_CURSORS = "us_cursors"  # per user and filters (components.recent)
 US_TL_CURSOR = "us_tl_cursor"  # per session and timeline filter: the window shown
 US_TL_KINDS = "us_tl_kinds"

@@ -41,7 +41,14 @@ def sessions_pane(org_id: str, user: EndUser, selected: str | None) -> None:
         label_visibility="collapsed",
         max_chars=200,
     )
-    filters = (tuple(statuses or ()), (title_q or "").strip() or None)
+    hidden = data.empty_sessions(org_id, user.id)
+    include_empty = hidden > 0 and st.toggle(
+        f"Show {fmt.count(hidden, 'empty synced session')}",
+        key=keys.US_EMPTY,
+        help="MCPlatform records a session for every connection; these have no tool call "
+        "and no ticket, so the list leaves them out unless asked.",
+    )
+    filters = (tuple(statuses or ()), (title_q or "").strip() or None, include_empty)
     # The cursors of the pages loaded so far, per user and filters ("Load more" appends).
     cursors: list = recent.kept(keys.US_CURSORS, (user.id, filters), lambda: [None])
     with st.container(height=PANE_HEIGHT, border=False):
@@ -51,7 +58,8 @@ def sessions_pane(org_id: str, user: EndUser, selected: str | None) -> None:
             for row in page.rows.itertuples(index=False):
                 session_card(row, selected=row.id == selected, on_select=url.select_session)
         if page is not None and page.rows.empty and len(cursors) == 1:
-            st.caption("No sessions match these filters." if any(filters) else "No sessions yet.")
+            filtered = any(filters[:2])
+            st.caption("No sessions match these filters." if filtered else "No sessions yet.")
         if page is not None and page.next_cursor is not None:
             st.button(
                 "Load 50 more",

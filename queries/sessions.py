@@ -89,6 +89,27 @@ def _ticket_count(org_id: str) -> sa.ScalarSelect[int]:
     )
 
 
+# Sources that record a session for every connection, so most of theirs hold nothing:
+# MCPlatform creates one per request that arrives without an Mcp-Session-Id.
+EMPTY_HIDDEN_SOURCES = ("mcplatform",)
+
+
+def _empty(org_id: str) -> sa.ColumnElement[bool]:
+    """A session of such a source with no tool call and no ticket."""
+    s, t = sessions.c, support_tickets.c
+    ticket = sa.exists().where(t.org_id == org_id, t.session_id == s.id)
+    return sa.and_(s.source.in_(EMPTY_HIDDEN_SOURCES), s.total_tool_calls == 0, ~ticket)
+
+
+def empty_count(conn: sa.Connection, *, org_id: str, end_user_id: str) -> int:
+    """How many of the user's sessions for_user hides unless asked (see EMPTY_HIDDEN_SOURCES)."""
+    s = sessions.c
+    stmt = sa.select(sa.func.count()).where(
+        s.org_id == org_id, s.end_user_id == end_user_id, s.archived_at.is_(None), _empty(org_id)
+    )
+    return conn.execute(stmt).scalar_one()
+
+
 def for_user(
     conn: sa.Connection,
     *,
@@ -98,8 +119,10 @@ def for_user(
     limit: int = 50,
     statuses: tuple[str, ...] = (),
     title_q: str | None = None,
+    include_empty: bool = False,
 ) -> Page:
-    """One page of an end user's non-archived sessions, newest first (started_at, id DESC)."""
+    """One page of an end user's non-archived sessions, newest first (started_at, id DESC);
+    empty synced sessions only with include_empty."""
     s, v = sessions.c, servers.c
     stmt = (
         sa.select(
@@ -117,6 +140,8 @@ def for_user(
     )
     if statuses:
         stmt = stmt.where(s.status.in_(list(statuses)))
+    if not include_empty:
+        stmt = stmt.where(~_empty(org_id))
     if title_q and title_q.strip():
         stmt = stmt.where(contains(s.title, title_q.strip()))
     if before is not None:

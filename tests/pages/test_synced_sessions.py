@@ -1,0 +1,68 @@
+"""Sessions synced from MCPlatform in the explorer: shown with their calls, and the empty
+ones MCPlatform records per connection hidden until asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from components import keys
+from tests.pages.test_live_ingest import open_user, texts
+from tests.pages.test_user_sessions import card_titles
+from tests.test_sync_mcplatform import mcplatform_url, run  # noqa: F401 (a fixture)
+
+
+@pytest.fixture()
+def synced(
+    fresh_engine: sa.Engine,
+    mcplatform_url: str,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[sa.Engine]:
+    run(fresh_engine, mcplatform_url)
+    with fresh_engine.begin() as conn:
+        org = conn.execute(sa.text("SELECT id FROM organizations WHERE slug = 'acme'")).scalar()
+        conn.execute(
+            sa.text(
+                "INSERT INTO members (id, org_id, email, role, created_at) "
+                "VALUES ('mem_view', :org, 'analyst@acme.example', 'analyst', '2026-11-01')"
+            ),
+            {"org": org},
+        )
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
+    from components import data
+    from tests.pages.conftest import _clear_caches
+
+    _clear_caches()
+    yield fresh_engine
+    data.engine().dispose()
+    _clear_caches()
+
+
+def owner_of(engine: sa.Engine, external_id: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            sa.text("SELECT end_user_id FROM sessions WHERE external_id = :e"), {"e": external_id}
+        ).scalar_one()
+
+
+def test_a_synced_session_shows_its_calls_and_ticket(synced: sa.Engine) -> None:
+    with synced.connect() as conn:
+        session_id, user_id = conn.execute(
+            sa.text("SELECT id, end_user_id FROM sessions WHERE external_id = 's1'")
+        ).one()
+    at = open_user(user=user_id, session=session_id)
+    assert not at.exception
+    assert len(card_titles(at)) == 1
+    assert "get_support" in texts(at) and "Stuck" in texts(at)
+
+
+def test_empty_synced_sessions_are_hidden_until_asked_for(synced: sa.Engine) -> None:
+    at = open_user(user=owner_of(synced, "s4"))
+    assert card_titles(at) == []
+    toggle = at.toggle(key=keys.US_EMPTY)
+    assert toggle.label == "Show 1 empty synced session"
+    at = toggle.set_value(True).run()
+    assert len(card_titles(at)) == 1
