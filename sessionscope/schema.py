@@ -222,6 +222,7 @@ support_tickets = sa.Table(
     sa.Column("priority", sa.String(16), nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("resolved_at", UTCDateTime),
+    sa.Column("attributes", JSONType),  # a source's extras, e.g. MCPlatform's activity history
     _in("status", TICKET_STATUSES, "status"),
     _in("priority", TICKET_PRIORITIES, "priority"),
     sa.Index("ix_support_tickets_session_created", "session_id", "created_at"),

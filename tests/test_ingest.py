@@ -363,3 +363,28 @@ def test_each_ingested_file_is_audited_with_who_its_digest_and_counts(
     assert detail["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert detail["requests"] == 1 and detail["spans"] > 0 and detail["sessions"] == 1
     assert detail["calls_inserted"] == len(table(fresh_engine, tool_calls, "id"))
+
+
+def test_ingest_reads_json_lines_and_protobuf_files_and_names_a_bad_line(
+    fresh_engine: sa.Engine,
+    org_token: tuple[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`sessionscope ingest`: the JSON exporter's lines and a gzipped protobuf export land;
+    a file with one broken line writes its good lines and names the bad one (exit 2)."""
+    from sessionscope.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
+    packed = tmp_path / "openllmetry.binpb.gz"
+    packed.write_bytes(gzip.compress(recorded("v1-openllmetry-stdio.binpb").SerializeToString()))
+    assert main(["ingest", str(OTLP / "v2-builtin-stdio.json"), str(packed), "--org", "acme"]) == 0
+    assert len(table(fresh_engine, sessions, "id")) == 2
+    broken = tmp_path / "broken.jsonl"
+    good = (OTLP / "v2-builtin-stdio.json").read_bytes().splitlines()[0]
+    broken.write_bytes(
+        good + b'\n{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": 1}]}]}]}\n'
+    )
+    assert main(["ingest", str(broken), "--org", "acme"]) == 2
+    assert f"{broken}:2:" in capsys.readouterr().out

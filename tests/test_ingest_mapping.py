@@ -115,3 +115,47 @@ def test_the_recorder_names_the_user_the_session_and_the_resource() -> None:
         "docs://index",
         "docs://pages/999",
     }
+
+
+def openinference_request() -> ExportTraceServiceRequest:
+    """Spans from OpenInference's own tracer: two `@tracer.tool` functions (one raising) run
+    inside `using_session` and `using_user`, encoded by the OTLP exporter's encoder."""
+    from openinference.instrumentation import TracerProvider, using_session, using_user
+    from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "agent"}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("agent")
+
+    @tracer.tool(name="search_docs")
+    def search_docs(query: str) -> dict:
+        return {"hits": [query]}
+
+    @tracer.tool(name="fail")
+    def fail(reason: str) -> None:
+        raise RuntimeError(reason)
+
+    with using_session("conv-7"), using_user("ann@corp.example"):
+        search_docs("refund policy")
+        with pytest.raises(RuntimeError):
+            fail("disk full")
+    return encode_spans(exporter.get_finished_spans())
+
+
+def test_openinference_tool_spans_are_calls_of_their_session_and_user() -> None:
+    calls = sorted(
+        map_spans("o", spans_of(openinference_request())).calls, key=lambda c: c.started_at
+    )
+    assert [(c.method, c.tool_name, c.is_error) for c in calls] == [
+        ("tools/call", "search_docs", False),
+        ("tools/call", "fail", True),
+    ]
+    assert {c.session_key for c in calls} == {"sid:conv-7"}
+    assert {c.end_user for c in calls} == {"ann@corp.example"}
+    assert calls[0].input == {"query": "refund policy"}
+    assert calls[0].output == {"hits": ["refund policy"]}
+    assert "disk full" in (calls[1].error_message or "")

@@ -12,7 +12,7 @@ from sessionscope import audit
 from sessionscope.migrate import MigrationRefused, alembic_config, downgrade, upgrade
 from sessionscope.schema import metadata
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 def test_upgrade_creates_every_table(fresh_engine: sa.Engine) -> None:
