@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -84,6 +85,24 @@ def ticket_view(ticket: TicketDetail) -> None:
     st.text(ticket.summary or "—")
     st.markdown("**Context**")
     st.text(ticket.context or "—")
+    _activities((ticket.attributes or {}).get("activities"))
+
+
+def _activities(activities: list[dict[str, Any]] | None) -> None:
+    """A synced ticket's history (MCPlatform's comments, status changes), one line each."""
+    if not activities:
+        return
+    st.markdown("**Activity**")
+    st.markdown("  \n".join(_activity_line(a) for a in activities))
+
+
+def _activity_line(activity: dict[str, Any]) -> str:
+    at = activity.get("at")
+    when = fmt.absolute(datetime.fromisoformat(at)) if at else "time unknown"
+    content = activity.get("content")
+    text = content if isinstance(content, str | None) else json.dumps(content)
+    who, kind = fmt.md(activity.get("by") or "—"), fmt.md(activity.get("type"))
+    return f"{when} · :gray-badge[{kind}] **{who}**: {fmt.md(text or '—', limit=300)}"
 
 
 def _fields(values: dict[str, str]) -> None:

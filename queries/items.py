@@ -58,6 +58,7 @@ class TicketDetail:
     priority: str
     created_at: datetime
     resolved_at: datetime | None
+    attributes: Any = None  # a source's extras: MCPlatform's id and activity history
 
 
 def _text(col: sa.Column[Any]) -> sa.ColumnElement[str]:

@@ -79,14 +79,27 @@ TICKETS = [
 ]  # fmt: skip
 
 
+def _activity(aid: str, at: int | None, ticket: str, kind: str, content: object) -> dict:
+    return {"id": aid, "created_at": at, "support_request_id": ticket, "user_id": "u_al",
+            "activity_type": kind, "content": content}  # fmt: skip
+
+
+ACTIVITIES = [  # inserted out of time order: the sync orders them by created_at
+    _activity("sta_2", T + 600, "sr_1", "status_change", {"from": "pending", "to": "in_progress"}),
+    _activity("sta_1", T + 500, "sr_1", "comment", "Retry with Bearer abc.def?"),
+    _activity("sta_3", T + 700, "sr_2", "comment", "Refunded"),
+]
+JSONB = ("input", "output", "content")
+
+
 def _insert(url: str, table: str, rows: list[dict]) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         for row in rows:
             cols = ", ".join(row)
-            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in ("input", "output") else f":{c}"
+            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in JSONB else f":{c}"
                                for c in row)  # fmt: skip
-            params = {c: json.dumps(v) if c in ("input", "output") else v for c, v in row.items()}
+            params = {c: json.dumps(v) if c in JSONB else v for c, v in row.items()}
             conn.execute(sa.text(f"INSERT INTO {table} ({cols}) VALUES ({values})"), params)
     engine.dispose()
 
@@ -103,6 +116,7 @@ def mcplatform_url(databases: DatabaseFactory) -> str:
     _insert(url, "mcp_server_session", SESSIONS)
     _insert(url, "mcp_tool_calls", CALLS)
     _insert(url, "support_requests", TICKETS)
+    _insert(url, "support_ticket_activities", ACTIVITIES)
     return url
 
 
@@ -165,6 +179,46 @@ def test_a_sync_maps_mcplatform_onto_the_contract(
         audit = conn.execute(sa.text("SELECT action, actor_email FROM audit_log")).all()
         assert set(audit) == {("sync.mcplatform", "cli:test")} and len(audit) == 2
         del s, t
+
+
+def activities(engine: sa.Engine, ticket: str) -> list[dict]:
+    st = schema.support_tickets.c
+    with engine.connect() as conn:
+        attributes = conn.execute(
+            sa.select(st.attributes).where(st.attributes["mcplatform_id"].as_string() == ticket)
+        ).scalar_one()
+    return attributes["activities"]
+
+
+def test_ticket_activities_are_kept_in_time_order_and_redacted(
+    backend: str, databases: DatabaseFactory, mcplatform_url: str
+) -> None:
+    engine = databases.engine(backend)
+    report = run(engine, mcplatform_url)
+    assert report.inserted["ticket activities"] == 3 and "not synced" not in report.summary()
+    first, second = activities(engine, "sr_1")
+    assert [first["id"], second["id"]] == ["sta_1", "sta_2"]
+    assert first["at"] == "2026-10-01T12:00:00.500+00:00" and first["type"] == "comment"
+    assert first["by"] == "al@acme.example" and "abc.def" not in first["content"]
+    assert second["content"] == {"from": "pending", "to": "in_progress"}
+    assert [a["content"] for a in activities(engine, "sr_2")] == ["Refunded"]
+    engine.dispose()
+
+
+def test_a_later_activity_on_a_synced_ticket_is_appended_once(
+    fresh_engine: sa.Engine, mcplatform_url: str
+) -> None:
+    run(fresh_engine, mcplatform_url)
+    _insert(mcplatform_url, "support_ticket_activities",
+            [_activity("sta_4", T + 90_000, "sr_1", "comment", "Fixed")])  # fmt: skip
+    again = run(fresh_engine, mcplatform_url)
+    assert dict(again.read) == {"support_ticket_activities": 1}
+    assert [a["id"] for a in activities(fresh_engine, "sr_1")] == ["sta_1", "sta_2", "sta_4"]
+    with fresh_engine.begin() as conn:  # read every activity again: nothing is added twice
+        conn.execute(sa.text("DELETE FROM sync_marks WHERE key = 'support_ticket_activities'"))
+    reread = run(fresh_engine, mcplatform_url)
+    assert reread.read["support_ticket_activities"] == 4 and not reread.inserted
+    assert [a["id"] for a in activities(fresh_engine, "sr_1")] == ["sta_1", "sta_2", "sta_4"]
 
 
 def test_a_second_sync_reads_only_new_rows(fresh_engine: sa.Engine, mcplatform_url: str) -> None:

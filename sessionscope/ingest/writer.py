@@ -536,22 +536,24 @@ def _refresh_sessions(
             values["title"] = _title(conn, group.id)
             values["attributes"]["title_from_calls"] = True
         conn.execute(table.update().where(table.c.id == group.id).values(**values))
-        _saw(conn, group, values["started_at"], values["last_activity_at"])
+    widen_seen(conn, [g.id for g in groups])
 
 
-def _saw(conn: sa.Connection, group: _Session, first: datetime, last: datetime) -> None:
-    """Widen the session's end user's first/last seen to the session's span."""
-    u = end_users.c
-    user = sa.select(sessions.c.end_user_id).where(sessions.c.id == group.id).scalar_subquery()
-    conn.execute(
-        end_users.update()
-        .where(u.id == user, sa.or_(u.first_seen_at.is_(None), u.first_seen_at > first))
-        .values(first_seen_at=first)
+def widen_seen(conn: sa.Connection, session_ids: Iterable[str]) -> None:
+    """Widen the first/last seen of these sessions' end users to all their sessions' span
+    (one statement; the sync from MCPlatform uses it too)."""
+    u, s = end_users.c, sessions.c
+    owners = sa.select(s.end_user_id).where(s.id.in_(list(session_ids)))
+    first = sa.select(sa.func.min(s.started_at)).where(s.end_user_id == u.id).scalar_subquery()
+    last = (
+        sa.select(sa.func.max(sa.func.coalesce(s.last_activity_at, s.started_at)))
+        .where(s.end_user_id == u.id)
+        .scalar_subquery()
     )
+    earlier = sa.case((u.first_seen_at.is_(None), first), (first < u.first_seen_at, first),
+                      else_=u.first_seen_at)  # fmt: skip
     conn.execute(
-        end_users.update()
-        .where(u.id == user, sa.or_(u.last_seen_at.is_(None), u.last_seen_at < last))
-        .values(last_seen_at=last)
+        end_users.update().where(u.id.in_(owners)).values(first_seen_at=earlier, last_seen_at=last)
     )
 
 

@@ -1,5 +1,6 @@
 """`sessionscope sync mcplatform`: MCPlatform's organizations, servers, sessions, tool calls
-and tickets upserted into Sessionscope, incrementally, one transaction per batch.
+and tickets (with their activity history) upserted into Sessionscope, incrementally, one
+transaction per batch.
 
 Every id is derived from the Sessionscope organization and MCPlatform's own key
 (short_hash), so a re-run or a resumed run lands on the same rows. A table's watermark
@@ -7,6 +8,8 @@ Every id is derived from the Sessionscope organization and MCPlatform's own key
 interrupted run resumes after the last committed batch. MCPlatform has no updated_at, so
 a second run reads rows added since the last one; a row changed in place (a ticket's
 status) is picked up only by a run that reads it again (delete its mark, or --since).
+Ticket activities have their own mark, so a later comment on a ticket synced long ago is
+still read and merged into that ticket's `attributes.activities`.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from sqlalchemy.engine import Engine
 from sessionscope import audit, rollup
 from sessionscope.db import begin_write
 from sessionscope.ingest.mapping import short_hash
-from sessionscope.ingest.writer import lock_org
-from sessionscope.redaction import redact_row, redactor_for
+from sessionscope.ingest.writer import lock_org, widen_seen
+from sessionscope.redaction import Redactor, redact_row, redactor_for
 from sessionscope.schema import (
     TICKET_PRIORITIES,
     TICKET_STATUSES,
@@ -46,9 +49,6 @@ SOURCE = "mcplatform"
 BATCH = 1000
 ROLES = {"owner": "admin", "admin": "admin", "member": "analyst"}
 ACTION = "sync.mcplatform"
-# The data contract has no place for it: support_tickets has no JSON column, and the issue's
-# facts do not give the table's columns.
-NOT_SYNCED = "support_ticket_activities (ticket history): support_tickets has no column for it"
 
 
 @dataclass
@@ -90,7 +90,6 @@ class Report:
             line("updated", self.updated),
             f"skipped: {len(self.skipped)}",
             *(f"  {reason}" for reason in self.skipped),
-            f"not synced: {NOT_SYNCED}",
         ]
         return "\n".join(lines)
 
@@ -458,6 +457,10 @@ def _call_row(cid: str, org_id: str, sid: str, row: sa.RowMapping, start: dateti
     }  # fmt: skip
 
 
+def ticket_id(org_id: str, external_id: str) -> str:
+    return "sr_" + short_hash(org_id, SOURCE, external_id)
+
+
 def _write_tickets(
     run: _Run, conn: sa.Connection, org: sa.RowMapping, org_id: str, rows: list
 ) -> None:
@@ -500,11 +503,12 @@ def _ticket_values(
     email = (row["email"] or "").strip().lower() or None
     user = owners[sid] if sid else _user_by_email(conn, run, org_id, email or f"ticket:{row['id']}")
     return {
-        "id": "sr_" + short_hash(org_id, SOURCE, row["id"]), "org_id": org_id,
+        "id": ticket_id(org_id, row["id"]), "org_id": org_id,
         "session_id": sid, "end_user_id": user, "email": email,
         "title": row["title"] or "(untitled)", "summary": row["concise_summary"],
         "context": row["context"], "status": row["status"], "priority": row["priority"],
         "created_at": _ms(row["created_at"]) or run.now, "resolved_at": _ms(row["resolved_at"]),
+        "attributes": {"mcplatform_id": row["id"]},
     }  # fmt: skip
 
 
@@ -530,17 +534,70 @@ def _upsert_ticket(conn: sa.Connection, values: dict[str, Any], report: Report) 
         conn.execute(support_tickets.insert().values(**values))
         report.inserted["tickets"] += 1
         return True
-    changed = {k: v for k, v in values.items() if old[k] != v}
+    # attributes are set once: their activities are written by _write_activities alone
+    changed = {
+        k: v for k, v in values.items() if old[k] != v and (k != "attributes" or old[k] is None)
+    }
     if changed:
         conn.execute(support_tickets.update().where(st.id == values["id"]).values(**changed))
         report.updated["tickets"] += 1
     return bool(changed)
 
 
+def _write_activities(
+    run: _Run, conn: sa.Connection, org: sa.RowMapping, org_id: str, rows: list
+) -> None:
+    """Merge activities into their tickets' attributes.activities, once each, in time order."""
+    by_ticket: dict[str, list[sa.RowMapping]] = {}
+    for row in rows:
+        by_ticket.setdefault(ticket_id(org_id, row["ticket_id"]), []).append(row)
+    st = support_tickets.c
+    stored = dict(
+        conn.execute(sa.select(st.id, st.attributes).where(st.id.in_(list(by_ticket)))).all()
+    )
+    redactor = redactor_for(conn, org_id)
+    for tid, group in by_ticket.items():
+        if tid not in stored:
+            run.report.skipped += [
+                f"ticket activity {r['id']}: its ticket {r['ticket_id']} was not synced"
+                for r in group
+            ]
+            continue
+        attributes = {"mcplatform_id": group[0]["ticket_id"], **(stored[tid] or {})}
+        # keyed by MCPlatform's id: a page read again (--since, a resumed run) adds nothing
+        kept = {a["id"]: a for a in attributes.get("activities", [])}
+        new = {r["id"]: _activity(redactor, r) for r in group if r["id"] not in kept}
+        if not new:
+            continue
+        attributes["activities"] = sorted({**kept, **new}.values(), key=_activity_order)
+        conn.execute(support_tickets.update().where(st.id == tid).values(attributes=attributes))
+        run.report.inserted["ticket activities"] += len(new)
+
+
+def _activity(redactor: Redactor, row: sa.RowMapping) -> dict[str, Any]:
+    """One history entry; `content` is jsonb there: text is masked as text, JSON as payload."""
+    content = row["content"]
+    content, _ = (redactor.text if isinstance(content, str) else redactor.payload)(content)
+    at = _ms(row["created_at"])
+    return {
+        "id": row["id"],
+        # fixed width (ms, as MCPlatform stores it) so the text sorts as the time does
+        "at": at.isoformat(timespec="milliseconds") if at else None,
+        "type": row["type"],
+        "by": row["actor"],
+        "content": content,
+    }
+
+
+def _activity_order(activity: dict[str, Any]) -> tuple[str, str]:
+    return (activity["at"] or "", activity["id"])  # no time first, as the keyset reads them
+
+
 WRITERS: dict[str, Callable[..., object]] = {
     src.SESSIONS.key: _write_sessions,
     src.CALLS.key: _write_calls,
     src.TICKETS.key: _write_tickets,
+    src.ACTIVITIES.key: _write_activities,
 }
 
 
@@ -563,7 +620,7 @@ def _refresh(
         if renumber:
             _renumber(conn, sid)
         _refresh_one(conn, run, sid)
-    _saw(conn, ids)
+    widen_seen(conn, ids)
     if counted:
         run.report.updated["sessions (totals, activity)"] += len(ids)
     rollup.refresh_sessions(conn, org_id=org_id, session_ids=ids)
@@ -597,23 +654,6 @@ def _refresh_one(conn: sa.Connection, run: _Run, sid: str) -> None:
             status="active" if ongoing else "completed", completed_at=None if ongoing else last,
         )
     )  # fmt: skip
-
-
-def _saw(conn: sa.Connection, ids: set[str]) -> None:
-    """Widen the end users' first/last seen to their sessions' span."""
-    u, s = end_users.c, sessions.c
-    owners = sa.select(s.end_user_id).where(s.id.in_(list(ids)))
-    first = sa.select(sa.func.min(s.started_at)).where(s.end_user_id == u.id).scalar_subquery()
-    last = (
-        sa.select(sa.func.max(sa.func.coalesce(s.last_activity_at, s.started_at)))
-        .where(s.end_user_id == u.id)
-        .scalar_subquery()
-    )
-    conn.execute(
-        end_users.update()
-        .where(u.id.in_(owners))
-        .values(first_seen_at=sa.func.coalesce(u.first_seen_at, first), last_seen_at=last)
-    )
 
 
 def _sweep(conn: sa.Connection, org_id: str, run: _Run) -> None:

@@ -64,13 +64,13 @@ TICKETS = Table(
     "WHERE r.organization_id = :org AND (COALESCE(r.created_at, 0), r.id) > (:k, :id) "
     "AND COALESCE(r.created_at, 0) >= :since ORDER BY k, r.id LIMIT :n",
 )
-# A ticket's history, by the ticket's organization; "by" is the member's email where the
-# better-auth user is known, their id otherwise.
+# A ticket's history, scoped by the ticket's organization; the actor is the better-auth
+# user's email where known (members are known by email here), their id otherwise.
 ACTIVITIES = Table(
     "support_ticket_activities",
     "SELECT a.id, COALESCE(a.created_at, 0) AS k, a.created_at, "
     "a.support_request_id AS ticket_id, a.activity_type::text AS type, a.content, "
-    "COALESCE(u.email, a.user_id) AS by FROM support_ticket_activities a "
+    "COALESCE(u.email, a.user_id) AS actor FROM support_ticket_activities a "
     "JOIN support_requests r ON r.id = a.support_request_id "
     'LEFT JOIN "user" u ON u.id = a.user_id '
     "WHERE r.organization_id = :org AND (COALESCE(a.created_at, 0), a.id) > (:k, :id) "

@@ -34,3 +34,44 @@ def page_text(page_id: int) -> str:
 def index_text() -> str:
     """Return the table of contents."""
     return "\n".join(f"{page_id}. {page['title']}" for page_id, page in PAGES.items())
+
+
+def register(server: Any, tool_error: type[Exception], not_found: type[Exception]) -> None:
+    """Add the scenario's tools, resources and prompt to `server` (FastMCP on 1.x, MCPServer
+    on 2.x: the same decorators), raising that SDK's own tool and not-found errors."""
+
+    @server.tool()
+    def search_docs(query: str) -> dict[str, Any]:
+        """Search the documentation; returns structured hits."""
+        return search(query)
+
+    @server.tool()
+    def get_page(page_id: int) -> str:
+        """Return one documentation page as markdown."""
+        try:
+            return page_text(page_id)
+        except KeyError:
+            raise tool_error(f"No page {page_id}") from None
+
+    @server.tool()
+    def fail(reason: str) -> str:
+        """Always fail, so the caller sees a tool error."""
+        raise tool_error(f"Failed on purpose: {reason}")
+
+    @server.resource("docs://index", mime_type="text/markdown")
+    def index() -> str:
+        """The table of contents."""
+        return index_text()
+
+    @server.resource("docs://pages/{page_id}", mime_type="text/markdown")
+    def page(page_id: str) -> str:
+        """One page by id."""
+        try:
+            return page_text(int(page_id))
+        except (KeyError, ValueError):
+            raise not_found(f"No page {page_id}") from None
+
+    @server.prompt()
+    def summarize_page(page_id: str) -> str:
+        """Ask the model to summarize one page."""
+        return f"Summarize this page in one sentence:\n\n{page_text(int(page_id))}"

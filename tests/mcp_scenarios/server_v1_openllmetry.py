@@ -19,42 +19,7 @@ def build_server(port: int) -> Any:
 
     server = FastMCP(docs_content.SERVER_NAME, host="127.0.0.1", port=port)
 
-    @server.tool()
-    def search_docs(query: str) -> dict[str, Any]:
-        """Search the documentation; returns structured hits."""
-        return docs_content.search(query)
-
-    @server.tool()
-    def get_page(page_id: int) -> str:
-        """Return one documentation page as markdown."""
-        try:
-            return docs_content.page_text(page_id)
-        except KeyError:
-            raise ToolError(f"No page {page_id}") from None
-
-    @server.tool()
-    def fail(reason: str) -> str:
-        """Always fail, so the caller sees a tool error."""
-        raise ToolError(f"Failed on purpose: {reason}")
-
-    @server.resource("docs://index", mime_type="text/markdown")
-    def index() -> str:
-        """The table of contents."""
-        return docs_content.index_text()
-
-    @server.resource("docs://pages/{page_id}", mime_type="text/markdown")
-    def page(page_id: str) -> str:
-        """One page by id."""
-        try:
-            return docs_content.page_text(int(page_id))
-        except (KeyError, ValueError):
-            raise ResourceError(f"No page {page_id}") from None
-
-    @server.prompt()
-    def summarize_page(page_id: str) -> str:
-        """Ask the model to summarize one page."""
-        return f"Summarize this page in one sentence:\n\n{docs_content.page_text(int(page_id))}"
-
+    docs_content.register(server, ToolError, ResourceError)
     return server
 
 

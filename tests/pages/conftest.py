@@ -83,3 +83,14 @@ def statements() -> Iterator[list[str]]:
     event.listen(sa.Engine, "before_cursor_execute", record)
     yield seen
     event.remove(sa.Engine, "before_cursor_execute", record)
+
+
+@pytest.fixture()
+def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
+    """The Admin data set in a database of its own, for a test that writes."""
+    from tests.pages import admin_data_set
+
+    engine = databases.engine(backend)
+    admin_data_set.build(engine)
+    yield engine
+    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)

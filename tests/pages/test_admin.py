@@ -78,14 +78,6 @@ def shared(backend: str, databases: DatabaseFactory) -> sa.Engine:
 
 
 @pytest.fixture()
-def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
-    engine = databases.engine(backend)
-    admin_data_set.build(engine)
-    yield engine
-    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)
-
-
-@pytest.fixture()
 def admin(shared: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
     yield from _opener(shared, monkeypatch)
 

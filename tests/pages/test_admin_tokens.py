@@ -14,21 +14,17 @@ from components import admin_keys as ak
 from components import admin_tokens
 from components import format as fmt
 from sessionscope import schema, tokens
-from tests.conftest import DatabaseFactory
-from tests.pages import admin_data_set
-from tests.pages.test_admin import ADMIN, ANALYST, Open, _opener, audit_entries
+from tests.pages.test_admin import (
+    ADMIN,
+    ANALYST,
+    Open,
+    _opener,
+    audit_entries,
+)
 from tests.pages.test_user_sessions import texts
 
 NAME = "github-mcp production"
 ORIGIN = admin_tokens.DEFAULT_ORIGIN  # AppTest has no browser URL
-
-
-@pytest.fixture()
-def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
-    engine = databases.engine(backend)
-    admin_data_set.build(engine)
-    yield engine
-    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)
 
 
 @pytest.fixture()

@@ -59,6 +59,21 @@ def test_a_synced_session_shows_its_calls_and_ticket(synced: sa.Engine) -> None:
     assert "get_support" in texts(at) and "Stuck" in texts(at)
 
 
+def test_a_synced_tickets_pane_shows_its_activity(synced: sa.Engine) -> None:
+    with synced.connect() as conn:
+        session_id, user_id, ticket = conn.execute(
+            sa.text(
+                "SELECT s.id, s.end_user_id, t.id FROM sessions s "
+                "JOIN support_tickets t ON t.session_id = s.id WHERE s.external_id = 's1'"
+            )
+        ).one()
+    at = open_user(user=user_id, session=session_id, item=ticket)
+    assert not at.exception
+    shown = texts(at)
+    assert "Activity" in shown and "al@acme.example" in shown
+    assert shown.index("Retry with") < shown.index('"from": "pending"')  # in time order
+
+
 def test_empty_synced_sessions_are_hidden_until_asked_for(synced: sa.Engine) -> None:
     at = open_user(user=owner_of(synced, "s4"))
     assert card_titles(at) == []
