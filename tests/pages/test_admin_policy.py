@@ -12,11 +12,10 @@ from streamlit.testing.v1 import AppTest
 from components import admin_keys as ak
 from sessionscope import policy, redaction, schema
 from tests.pages.test_admin import Open, _opener, audit_entries
-from tests.pages.test_admin_tokens import fresh  # noqa: F401
 
 
 @pytest.fixture()
-def writer(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:  # noqa: F811
+def writer(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
     yield from _opener(fresh, monkeypatch)
 
 
@@ -40,7 +39,7 @@ def test_the_tab_shows_the_defaults(writer) -> None:
     assert at.multiselect(key=ak.POL_PATTERNS).value == ["bearer", "card"]
 
 
-def test_an_admin_sets_retention_and_it_is_audited(writer, fresh) -> None:  # noqa: F811
+def test_an_admin_sets_retention_and_it_is_audited(writer, fresh) -> None:
     at = on_tab(writer)
     at.radio(key=ak.POL_KEEP).set_value("for a number of days")
     at.number_input(key=ak.POL_DAYS).set_value(30)
@@ -51,7 +50,7 @@ def test_an_admin_sets_retention_and_it_is_audited(writer, fresh) -> None:  # no
     assert entry["detail"]["after"] == {"retention_days": 30}
 
 
-def test_a_bad_regex_is_refused_with_a_clear_message_and_nothing_changes(writer, fresh) -> None:  # noqa: F811
+def test_a_bad_regex_is_refused_with_a_clear_message_and_nothing_changes(writer, fresh) -> None:
     at = on_tab(writer)
     at.text_area(key=ak.POL_CUSTOM).input("(unclosed")
     at = at.button(key=ak.POL_SAVE_REDACTION).click().run()
@@ -61,7 +60,7 @@ def test_a_bad_regex_is_refused_with_a_clear_message_and_nothing_changes(writer,
     assert audit_entries(fresh, "policy.update") == []
 
 
-def test_saved_rules_apply_and_are_audited_with_before_and_after(writer, fresh) -> None:  # noqa: F811
+def test_saved_rules_apply_and_are_audited_with_before_and_after(writer, fresh) -> None:
     at = on_tab(writer)
     at.multiselect(key=ak.POL_PATTERNS).set_value(["email", "bearer"])
     at.text_area(key=ak.POL_CUSTOM).input(r"EMP-\d{4}")
