@@ -105,10 +105,10 @@ def _audit_entry(engine: sa.Engine) -> str:
 def test_the_database_refuses_to_change_audit_entries(
     fresh_engine: sa.Engine, backend: str, statement: str
 ) -> None:
-    if statement.startswith("TRUNCATE") and backend == "sqlite":
-        pytest.skip("SQLite has no TRUNCATE")
     entry = _audit_entry(fresh_engine)
-    refused = pytest.raises(sa.exc.DBAPIError, match="audit_log is append-only")
+    # SQLite has no TRUNCATE at all: the statement is refused as a syntax error there.
+    message = "syntax error" if statement.startswith("TRUNCATE") and backend == "sqlite" else None
+    refused = pytest.raises(sa.exc.DBAPIError, match=message or "audit_log is append-only")
     with refused, fresh_engine.begin() as conn:
         conn.execute(sa.text(statement))
     with fresh_engine.connect() as conn:

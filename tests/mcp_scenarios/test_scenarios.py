@@ -14,7 +14,6 @@ from tests.mcp_scenarios.capture import (
     FIXTURE_DIR,
     Sink,
     merge,
-    recorder_available,
     scenario_env,
     start_sink,
 )
@@ -53,8 +52,6 @@ def test_each_fixture_holds_client_and_server_spans(path: Path) -> None:
 def test_scenario_reports_the_tool_error_and_exports_spans(
     family: str, transport: str, sink: Sink
 ) -> None:
-    if family == "v2-recorder" and not recorder_available():
-        pytest.skip("sessionscope/mcp.py is not written yet")
     summary = run_scenario(family, transport, scenario_env(sink))
     by_tool = {(c["tool"], str(c["arguments"])): c for c in summary["calls"]}
     assert by_tool[("fail", "{'reason': 'disk full'}")]["is_error"] is True
