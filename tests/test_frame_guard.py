@@ -3,7 +3,6 @@ on a real `streamlit run app.py` (pages, static files, the OTLP route, the healt
 
 from __future__ import annotations
 
-import asyncio
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from sessionscope.headers import FRAME_GUARD, FrameGuard
 from tests.browser.conftest import StreamlitServer
+from tests.support import run_async
 
 EXPECTED = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY"}
 
@@ -64,7 +64,7 @@ def _through_guard(scope_type: str, headers: list[tuple[bytes, bytes]]) -> list[
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(FrameGuard(app)({"type": scope_type}, None, send))  # type: ignore[arg-type]
+    run_async(lambda: FrameGuard(app)({"type": scope_type}, None, send))  # type: ignore[arg-type]
     return sent
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
 import socket
@@ -27,6 +26,7 @@ from mcp.shared.exceptions import MCPError
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from sessionscope.mcp import INSTALL_HINT, RequestInfo, instrument, traces_url
+from tests.support import run_async
 
 # ping is deprecated on the 2026-07-28 protocol; these tests send it on the handshake one.
 pytestmark = pytest.mark.filterwarnings("ignore:ping is removed")
@@ -197,16 +197,11 @@ def record(
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run the async scenario in a thread of its own: in the whole suite the browser tests'
-    session-wide Playwright (sync API) keeps an asyncio loop running in the main thread, and
-    anyio.run there fails with "Already running asyncio in this thread"."""
-
     async def bounded() -> None:
         with anyio.fail_after(SCENARIO_TIMEOUT_S):
             await scenario()
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(anyio.run, bounded).result()
+    run_async(bounded)
 
 
 def named(spans: list[Span], name: str) -> Span:
