@@ -96,7 +96,7 @@ def write(
         _adopt_owners(conn, org_id, groups, before)
         reordered = _write_calls(conn, org_id, groups, existing, before, written)
         for session_id in reordered:
-            _renumber(conn, session_id)
+            renumber_calls(conn, session_id)
         _refresh_sessions(conn, groups, before, reordered, idle, now)
         written.session_ids |= {g.id for g in groups}
         rollup.refresh_sessions(conn, org_id=org_id, session_ids=written.session_ids)
@@ -493,8 +493,8 @@ def _write_calls(
     return reorder
 
 
-def _renumber(conn: sa.Connection, session_id: str) -> None:
-    """seq = rank by (started_at, id), for the rows whose seq is off."""
+def renumber_calls(conn: sa.Connection, session_id: str) -> None:
+    """seq = rank by (started_at, id), for the rows whose seq is off (the sync uses it too)."""
     t = tool_calls.c
     rows = conn.execute(
         sa.select(t.id, t.seq).where(t.session_id == session_id).order_by(t.started_at, t.id)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sessionscope import audit, rollup
 from sessionscope.db import begin_write
 from sessionscope.ingest.mapping import short_hash
-from sessionscope.ingest.writer import lock_org, widen_seen
+from sessionscope.ingest.writer import lock_org, renumber_calls, widen_seen
 from sessionscope.redaction import Redactor, redact_row, redactor_for
 from sessionscope.schema import (
     TICKET_PRIORITIES,
@@ -618,23 +618,12 @@ def _refresh(
         return
     for sid in sorted(ids):
         if renumber:
-            _renumber(conn, sid)
+            renumber_calls(conn, sid)
         _refresh_one(conn, run, sid)
     widen_seen(conn, ids)
     if counted:
         run.report.updated["sessions (totals, activity)"] += len(ids)
     rollup.refresh_sessions(conn, org_id=org_id, session_ids=ids)
-
-
-def _renumber(conn: sa.Connection, sid: str) -> None:
-    t = tool_calls.c
-    rows = conn.execute(
-        sa.select(t.id, t.seq).where(t.session_id == sid).order_by(t.started_at, t.id)
-    ).all()
-    changes = [{"b_id": r.id, "b_seq": i} for i, r in enumerate(rows, 1) if r.seq != i]
-    if changes:
-        update = tool_calls.update().where(t.id == sa.bindparam("b_id"))
-        conn.execute(update.values(seq=sa.bindparam("b_seq")), changes)
 
 
 def _refresh_one(conn: sa.Connection, run: _Run, sid: str) -> None:
