@@ -172,7 +172,7 @@ def _run_change(viewer: Viewer, pending: Pending) -> Outcome:
         )
     except SQLAlchemyError as exc:
         return Outcome(
-            pending.action, f"{label} failed; nothing was changed. {_reason(exc)}", False
+            pending.action, f"{label} failed; nothing was changed. {fmt.error_reason(exc)}", False
         )
     finally:
         admin_data.sessions_changed()
@@ -183,11 +183,6 @@ def _run_change(viewer: Viewer, pending: Pending) -> Outcome:
     if result.not_found:
         message += f"; {result.not_found:,} not available"
     return Outcome(pending.action, message + ".", True)
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    return fmt.md(str(orig if orig is not None else exc).splitlines()[0], limit=200)
 
 
 def _export_form(viewer: Viewer, pending: Pending, what: str) -> None:
@@ -232,7 +227,7 @@ def _run_export(viewer: Viewer, pending: Pending, kind: str) -> Outcome:
     except ExportTooLarge as exc:
         return Outcome("export", f"Not exported: {fmt.md(str(exc))}. Select fewer sessions.", False)
     except SQLAlchemyError as exc:
-        return Outcome("export", f"Export failed. {_reason(exc)}", False)
+        return Outcome("export", f"Export failed. {fmt.error_reason(exc)}", False)
     finally:
         admin_data.audit_written()
     return Outcome(

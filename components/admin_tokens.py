@@ -186,7 +186,7 @@ def _create(viewer: Viewer) -> None:
         with begin_write(data.engine()) as conn:
             new = tokens.create(conn, org_id=viewer.org_id, name=name, created_by=viewer.email)
     except (SQLAlchemyError, SessionscopeError) as exc:
-        st.session_state[ak.TOK_ERROR] = f"The token was not created. {_reason(exc)}"
+        st.session_state[ak.TOK_ERROR] = f"The token was not created. {fmt.error_reason(exc)}"
         return
     finally:
         admin_data.tokens_changed()
@@ -252,17 +252,14 @@ def _revoke(viewer: Viewer, pending: Pending) -> Outcome:
     except NotFound:
         return Outcome("That token is not in this organization.", False)
     except SQLAlchemyError as exc:
-        return Outcome(f"Revoking {name} failed; nothing was changed. {_reason(exc)}", False)
+        return Outcome(
+            f"Revoking {name} failed; nothing was changed. {fmt.error_reason(exc)}", False
+        )
     finally:
         admin_data.tokens_changed()
     if not changed:
         return Outcome(f"{name} was already revoked.", True)
     return Outcome(f"{name} revoked: exporters sending it are refused from now on.", True)
-
-
-def _reason(exc: Exception) -> str:
-    orig = getattr(exc, "orig", None)
-    return fmt.md(str(orig if orig is not None else exc).splitlines()[0], limit=200)
 
 
 def _show_outcome(outcome: Outcome) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -61,6 +62,9 @@ def memberships(email: str) -> list[members.Membership]:
         return members.memberships(conn, email=email)
 
 
+T = TypeVar("T")
+
+
 class _Missing(Exception):
     """Raised inside a cached lookup that found nothing: st.cache_data does not keep
     exceptions, so a miss is asked again next run (a just-arrived session is found)."""
@@ -70,6 +74,14 @@ def _found(value: object) -> object:
     if value is None:
         raise _Missing
     return value
+
+
+def _unless_missing(cached: Callable[..., T], *args: object) -> T | None:
+    """`cached(*args)`, or None where it found nothing (a miss that was not cached)."""
+    try:
+        return cached(*args)
+    except _Missing:
+        return None
 
 
 def users_page(org_id: str, q: str | None, after: tuple | None) -> Page:
@@ -83,10 +95,7 @@ def _users_page(org_id: str, q: str | None, after: tuple | None, version: int) -
 
 
 def end_user(org_id: str, ref: str) -> users.EndUser | None:
-    try:
-        return _end_user(org_id, ref, changes.version(org_id))
-    except _Missing:
-        return None
+    return _unless_missing(_end_user, org_id, ref, changes.version(org_id))
 
 
 @st.cache_data(ttl=USERS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -141,10 +150,7 @@ def empty_sessions(org_id: str, end_user_id: str) -> int:
 
 
 def session(org_id: str, session_id: str) -> sessions.SessionDetail | None:
-    try:
-        return _session(org_id, session_id, changes.version(org_id))
-    except _Missing:
-        return None
+    return _unless_missing(_session, org_id, session_id, changes.version(org_id))
 
 
 @st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
@@ -195,10 +201,7 @@ def timeline_jump(org_id: str, session_id: str, seq: int) -> tuple | None:
 
 
 def item(org_id: str, item_id: str) -> items.ToolCallDetail | items.TicketDetail | None:
-    try:
-        return _item(org_id, item_id, changes.version(org_id))
-    except _Missing:
-        return None
+    return _unless_missing(_item, org_id, item_id, changes.version(org_id))
 
 
 @st.cache_data(ttl=ITEM_TTL, max_entries=MAX_ENTRIES, show_spinner=False)

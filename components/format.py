@@ -100,6 +100,12 @@ def offset(ts: datetime | None, start: datetime | None) -> str:
     return f"+{int(minutes)}:{seconds:04.1f}"
 
 
+def error_reason(exc: BaseException) -> str:
+    """The first line of an error (the driver's own, when it wraps one), escaped, for a message."""
+    orig = getattr(exc, "orig", None)
+    return md(str(orig if orig is not None else exc).splitlines()[0], limit=200)
+
+
 def count(n: int | None, word: str) -> str:
     n = int(n or 0)
     return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -100,6 +100,7 @@ def _insert(url: str, table: str, rows: list[dict]) -> None:
             values = ", ".join(f"CAST(:{c} AS jsonb)" if c in JSONB else f":{c}"
                                for c in row)  # fmt: skip
             params = {c: json.dumps(v) if c in JSONB else v for c, v in row.items()}
+            # Table and column names come from this module's fixture rows; values are bound.
             conn.execute(sa.text(f"INSERT INTO {table} ({cols}) VALUES ({values})"), params)
     engine.dispose()
 

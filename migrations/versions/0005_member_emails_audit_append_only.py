@@ -106,9 +106,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _postgres():
+        # Identifiers cannot be bound; these are this module's own constants.
         op.execute(f"DROP TRIGGER {PG_FUNCTION} ON audit_log")
         op.execute(f"DROP FUNCTION {PG_FUNCTION}()")
     else:
         for name in SQLITE_TRIGGERS:
-            op.execute(f"DROP TRIGGER {name}")
+            op.execute(f"DROP TRIGGER {name}")  # SQLITE_TRIGGERS: our own constant names
     op.drop_index(EMAIL_INDEX, table_name="members")
