@@ -2,8 +2,9 @@
 data policy (retention and redaction).
 
 Admins only: anyone else gets a short refusal and nothing of the data, and the attempt is
-audited. The URL carries the filters (status, user, from, to, q, server); the open tab runs
-alone (lazy tabs), so the table never waits for the analytics.
+audited. The URL carries the filters (status, user, from, to, q, server), the open tab (tab,
+its label; the first leaves the URL) and the audit log's filters (actor, action). The open
+tab runs alone (lazy tabs), so the table never waits for the analytics.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from components import format as fmt
 from components.admin_analytics import analytics_section
 from components.admin_audit import audit_section
 from components.admin_bulk import bulk_bar
-from components.admin_filters import filter_bar
+from components.admin_filters import filter_bar, open_tab, write_tab
 from components.admin_policy import policy_section
 from components.admin_table import sessions_table
 from components.admin_tokens import tokens_section
@@ -30,10 +31,11 @@ if not admin_access.admit(viewer):
 st.title("Admin", anchor=False)
 st.caption(f"Every session of {fmt.md(viewer.org_name)}.")
 flt = filter_bar(viewer.org_id)
+open_tab()
 table, analytics, audit, ingest, data_policy = st.tabs(
-    [ak.TAB_SESSIONS, ak.TAB_ANALYTICS, ak.TAB_AUDIT, ak.TAB_TOKENS, ak.TAB_POLICY],
+    list(ak.TAB_LABELS),
     key=ak.TABS,
-    on_change="rerun",
+    on_change=write_tab,
 )
 if table.open:
     with table:

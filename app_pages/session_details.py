@@ -1,6 +1,7 @@
 """Session details: header, metrics against the user's average, charts, resume, export.
 
-The session lives in the URL (`session`), so a link reopens this view.
+The session lives in the URL (`session`), so a link reopens this view. While the session is
+active, its header, numbers and charts refresh every data.LIVE_TTL seconds (session_view.live).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from components.resume_panel import resume_panel
 viewer = frame.current_viewer()
 session_id = url.param(keys.P_SESSION)
 session = (
-    data.session(viewer.org_id, session_id)
+    data.session_now(viewer.org_id, session_id)
     if session_id and url.is_id(session_id, ("ses_",))
     else None
 )
@@ -21,8 +22,7 @@ if session is None:
     session_view.unavailable(session_id)
     st.stop()
 history.remember(session.id)
-session_view.header(session)
+session_view.live(session_view.header_part, viewer.org_id, session)
 resume_panel(viewer, session)
-session_view.metric_cards(viewer.org_id, session)
-session_view.session_charts(viewer.org_id, session)
+session_view.live(session_view.numbers_part, viewer.org_id, session)
 session_view.export_panel(viewer.org_id, session, actor=viewer.email)

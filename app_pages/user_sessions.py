@@ -1,6 +1,8 @@
 """User sessions: the user's sessions, the chosen session's timeline, the chosen item in full.
 
-Selection lives in the URL (`user`, `session`, `item`), so a link reopens this view.
+Selection lives in the URL (`user`, `session`, `item`) beside the panes' filters, so a link
+reopens this view. The center and right panes are one fragment: choosing an item reruns
+them, not the session list or the frame.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from components import data, frame, history, keys, layout, url
 from components.item_view import item_pane
 from components.session_list import sessions_pane
 from components.timeline_view import timeline_pane
+from queries.sessions import SessionDetail
+from queries.users import EndUser
+from sessionscope.auth import Source, Viewer
 
+st.set_page_config(initial_sidebar_state="collapsed")  # the panes need the room
 viewer = frame.current_viewer()
 ref = url.param(keys.P_USER)
 user = data.end_user(viewer.org_id, ref) if ref and url.is_user_ref(ref) else None
@@ -25,25 +31,53 @@ if user is None:
     st.page_link("app_pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
     st.stop()
 
-left, center, right = layout.three_panes()
-session_id = url.param(keys.P_SESSION)
-session = None
-with center:
+
+def chosen_session(user: EndUser) -> tuple[SessionDetail | None, bool]:
+    """The URL's session if it is this user's; and whether the link named one that is not."""
+    session_id = url.param(keys.P_SESSION)
     if session_id is None:
-        st.info("Choose a session on the left to see its timeline.", icon=":material/timeline:")
-    else:
-        if url.is_id(session_id, ("ses_",)):
-            session = data.session(viewer.org_id, session_id)
-        if session is None or session.end_user_id != user.id:
-            session = None
-            url.drop(keys.P_SESSION, keys.P_ITEM)
+        return None, False
+    valid = url.is_id(session_id, ("ses_",))
+    session = data.session_now(viewer.org_id, session_id) if valid else None
+    if session is None or session.end_user_id != user.id:
+        url.drop(keys.P_SESSION, keys.P_ITEM)
+        return None, True
+    history.remember(session.id)
+    return session, False
+
+
+def center_and_right(viewer: Viewer, session_id: str | None, bad_link: bool, live: bool) -> None:
+    """The timeline and the details; re-read each run, so a live session's header follows
+    (and once it stops, the page runs again without the refresh)."""
+    session = data.session_now(viewer.org_id, session_id) if session_id else None
+    if live and (session is None or session.status != "active"):
+        st.rerun(scope="app")
+    center, right = layout.inner_panes()
+    item_id = url.param(keys.P_ITEM) if session else None
+    with center:
+        if session is not None:
+            timeline_pane(viewer.org_id, session, item_id)
+        elif bad_link:
             st.warning(
                 "This link's session is not available for this user.", icon=":material/link_off:"
             )
         else:
-            history.remember(session.id)
-            timeline_pane(viewer.org_id, session, url.param(keys.P_ITEM))
+            st.info("Choose a session on the left to see its timeline.", icon=":material/timeline:")
+    with right:
+        item_pane(viewer, session, item_id)
+    filled = st.session_state.pop(keys.US_REVEAL, None)
+    if filled is not None:
+        layout.reveal(filled, below=layout.pane_under_below(filled))
+
+
+session, bad_link = chosen_session(user)
+layout.explorer_css(top_rem=8.5 if viewer.source is Source.DEMO else 4.5)
+left, main = layout.outer_panes()
 with left:
-    sessions_pane(viewer.org_id, user, session.id if session else None)
-with right:
-    item_pane(viewer, session, url.param(keys.P_ITEM))
+    sessions_pane(viewer.org_id, user, session)
+with main:
+    live = session is not None and session.status == "active"
+    st.fragment(center_and_right, run_every=data.LIVE_TTL if live else None)(
+        viewer, session.id if session else None, bad_link, live
+    )
+layout.selection_in_view()

@@ -8,18 +8,23 @@
 2. Shared links /user?user&session&item picked by SQL: one per end user (different users),
    the user's newest MCP session with tool calls and its first call.
 3. `viewers` browser contexts in one headless Chromium (async Playwright), split across the
-   servers. Arrival: each viewer opens its first link until the three panes are filled,
+   servers. Arrival: each viewer opens its first link until the three panes are filled (the
+   link's card checked, the center pane showing its session's rows, the details its item),
    `--arrivals` viewers at a time (a cold Streamlit page costs this headless Chromium 4-5 s
    of CPU, so twenty at once on a small machine measure the browser, not the servers).
    Then, once all are in, the window: for `seconds` all viewers at once click session cards
-   (until the timeline shows the session) and timeline items (until the details pane shows
-   the item), a few of each, then open the next link cold, and so on. Errors count in both
-   phases; the arrival's length is reported.
+   (the label of an unchecked option of the list's radio, until it is checked and the
+   center pane shows that session's timeline) and timeline rows (until the row is checked
+   and the details show the item), a few of each, then open the next link cold, and so on.
+   Errors count in both phases; the arrival's length is reported. The page's DOM contract
+   (selectors, the wait predicate, the explanation of a wait that timed out) is
+   bench/browser.py's: a selector that matches nothing is named in the error.
 4. Errors, per viewer: a Streamlit exception element, the frame's "database is not
    available" message, a console error or page error, an HTTP 5xx, a navigation or wait
-   timeout.
+   timeout, a selector of the contract that matches nothing.
 5. Consistency: each link opened on server A and on server B in fresh contexts; the
-   normalised visible text of the three panes must be the same.
+   normalised visible text of each of PARTS must be the same: the three panes, the checked
+   card, the timeline's row labels, the item's details.
 
 Prints a summary, writes bench/load_results.json; exits 1 on any error or difference, or
 when no click was made (the viewers never got past their first open).
@@ -48,7 +53,23 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
-from bench.browser import PANES_FILLED
+from bench.browser import (
+    CONTRACT,
+    DIAGNOSE,
+    ITEM_DETAILS,
+    LINK_SHOWN,
+    OTHER_ITEM,
+    OTHER_SESSION,
+    PANES,
+    PARAM_OF,
+    READY,
+    SELECTED_ITEM,
+    SELECTED_SESSION,
+    SESSION_LIST,
+    TIMELINE,
+    explain,
+)
+from queries.timeline import STAGE_PREFIX
 from sessionscope.db import make_engine
 from sessionscope.settings import PROJECT_ROOT
 
@@ -58,7 +79,14 @@ CLICKS_PER_LINK = 3  # card clicks (each followed by an item click) before the n
 VIEWPORT = {"width": 1600, "height": 1000}
 SAMPLES_PER_KIND = 5  # error messages kept per kind in the results
 
-# Errors the page itself shows (checked by every wait, so a wait ends early on one).
+# The User sessions page's DOM contract is bench/browser.py's (issue 14): its selectors and
+# its READY predicate, with the page's own errors checked first (a wait ends early on one).
+CARD_OPTION = f"{SESSION_LIST} label[data-testid='stRadioOption']"  # one per session card
+CHECKED_CARD = f"{SESSION_LIST} label:has(input:checked)"
+ROW_OPTION = f"{TIMELINE} label[data-testid='stRadioOption']"  # one per timeline row
+CHECKED_ROW = f"{TIMELINE} label:has(input:checked)"
+NO_ITEMS = "has no tool calls, tickets or stages"  # the center pane of an empty session
+# Errors the page itself shows.
 PAGE_ERROR = """() => {
   if (document.querySelector("[data-testid='stException']")) return "exception";
   for (const a of document.querySelectorAll("[data-testid='stAlert']")) {
@@ -66,55 +94,24 @@ PAGE_ERROR = """() => {
   }
   return "";
 }"""
-_IDLE = "document.querySelector(\"[data-testid='stApp'][data-test-script-state='notRunning']\")"
-_PANES = """const panes = document.querySelector("[class*='st-key-us_panes']");
-  const cols = panes ? [...panes.querySelectorAll("[data-testid='stColumn']")]
-    .filter((c) => !c.parentElement.closest("[data-testid='stColumn']")) : [];"""
-LINK_OPEN = f"""(want) => ({PAGE_ERROR})() !== "" || (Boolean({_IDLE}) && ({PANES_FILLED})(want))"""
-# The center pane shows session `want`: its details link names it, and rows (or the "no
-# tool calls" note) are there.
-TIMELINE_OF = f"""(want) => {{
-  if (({PAGE_ERROR})() !== "") return true;
-  if (!{_IDLE} || document.querySelector("[data-testid='stSkeleton']")) return false;
-  {_PANES}
-  if (cols.length < 3 || !cols[1].querySelector(`a[href*="session=${{want}}"]`)) return false;
-  return Boolean(cols[1].querySelector("[class*='st-key-us_row_']")
-    || cols[1].textContent.includes("has no tool calls or tickets"));
-}}"""
-# The details pane shows item `want` (its id is one of the fields).
-ITEM_OF = f"""(want) => {{
-  if (({PAGE_ERROR})() !== "") return true;
-  if (!{_IDLE} || !location.search.includes("item=" + want)) return false;
-  {_PANES}
-  return cols.length >= 3 && cols[2].textContent.includes(want);
-}}"""
-# Keyed elements' ids: session cards' title buttons, timeline rows.
-IDS_OF = """(prefix) => {
-  const out = [];
-  for (const e of document.querySelectorAll(`[class*='st-key-${prefix}']`)) {
-    for (const c of e.classList) {
-      if (c.startsWith("st-key-" + prefix)) out.push(c.slice(7 + prefix.length));
-    }
-  }
-  return out;
-}"""
-PANE_TEXT = f"""() => {{
-  {_PANES}
-  return cols.map((c) => c.innerText);
-}}"""
-PAGE_STATE = f"""() => {{
-  const app = document.querySelector("[data-testid='stApp']");
-  {_PANES}
-  return JSON.stringify({{
-    script: app ? app.getAttribute("data-test-script-state") : "no app",
-    panes: cols.length,
-    cards: document.querySelectorAll("[class*='st-key-us_card_'][class*='_open']").length,
-    rows: document.querySelectorAll("[class*='st-key-us_row_']").length,
-    skeletons: document.querySelectorAll("[data-testid='stSkeleton']").length,
-    details: cols.length >= 3 ? cols[2].textContent.length : 0,
-  }});
-}}"""
-PANE_NAMES = ("sessions", "timeline", "details")
+SHOWN = f"""(want) => ({PAGE_ERROR})() !== "" || ({READY})(want)"""
+CENTER = PANES[1]
+# The center pane's rows, or its note that the session has none.
+CENTER_FILLED = f"""() => Boolean(document.querySelector({json.dumps(ROW_OPTION)}))
+  || (document.querySelector({json.dumps(CENTER)})?.textContent || "").includes(
+    {json.dumps(NO_ITEMS)})"""
+# What each link shows, compared on both servers: (name, selector, every match or the first).
+PARTS = (
+    ("sessions pane", PANES[0], False),
+    ("checked card", CHECKED_CARD, False),
+    ("timeline pane", CENTER, False),
+    ("timeline rows", ROW_OPTION, True),
+    ("details", ITEM_DETAILS, False),
+)
+PARTS_TEXT = """(parts) => parts.map(([s, all]) => {
+  const found = [...document.querySelectorAll(s)].slice(0, all ? undefined : 1);
+  return found.length ? found.map((e) => e.innerText).join("\\n") : null;
+})"""
 
 
 @dataclass(frozen=True)
@@ -126,6 +123,44 @@ class Link:
     @property
     def path(self) -> str:
         return f"/user?user={self.user}&session={self.session}&item={self.item}"
+
+
+def center_shows(session: str) -> str:
+    """The center pane's link to the Session details of `session`: the pane shows it."""
+    return f"{CENTER} a[href*='session={session}']"
+
+
+def shown_id(item: str) -> str:
+    """What the details pane shows of item `item`: its id, a stage's name."""
+    return item.removeprefix(STAGE_PREFIX)
+
+
+def link_shown(link: Link) -> dict[str, Any]:
+    """READY's `want` for a link opened: three panes filled, with its session and item."""
+    present = [*PANES, *LINK_SHOWN, ROW_OPTION, center_shows(link.session)]
+    return {"present": present, "contains": [[ITEM_DETAILS, shown_id(link.item)]],
+            "param": [["session", link.session], ["item", link.item]]}  # fmt: skip
+
+
+async def wait_for(page: Any, want: dict[str, Any], what: str, timeout_ms: int) -> tuple[str, str]:
+    """Wait until SHOWN(want): ("", "") or (error kind, detail). A timeout's detail is
+    bench/browser.py's explanation: which selectors matched nothing, by name."""
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.wait_for_function(SHOWN, arg=want, timeout=timeout_ms, polling=100)
+    except PlaywrightTimeout:
+        wanted = [*CONTRACT, *want.get("present", []), *(s for s, _ in want.get("contains", []))]
+        try:  # what the page showed by then
+            state = await page.evaluate(DIAGNOSE, list(dict.fromkeys(wanted)))
+        except PlaywrightError as exc:
+            return "timeout", f"{what}: {str(exc).splitlines()[0]} at {page.url}"
+        return "timeout", explain(what, want, state, timeout_ms)
+    except PlaywrightError as exc:  # the page closed or navigated away
+        return "navigation", f"{what}: {str(exc).splitlines()[0]} at {page.url}"
+    shown = await page.evaluate(PAGE_ERROR)
+    return (shown, f"{what} at {page.url}") if shown else ("", "")
 
 
 @dataclass
@@ -261,6 +296,10 @@ class _Sampler:
         }
 
 
+class _Failed(Exception):
+    """A viewer's action failed; the error is counted, its clicks on this link stop."""
+
+
 class _Viewer:
     """One browser context on one server: links, card clicks, item clicks, until the end."""
 
@@ -292,25 +331,12 @@ class _Viewer:
         page.on("pageerror", lambda exc: self.error("page_error", f"{exc} at {page.url}"))
         page.on("response", response)
 
-    async def wait(self, page: Any, js: str, arg: str, what: str) -> bool:
-        """Wait for `js`; count a page error or a timeout. True when the page is as wanted."""
-        from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-        try:
-            await page.wait_for_function(js, arg=arg, timeout=self.timeout, polling=100)
-        except PlaywrightTimeout:
-            try:  # what the page showed by then: still running, or drawn and not filled?
-                state = await page.evaluate(PAGE_STATE)
-            except PlaywrightError as exc:
-                state = str(exc).splitlines()[0]
-            self.error("timeout", f"{what} after {self.timeout} ms at {page.url}; page: {state}")
-            return False
-        shown = await page.evaluate(PAGE_ERROR)
-        if shown:
-            self.error(shown, f"{what} at {page.url}")
-            return False
-        return True
+    async def wait(self, page: Any, want: dict[str, Any], what: str) -> bool:
+        """Wait until SHOWN(want); count a page error or a timeout. True when shown."""
+        kind, detail = await wait_for(page, want, what, self.timeout)
+        if kind:
+            self.error(kind, detail)
+        return not kind
 
     async def open(self, page: Any, link: Link, times: list[float]) -> bool:
         """Open `link` cold until its panes are filled; its time goes to `times`."""
@@ -323,50 +349,95 @@ class _Viewer:
             kind = "timeout" if "Timeout" in str(exc) else "navigation"
             self.error(kind, f"open {link.path}: {str(exc).splitlines()[0]}")
             return False
-        if not await self.wait(page, LINK_OPEN, link.item, f"open {link.path}"):
+        if not await self.wait(page, link_shown(link), f"open {link.path}"):
             return False
         self.stats.loads += 1
         times.append(_ms(started))
         return True
 
-    async def click(self, page: Any, prefix: str, js: str, avoid: str) -> str | None:
-        """Click one keyed button (a card or a row) other than `avoid`; its id when shown."""
+    async def click(self, page: Any, other: str, options: str, what: str) -> str | None:
+        """Click the label of one unchecked option (`other`) of a radio whose options are
+        `options`: the label's text, or None when the checked one is the only option."""
         from playwright.async_api import Error as PlaywrightError
 
-        ids = [i for i in await page.evaluate(IDS_OF, prefix) if i != avoid]
-        if prefix == "us_card_":
-            ids = [i.removesuffix("_open") for i in ids if i.endswith("_open")]
-        if not ids:
-            return None
-        target = self.rng.choice(ids[:20])
-        key = f"{prefix}{target}_open" if prefix == "us_card_" else f"{prefix}{target}"
-        started = time.perf_counter()
+        found = page.locator(other)
+        count = await found.count()
+        if not count:
+            shown = await page.locator(options).count()
+            if shown == 1:  # the checked one: nothing else to click
+                return None
+            why = f"no element matches {other!r} ({shown} match {options!r})"
+            raise self.failed("selector_missing", f"{what}: {why} at {page.url}")
+        target = found.nth(self.rng.randrange(min(count, 20)))
         try:
-            await page.locator(f".st-key-{key} button").first.click(timeout=self.timeout)
+            label = await target.text_content(timeout=self.timeout) or ""
+            await target.click(timeout=self.timeout)
         except PlaywrightError as exc:
             kind = "timeout" if "Timeout" in str(exc) else "navigation"
-            self.error(kind, f"click {key}: {str(exc).splitlines()[0]}")
-            return None
-        if not await self.wait(page, js, target, f"click {key}"):
-            return None
-        self.stats.clicks += 1
-        (self.stats.timeline_ms if prefix == "us_card_" else self.stats.item_ms).append(
-            _ms(started)
-        )
-        return target
+            why = f"{other!r}: {str(exc).splitlines()[0]}"
+            raise self.failed(kind, f"{what}: {why} at {page.url}") from None
+        return label
 
-    async def click_through(self, page: Any, link: Link, deadline: float) -> None:
-        """From `link`'s open page: a card, then one of its rows, CLICKS_PER_LINK times."""
-        session, item = link.session, link.item
-        for _ in range(CLICKS_PER_LINK):
-            if time.monotonic() >= deadline:
-                return
-            session = await self.click(page, "us_card_", TIMELINE_OF, session) or ""
-            if not session or time.monotonic() >= deadline:
-                return
-            item = await self.click(page, "us_row_", ITEM_OF, item) or ""
-            if not item:
-                return
+    def failed(self, kind: str, detail: str) -> _Failed:
+        self.error(kind, detail)
+        return _Failed()
+
+    async def shown(self, page: Any, want: dict[str, Any], what: str) -> None:
+        if not await self.wait(page, want, what):
+            raise _Failed()
+
+    async def click_card(self, page: Any) -> int | None:
+        """Click another session's card until it is checked and the center shows that
+        session's timeline: how many rows it shows (0: the session has none), or None when
+        there is no other card."""
+        what = "click a session card"
+        before = await page.evaluate(PARAM_OF, "session") or ""
+        started = time.perf_counter()
+        title = await self.click(page, OTHER_SESSION, CARD_OPTION, what)
+        if title is None:
+            return None
+        want = {"present": [SELECTED_SESSION], "contains": [[CHECKED_CARD, title]],
+                "param_changed": [["session", before]]}  # fmt: skip
+        await self.shown(page, want, f"{what} ({title[:60]!r})")
+        session = await page.evaluate(PARAM_OF, "session") or ""
+        await self.shown(page, {"present": [center_shows(session)]}, f"{what}: {session}")
+        if not await page.evaluate(CENTER_FILLED):
+            why = f"no element matches {ROW_OPTION!r} and {CENTER!r} does not say {NO_ITEMS!r}"
+            raise self.failed("selector_missing", f"{what}: {session}: {why} at {page.url}")
+        self.stats.clicks += 1
+        self.stats.timeline_ms.append(_ms(started))
+        return await page.locator(ROW_OPTION).count()
+
+    async def click_row(self, page: Any) -> None:
+        """Click another timeline row until it is checked and the details show its id."""
+        what = "click a timeline row"
+        before = await page.evaluate(PARAM_OF, "item") or ""
+        started = time.perf_counter()
+        label = await self.click(page, OTHER_ITEM, ROW_OPTION, what)
+        if label is None:
+            return
+        want = {"present": [SELECTED_ITEM], "contains": [[CHECKED_ROW, label]],
+                "param_changed": [["item", before]]}  # fmt: skip
+        await self.shown(page, want, f"{what} ({label[:60]!r})")
+        item = await page.evaluate(PARAM_OF, "item") or ""
+        # A stage's details name the stage, not its item id (stg_<name>).
+        want = {"param": [["item", item]], "contains": [[ITEM_DETAILS, shown_id(item)]]}
+        await self.shown(page, want, f"{what}: {item}")
+        self.stats.clicks += 1
+        self.stats.item_ms.append(_ms(started))
+
+    async def click_through(self, page: Any, deadline: float) -> None:
+        """From a link's open page: a card, then one of its rows (unless it has none),
+        CLICKS_PER_LINK times; an error (counted) ends them."""
+        with contextlib.suppress(_Failed):
+            for _ in range(CLICKS_PER_LINK):
+                if time.monotonic() >= deadline:
+                    return
+                rows = await self.click_card(page)
+                if rows is None:
+                    return
+                if rows and time.monotonic() < deadline:
+                    await self.click_row(page)
 
     async def run(self, browser: Any, crowd: _Crowd) -> None:
         context = await browser.new_context(viewport=VIEWPORT)
@@ -380,7 +451,7 @@ class _Viewer:
         turn = 1
         while time.monotonic() < crowd.deadline:  # the window: everyone at once
             if opened:
-                await self.click_through(page, link, crowd.deadline)
+                await self.click_through(page, crowd.deadline)
             if time.monotonic() >= crowd.deadline:
                 break
             link = self.links[turn % len(self.links)]
@@ -415,16 +486,20 @@ def _ms(started: float) -> float:
 
 
 async def _pane_text(browser: Any, base: str, link: Link, timeout_ms: int) -> list[str] | str:
-    """The normalised text of the three panes of a link opened fresh, or what went wrong."""
+    """The normalised text of each of PARTS for a link opened fresh, or what went wrong (a
+    part whose selector matches nothing is named)."""
     context = await browser.new_context(viewport=VIEWPORT)
     page = await context.new_page()
     try:
         await page.goto(base + link.path, timeout=timeout_ms, wait_until="commit")
-        await page.wait_for_function(LINK_OPEN, arg=link.item, timeout=timeout_ms, polling=100)
-        shown = await page.evaluate(PAGE_ERROR)
-        if shown:
-            return f"error: {shown}"
-        return [normalise(t) for t in await page.evaluate(PANE_TEXT)]
+        kind, detail = await wait_for(page, link_shown(link), "open", timeout_ms)
+        if kind:
+            return f"error: {kind}: {detail}"
+        texts = await page.evaluate(PARTS_TEXT, [[s, many] for _, s, many in PARTS])
+        missing = [s for (_, s, _), t in zip(PARTS, texts, strict=True) if t is None]
+        if missing:
+            return "error: no element matches " + ", ".join(repr(s) for s in missing)
+        return [normalise(t) for t in texts]
     except Exception as exc:  # noqa: BLE001 - reported as the link's result
         return f"error: {str(exc).splitlines()[0]}"
     finally:
@@ -449,7 +524,7 @@ async def consistency(browser: Any, bases: list[str], links: list[Link], timeout
             return {"link": link.path, "a": a if isinstance(a, str) else "ok",
                     "b": b if isinstance(b, str) else "ok"}  # fmt: skip
         panes = {}
-        for name, ta, tb in zip(PANE_NAMES, a, b, strict=True):
+        for (name, _, _), ta, tb in zip(PARTS, a, b, strict=True):
             if ta != tb:
                 diff = difflib.unified_diff(ta.splitlines(), tb.splitlines(), "A", "B", lineterm="")
                 panes[name] = "\n".join(list(diff)[:40])

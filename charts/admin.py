@@ -11,7 +11,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import palette
-from charts.layout import day_keys, escaped, figure, human_s, is_empty, no_data, share
+from charts.layout import (
+    count_axis,
+    day_keys,
+    escaped,
+    figure,
+    human_s,
+    is_empty,
+    no_data,
+    share,
+)
 from charts.shared import bars_by, step_funnel, tool_bars
 from sessionscope.schema import SESSION_STATUSES
 
@@ -60,6 +69,7 @@ def sessions_per_day(df: pd.DataFrame) -> go.Figure:
         legend_title="Status",
         barmode="stack",
         xaxis=_day_axis(rows["date"]),
+        yaxis=count_axis(float(rows["day_total"].max())),
     )
 
 
@@ -192,6 +202,7 @@ def top_users(df: pd.DataFrame) -> go.Figure:
         y_title="User",
         legend_title="Sessions",
         barmode="group",
+        xaxis=count_axis(float(users["sessions"].max())),
         yaxis={
             "categoryorder": "array",
             "categoryarray": ids,

@@ -115,3 +115,16 @@ def day_keys(values: pd.Series) -> pd.Series:
 def share(part: float, whole: float) -> str:
     """part of whole as a percent ('12.5%'); an em dash when whole is zero."""
     return f"{part / whole:.1%}" if whole else "—"
+
+
+def whole_ticks(most: float) -> dict[str, Any]:
+    """Axis settings for a count (calls, sessions, items, a call number): whole-number ticks
+    only. Plotly picks steps of 0.5 for a range under about five ('2.5 calls'); a step of one
+    below ten keeps them whole, and above it plotly's own steps (1, 2 or 5 times a power of
+    ten) are whole already."""
+    return {"tickformat": ",d", **({"dtick": 1} if most < 10 else {})}
+
+
+def count_axis(most: float) -> dict[str, Any]:
+    """A count axis from zero with whole-number ticks (see whole_ticks)."""
+    return {**whole_ticks(most), "rangemode": "tozero"}

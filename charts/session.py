@@ -10,7 +10,15 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from charts import palette
-from charts.layout import TIME_UTC, escaped, is_empty, no_data, styled, utc_naive
+from charts.layout import (
+    TIME_UTC,
+    count_axis,
+    escaped,
+    is_empty,
+    no_data,
+    styled,
+    utc_naive,
+)
 from charts.shared import step_funnel, tool_bars
 from charts.waterfall import tool_waterfall  # re-exported: one module per page area
 from components import format as fmt
@@ -154,6 +162,7 @@ def stage_outcomes(stages: pd.DataFrame) -> go.Figure:
         "<br>Completed: %{customdata[3]:,}<br>Failed: %{customdata[4]:,}<extra></extra>"
     )
     fig.update_layout(barmode="stack")
+    fig.update_yaxes(count_axis(float(rows.groupby("stage")["n"].sum().max())))
     return styled(fig, title, x_title="Stage", y_title="Items", legend_title="Outcome")
 
 
@@ -180,20 +189,53 @@ def latency_bins(durations_ms: pd.Series, bins: int) -> pd.DataFrame:
     return pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls})
 
 
+SPREAD = 50  # a bar under 1/SPREAD of the tallest is a sliver on a linear axis
+
+
+def thin_calls(calls: np.ndarray) -> int:
+    """Calls in bars under 1/SPREAD of the tallest: too short to see on a linear axis (about
+    6 px of a 300 px plot), as a session's few very slow calls are beside its thousands of
+    quick ones."""
+    calls = np.asarray(calls, dtype="int64")
+    thin = (calls > 0) & (calls * SPREAD < calls.max())
+    return int(calls[thin].sum())
+
+
+def _count_scale(fig: go.Figure, calls: np.ndarray) -> str:
+    """A linear count axis, or a log one when some calls would not show on a linear one (with
+    a note saying so); returns the y-axis title.
+
+    The bins are equal-width and counted in SQL from the fastest to the slowest call, so
+    clipping the x axis at the bulk would leave it one bar: the count axis is what goes log."""
+    thin = thin_calls(calls)
+    if not thin:
+        fig.update_yaxes(count_axis(float(calls.max())))
+        return "Calls"
+    top = float(np.log10(calls.max() * 1.6))
+    fig.update_yaxes(type="log", range=[np.log10(0.8), top], dtick=1, tickformat=",d")
+    fig.update_layout(
+        title_subtitle_text=f"Calls on a log scale: {fmt.count(thin, 'call')} in bars too "
+        "short to see on a linear one"
+    )
+    return "Calls (log scale)"
+
+
 def latency_distribution(
     bins: pd.DataFrame, *, p50: float | None = None, p95: float | None = None
 ) -> go.Figure:
     """A histogram of tool-call latency from counted bins (left_ms, right_ms, calls), with the
-    median and p95 marked and named: a few dozen bars whatever the number of calls."""
+    median and p95 marked and named: a few dozen bars whatever the number of calls. Counts on
+    a log axis when a few calls sit far from the rest (see _count_scale)."""
     title = "Tool-call latency"
     if is_empty(bins, ("left_ms", "right_ms", "calls")) or not int(bins["calls"].sum()):
         return no_data(title)
     unit, per = ("s", 1000.0) if bins["right_ms"].max() > 10_000 else ("ms", 1.0)
     left, right = bins["left_ms"].to_numpy(float) / per, bins["right_ms"].to_numpy(float) / per
+    calls = bins["calls"].to_numpy(dtype="int64")
     fig = go.Figure(
         go.Bar(
             x=(left + right) / 2,
-            y=bins["calls"],
+            y=calls,
             width=right - left,
             marker={"color": palette.ACCENT, "line_width": 0},
             customdata=np.column_stack([left, right]),
@@ -202,6 +244,16 @@ def latency_distribution(
             name="calls",
         )
     )
+    _mark_percentiles(fig, p50, p95, per)
+    fig.update_layout(bargap=0)
+    total = int(calls.sum())
+    styled(fig, f"{title}: {total:,} calls", x_title=f"Latency ({unit})")
+    fig.update_yaxes(title_text=_count_scale(fig, calls))
+    return fig
+
+
+def _mark_percentiles(fig: go.Figure, p50: float | None, p95: float | None, per: float) -> None:
+    """The median and p95 as named vertical lines."""
     marks = (("median", p50, "dash", "top left"), ("p95", p95, "dot", "top right"))
     for name, value, dash, where in marks:
         if value is None:
@@ -212,7 +264,3 @@ def latency_distribution(
             annotation_text=f"{name} {fmt.millis(value)}",
             annotation_position=where,
         )
-    fig.update_layout(bargap=0)
-    total = int(bins["calls"].sum())
-    x_title = f"Latency ({unit})"
-    return styled(fig, f"{title}: {total:,} calls", x_title=x_title, y_title="Calls")

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts import palette
-from charts.layout import escaped, figure, human_ms, is_empty, no_data, share
+from charts.layout import count_axis, escaped, figure, human_ms, is_empty, no_data, share
 
 OUTCOMES = ("ok", "error")
 LABEL_ROOM = 1.3  # the x axis runs to 130% of the most calls
@@ -106,17 +106,32 @@ def tool_bars(stats: pd.DataFrame, *, title: str) -> go.Figure:
         legend_title="Outcome",
         barmode="stack",
         # Room right of the longest bar for its "n% errors" label, clear of the legend.
-        xaxis={"range": [0, float(stats["calls"].max() or 1) * LABEL_ROOM]},
+        xaxis={
+            **count_axis(float(stats["calls"].max() or 1)),
+            "range": [0, float(stats["calls"].max() or 1) * LABEL_ROOM],
+        },
         yaxis={"categoryorder": "array", "categoryarray": labels},
     )
 
 
+_ONE = {"jobs": "job", "companies": "company", "contacts": "contact", "campaigns": "campaign"}
+
+
+def of_previous(value: int, previous: int, step: str) -> str:
+    """How a step compares with the one before: '62.0% of jobs', never above 100%. A step can
+    hold more than the one before (several contacts found per company): then a rate per item
+    of that step, '2.4 per company'; after an empty step, 'with no contacts'."""
+    if value <= previous:
+        return f"{share(value, previous)} of {step}"
+    if not previous:
+        return f"with no {step}"
+    return f"{value / previous:,.1f} per {_ONE.get(step, step.removesuffix('s'))}"
+
+
 def _funnel_rows(steps: Sequence[str], values: Sequence[int]) -> pd.DataFrame:
-    """Steps with their labels and the share of the previous step ('62.0% of jobs')."""
+    """Steps with their labels and how each compares with the previous (see of_previous)."""
     values = [int(v or 0) for v in values]
-    prev = [""] + [
-        f"{share(v, p)} of {s}" for v, p, s in zip(values[1:], values, steps, strict=False)
-    ]
+    prev = [""] + [of_previous(v, p, s) for v, p, s in zip(values[1:], values, steps, strict=False)]
     return pd.DataFrame(
         {
             "step": list(steps),

@@ -15,7 +15,18 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from charts import palette
-from charts.layout import TIME_UTC, escaped, human_ms, is_empty, no_data, share, styled, utc_naive
+from charts.layout import (
+    TIME_UTC,
+    count_axis,
+    escaped,
+    human_ms,
+    is_empty,
+    no_data,
+    share,
+    styled,
+    utc_naive,
+    whole_ticks,
+)
 from components import format as fmt
 from sessionscope.schema import TICKET_PRIORITIES
 
@@ -24,6 +35,11 @@ BUCKETS = 200
 CALL_COLUMNS = ("seq", "at", "duration_ms", "is_error")
 TICKET_COLUMNS = ("at", "label", "priority")
 OUTCOMES = ("ok", "error")
+# customdata of every call bar and bucket bar ends with [call id, kind], so a page reads a
+# clicked bar from st.plotly_chart(on_select=...): the call id ("" when the calls came without
+# an `id` column) and what the bar is, one call or a time bucket of many.
+CALL_ID, KIND = 5, 6
+CALL, BUCKET = "call", "bucket"
 _CALL_HOVER = (
     "<b>#%{customdata[0]} %{customdata[1]}</b> · %{customdata[3]}"
     "<br>Started: %{customdata[4]} UTC<br>Duration: %{customdata[2]}<extra></extra>"
@@ -49,8 +65,10 @@ def _calls(calls: pd.DataFrame) -> pd.DataFrame:
 
     A call without a start has no place on a time axis (the schema never stores one)."""
     names = calls["tool_name"] if "tool_name" in calls.columns else calls["label"]
+    ids = calls["id"].fillna("").astype(str).to_numpy() if "id" in calls.columns else ""
     df = pd.DataFrame(
         {
+            "id": ids,
             "seq": calls["seq"].to_numpy(),
             "tool": names.to_numpy(),
             "start": utc_naive(calls["at"]).to_numpy(),
@@ -80,8 +98,9 @@ def _call_bars(fig: go.Figure, df: pd.DataFrame, row: int) -> None:
     width = np.fmax(np.nan_to_num(ms), max(span_ms, 1.0) / 1000)  # 0 ms still shows
     outcome = np.where(df["error"], "error", "ok")
     hover = np.column_stack(
-        [df["seq"], escaped(df["tool"]), human_ms(df["ms"]), outcome, _stamp(df["start"])]
-    )
+        [df["seq"], escaped(df["tool"]), human_ms(df["ms"]), outcome, _stamp(df["start"]),
+         df["id"], np.full(len(df), CALL)]
+    )  # fmt: skip
     for name in OUTCOMES:
         mask = outcome == name
         if not mask.any():
@@ -153,7 +172,10 @@ def _bucket_bars(fig: go.Figure, b: pd.DataFrame, row: int) -> None:
     """Calls per bucket as ok/error stacked bars spanning each bucket's time."""
     rate = [share(e, c) for e, c in zip(b["errors"], b["calls"], strict=True)]
     span = _stamp(b["left"]).str[:-4] + " – " + b["right"].dt.strftime("%H:%M:%S")
-    hover = np.column_stack([span, b["calls"], b["errors"], rate, human_ms(b["median_ms"])])
+    kind = np.full(len(b), BUCKET)
+    hover = np.column_stack(
+        [span, b["calls"], b["errors"], rate, human_ms(b["median_ms"]), np.full(len(b), ""), kind]
+    )
     mid = b["left"] + pd.to_timedelta(b["width_ms"] / 2, unit="ms")
     counts = {"ok": b["calls"] - b["errors"], "error": b["errors"]}
     for name in OUTCOMES:
@@ -211,7 +233,8 @@ def _draw_calls(fig: go.Figure, df: pd.DataFrame, row: int, max_bars: int) -> tu
     """Bars per call, or per time bucket past max_bars; the title and y-axis title to use."""
     if len(df) <= max_bars:
         _call_bars(fig, df, row)
-        fig.update_yaxes(autorange="reversed", row=row, col=1)
+        most = float(df["seq"].max())
+        fig.update_yaxes(autorange="reversed", **whole_ticks(most), row=row, col=1)
         fig.update_layout(barmode="overlay", bargap=0.1)
         return TITLE, "Call # (seq)"
     return _draw_buckets(fig, buckets(df, max(1, min(BUCKETS, max_bars))), row)
@@ -220,6 +243,7 @@ def _draw_calls(fig: go.Figure, df: pd.DataFrame, row: int, max_bars: int) -> tu
 def _draw_buckets(fig: go.Figure, b: pd.DataFrame, row: int) -> tuple[str, str]:
     _bucket_bars(fig, b, row)
     fig.update_layout(barmode="stack", bargap=0)
+    fig.update_yaxes(count_axis(float(b["calls"].max())), row=row, col=1)
     shown = (
         f"{fmt.count(int(b['calls'].sum()), 'call')} shown as {fmt.count(len(b), 'time bucket')}"
     )

@@ -74,8 +74,7 @@ def _clicked(chart: str) -> None:
         return
     params, note = narrow(chart, points[0].get("customdata") or ())
     if params:
-        url.change(**params)
-        st.session_state[ak.TABS] = ak.TAB_SESSIONS
+        url.change(**params, **{ak.P_TAB: None})  # and back to the Sessions tab
     st.session_state[ak.CHART_NOTE] = note
 
 

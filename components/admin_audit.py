@@ -2,6 +2,11 @@
 
 Read only: the log is append-only, and nothing here (or anywhere) updates or deletes entries.
 Filterable by actor (part of an email) and action; keyset pages, Newer / Older.
+
+The filters live in the URL like the filter bar's (components.admin_filters): `actor` (a
+search text) and `action` (comma-separated or repeated, among the organization's actions).
+Each run reads and checks them, drops what is wrong with one short message, and sets the
+widgets from them; a widget's change writes its param back in one URL update.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from components import admin_data
+from components import admin_data, url
+from components import admin_filters as af
 from components import admin_keys as ak
 from components.pager import first_row, keyset_pager
 
@@ -26,16 +32,51 @@ _COLUMNS = {
 }
 
 
+def read_url(org_id: str) -> tuple[str | None, tuple[str, ...]]:
+    """The actor text and actions in the URL; anything wrong gets a message and leaves it."""
+    raw = {name: st.query_params.get_all(name) for name in ak.AUDIT_PARAMS}
+    problems: list[str] = []
+    actor = af.check_text(ak.P_ACTOR, af.last(raw[ak.P_ACTOR]), problems)
+    known = admin_data.audit_actions(org_id)
+    actions = af.check_choices(ak.P_ACTION, raw[ak.P_ACTION], known, problems)
+    if problems:  # a valid link is left as it is (a rewrite is a history entry)
+        wanted = to_params(actor, actions)
+        url.change(**{n: wanted[n] for n in ak.AUDIT_PARAMS if wanted[n] != af.last(raw[n])})
+    af.warn_removed(problems, "audit-log filters")
+    return actor, actions
+
+
+def to_params(actor: str | None, actions: tuple[str, ...]) -> dict[str, str | None]:
+    """The URL params of these filters (None for those not set)."""
+    return {ak.P_ACTOR: actor, ak.P_ACTION: ",".join(actions) or None}
+
+
+def _write_actor() -> None:
+    text = str(st.session_state.get(ak.AUDIT_ACTOR) or "").strip()
+    url.change(**{ak.P_ACTOR: text or None})
+
+
+def _write_actions() -> None:
+    url.change(**{ak.P_ACTION: ",".join(st.session_state.get(ak.AUDIT_ACTIONS) or ()) or None})
+
+
 def _filters(org_id: str) -> tuple[str | None, tuple[str, ...]]:
+    actor, actions = read_url(org_id)
+    st.session_state[ak.AUDIT_ACTOR] = actor or ""  # the widgets show what the URL says
+    st.session_state[ak.AUDIT_ACTIONS] = list(actions)
     left, right = st.columns(2)
-    actor = left.text_input(
-        "Who", key=ak.AUDIT_ACTOR, max_chars=200, placeholder="Part of an email",
-        icon=":material/person:",
+    left.text_input(
+        "Who", key=ak.AUDIT_ACTOR, max_chars=af.MAX_TEXT, placeholder="Part of an email",
+        icon=":material/person:", on_change=_write_actor,
     )  # fmt: skip
-    actions = right.multiselect(
-        "Action", admin_data.audit_actions(org_id), key=ak.AUDIT_ACTIONS, placeholder="All"
+    right.multiselect(
+        "Action",
+        admin_data.audit_actions(org_id),
+        key=ak.AUDIT_ACTIONS,
+        placeholder="All",
+        on_change=_write_actions,
     )
-    return (actor or "").strip() or None, tuple(actions)
+    return actor, actions
 
 
 def view(rows: pd.DataFrame) -> pd.DataFrame:

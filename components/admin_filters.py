@@ -2,8 +2,11 @@
 
 Every run reads the params (status, user, from, to, q, server), drops what is malformed
 with one short message, and builds the AdminFilter. Each widget is set from the URL before
-it is drawn, and its change callback writes its param back with url.change, one history
+it is drawn, and its change callback writes its param back with `change`, one history
 entry per change; so a shared link, Back/Forward and a chart click all restore the same view.
+
+The checks (`check_text`, `check_choices`, `last`, `warn_removed`) serve the audit log's
+params too (components.admin_audit).
 """
 
 from __future__ import annotations
@@ -53,7 +56,14 @@ def _quoted(value: str) -> str:
     return f"“{fmt.md(value, limit=40)}”"
 
 
-def _text(name: str, value: str | None, problems: list[str]) -> str | None:
+def last(values: Sequence[str]) -> str | None:
+    """The last non-blank of a param's values, stripped (a link may repeat a param)."""
+    kept = [v.strip() for v in values if v and v.strip()]
+    return kept[-1] if kept else None
+
+
+def check_text(name: str, value: str | None, problems: list[str]) -> str | None:
+    """`value` when it can be searched for; else None, and why in `problems`."""
     if value is None:
         return None
     if len(value) > MAX_TEXT or not value.isprintable():
@@ -75,9 +85,11 @@ def _date(name: str, value: str | None, problems: list[str]) -> date | None:
     return day
 
 
-def _choices(
+def check_choices(
     name: str, raw: Sequence[str], allowed: Collection[str], problems: list[str]
 ) -> tuple[str, ...]:
+    """The allowed values of a param (comma-separated and/or repeated), in order, once each;
+    the others are named in `problems`."""
     values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
     bad = [v for v in values if v not in allowed]
     if bad:
@@ -90,19 +102,18 @@ def parse(params: Mapping[str, Sequence[str]], *, server_ids: Collection[str]) -
     """The AdminFilter of these params (each a list of values) and what must leave the URL."""
 
     def one(name: str) -> str | None:
-        values = [v.strip() for v in params.get(name, ()) if v and v.strip()]
-        return values[-1] if values else None
+        return last(params.get(name, ()))
 
     problems: list[str] = []
-    user_q = _text(P_USER, one(P_USER), problems)
-    title_q = _text(P_Q, one(P_Q), problems)
+    user_q = check_text(P_USER, one(P_USER), problems)
+    title_q = check_text(P_Q, one(P_Q), problems)
     date_from = _date(ak.P_FROM, one(ak.P_FROM), problems)
     date_to = _date(ak.P_TO, one(ak.P_TO), problems)
     if date_from and date_to and date_from > date_to:
         problems.append("`from` is after `to`")
         date_from = date_to = None
-    statuses = _choices(ak.P_STATUS, params.get(ak.P_STATUS, ()), SESSION_STATUSES, problems)
-    server_ids_ = _choices(ak.P_SERVER, params.get(ak.P_SERVER, ()), server_ids, problems)
+    statuses = check_choices(ak.P_STATUS, params.get(ak.P_STATUS, ()), SESSION_STATUSES, problems)
+    server_ids_ = check_choices(ak.P_SERVER, params.get(ak.P_SERVER, ()), server_ids, problems)
     flt = AdminFilter(
         user_q=user_q,
         title_q=title_q,
@@ -137,14 +148,37 @@ def read_url(org_id: str) -> AdminFilter:
     parsed = parse(params, server_ids=set(servers["id"]))
     if parsed.rewrite:
         url.change(**parsed.rewrite)
-    if parsed.problems:
+    warn_removed(parsed.problems)
+    return parsed.flt
+
+
+def warn_removed(problems: Sequence[str], what: str = "filters") -> None:
+    """One short message naming what a link had wrong (nothing when nothing was)."""
+    if problems:
         st.warning(
-            "Some filters in this link were not valid and were removed: "
-            + "; ".join(parsed.problems)
+            f"Some {what} in this link were not valid and were removed: "
+            + "; ".join(problems)
             + ".",
             icon=":material/link_off:",
         )
-    return parsed.flt
+
+
+def open_tab() -> None:
+    """The tab the URL names (`tab`, a tab's label; none: the first), set into the tabs before
+    they are drawn; an unknown one is dropped with a message. `write_tab` writes it back."""
+    raw = st.query_params.get(ak.P_TAB)
+    tab = raw if raw in ak.TAB_LABELS else None
+    if raw is not None and tab is None:
+        warn_removed([f"unknown `{ak.P_TAB}` {_quoted(raw)}"], "params")
+    if raw is not None and tab in (None, ak.TAB_LABELS[0]):
+        url.drop(ak.P_TAB)  # unknown, or the default, which the URL leaves out
+    st.session_state[ak.TABS] = tab or ak.TAB_LABELS[0]
+
+
+def write_tab() -> None:
+    """The tabs changed: the open one becomes `tab` (the first, the default, leaves the URL)."""
+    label = st.session_state.get(ak.TABS)
+    url.change(**{ak.P_TAB: None if label in (None, ak.TAB_LABELS[0]) else label})
 
 
 # --- the widgets --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The Admin page's query params, widget keys and session-state keys, in one place.
 
 Widget keys start with "adm_" so tests and callbacks name the same thing; the URL params are
-the DESIGN.md contract for /admin (status, user, from, to, q) plus server.
+the DESIGN.md contract for /admin (status, user, from, to, q) plus server, the open tab (tab)
+and the audit log's filters (actor, action).
 """
 
 from __future__ import annotations
@@ -30,10 +31,14 @@ WIDGET_OF = {
     P_SERVER: F_SERVER,
 }
 
+# The open tab: its URL param's value is the tab's label (the first, the default, leaves the
+# URL); the page sets the tabs from it and their change callback writes it back.
+P_TAB = "tab"
 TABS = "adm_tab"
 TAB_SESSIONS, TAB_ANALYTICS, TAB_AUDIT = "Sessions", "Analytics", "Audit log"
 TAB_TOKENS = "Ingest tokens"
 TAB_POLICY = "Data policy"
+TAB_LABELS = (TAB_SESSIONS, TAB_ANALYTICS, TAB_AUDIT, TAB_TOKENS, TAB_POLICY)  # in this order
 
 # Sessions table
 SORT = "adm_sort"
@@ -63,7 +68,9 @@ def chart(name: str) -> str:
     return f"adm_chart_{name}"
 
 
-# Audit log
+# Audit log: /admin?tab=Audit+log&actor=ann&action=sessions.archive,admin.view
+P_ACTOR, P_ACTION = "actor", "action"
+AUDIT_PARAMS = (P_ACTOR, P_ACTION)
 AUDIT_ACTOR = "adm_audit_actor"
 AUDIT_ACTIONS = "adm_audit_actions"
 AUDIT_OLDER = "adm_audit_older"

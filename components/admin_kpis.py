@@ -32,18 +32,6 @@ def _signed_count(d: float) -> str:
     return f"{d:+,.0f}"
 
 
-def _pct(r: float) -> str:
-    return f"{r:.1%}"
-
-
-def _signed_pp(d: float) -> str:
-    return f"{d * 100:+.1f} pp"
-
-
-def _signed_duration(d: float) -> str:
-    return ("+" if d >= 0 else "-") + fmt.duration(abs(d))
-
-
 def _card(
     label: str,
     now: float | None,
@@ -81,16 +69,16 @@ def cards(now: Kpis, before: Kpis | None) -> list[Card]:
             "Success rate",
             now.success_rate,
             b and b.success_rate,
-            _pct,
-            _signed_pp,
+            fmt.percent,
+            fmt.signed_pp,
             help="Completed of the ended (completed or failed) sessions.",
         ),
         _card(
             "Tool error rate",
             now.tool_error_rate,
             b and b.tool_error_rate,
-            _pct,
-            _signed_pp,
+            fmt.percent,
+            fmt.signed_pp,
             color="inverse",
             help=f"{fmt.count(now.tool_errors, 'error')} in {fmt.count(now.tool_calls, 'call')}.",
         ),
@@ -99,7 +87,7 @@ def cards(now: Kpis, before: Kpis | None) -> list[Card]:
             now.median_duration_s,
             b and b.median_duration_s,
             fmt.duration,
-            _signed_duration,
+            fmt.signed_duration,
             color="off",
         ),
         _card(
@@ -107,7 +95,7 @@ def cards(now: Kpis, before: Kpis | None) -> list[Card]:
             now.p95_duration_s,
             b and b.p95_duration_s,
             fmt.duration,
-            _signed_duration,
+            fmt.signed_duration,
             color="off",
         ),
         _card(
@@ -121,21 +109,34 @@ def cards(now: Kpis, before: Kpis | None) -> list[Card]:
     ]
 
 
-PER_ROW = 4
+ROWS = (4, 3)  # counts and rates, then durations and tickets
 
 
 def kpi_row(now: Kpis, before: Kpis | None) -> None:
-    """The cards in rows of four: counts and rates first, then durations and tickets."""
+    """The cards in two rows, counts and rates first, then durations and tickets; each row
+    wraps when the width runs out.
+
+    In a horizontal container a stretch-wide metric grows from its content's width, so a card
+    is never narrower than its number (four st.columns cut "806…" at 800 px); one wrapping row
+    of all seven left the seventh card alone and full-width at 1,366 px.
+    tests/browser/test_metric_widths_browser.py checks 800 to 1,600 px."""
     order = cards(now, before)
-    for start in range(0, len(order), PER_ROW):
-        for col, card in zip(st.columns(PER_ROW), order[start : start + PER_ROW], strict=False):
-            col.metric(
-                card.label,
-                card.value,
-                card.delta,
-                delta_color=card.color,  # type: ignore[arg-type]
-                delta_arrow=card.arrow,  # type: ignore[arg-type]
-                help=card.help,
-                border=True,
-                height="stretch",
-            )
+    start = 0
+    for n in ROWS:
+        with st.container(horizontal=True, wrap=True, gap="small"):
+            for card in order[start : start + n]:
+                _metric(card)
+        start += n
+
+
+def _metric(card: Card) -> None:
+    st.metric(
+        card.label,
+        card.value,
+        card.delta,
+        delta_color=card.color,  # type: ignore[arg-type]
+        delta_arrow=card.arrow,  # type: ignore[arg-type]
+        help=card.help,
+        border=True,
+        height="stretch",
+    )

@@ -107,34 +107,42 @@ def _end_user(org_id: str, ref: str, version: int) -> users.EndUser:
 def user_sessions(
     org_id: str,
     end_user_id: str,
-    statuses: tuple[str, ...],
-    title_q: str | None,
-    include_empty: bool,
+    flt: sessions.ListFilter,
     before: tuple | None,
+    fresh: int = 0,
 ) -> Page:
-    version = changes.version(org_id)
-    return _user_sessions(org_id, end_user_id, statuses, title_q, include_empty, before, version)
+    """One window of the user's list; `fresh` (see `freshness`) while a shown one is active."""
+    return _user_sessions(org_id, end_user_id, flt, before, (changes.version(org_id), fresh))
 
 
 @st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def _user_sessions(
     org_id: str,
     end_user_id: str,
-    statuses: tuple[str, ...],
-    title_q: str | None,
-    include_empty: bool,
+    flt: sessions.ListFilter,
     before: tuple | None,
-    version: int,
+    version: tuple[int, int],
 ) -> Page:
     with connect() as conn:
         return sessions.for_user(
             conn,
             org_id=org_id,
             end_user_id=end_user_id,
-            statuses=statuses,
-            title_q=title_q,
-            include_empty=include_empty,
+            statuses=flt.statuses,
+            title_q=flt.title_q,
+            include_empty=flt.include_empty,
             before=before,
+        )
+
+
+@st.cache_data(ttl=SESSIONS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def sessions_before_newer(
+    org_id: str, end_user_id: str, flt: sessions.ListFilter, key: tuple, newer: int
+) -> tuple | None:
+    """The list page that shows `newer` sessions above the one at `key`, then it."""
+    with connect() as conn:
+        return sessions.before_newer(
+            conn, org_id=org_id, end_user_id=end_user_id, flt=flt, key=key, newer=newer
         )
 
 
@@ -159,6 +167,23 @@ def _session(org_id: str, session_id: str, version: int) -> sessions.SessionDeta
         return _found(sessions.get(conn, org_id=org_id, session_id=session_id))
 
 
+def session_now(org_id: str, session_id: str) -> sessions.SessionDetail | None:
+    """The session's header as it is now: `session`, read again every LIVE_TTL seconds while
+    it is active. Its duration and last activity move, and ingest by another process (a
+    replica, the CLI) does not bump this process's changes.version, so `session` alone would
+    keep an active session's header for up to SESSIONS_TTL."""
+    found = session(org_id, session_id)
+    if found is None or found.status != "active":
+        return found
+    return _unless_missing(_live_session, org_id, session_id, freshness(True))
+
+
+@st.cache_data(ttl=LIVE_TTL * 2, max_entries=MAX_ENTRIES, show_spinner=False)
+def _live_session(org_id: str, session_id: str, fresh: int) -> sessions.SessionDetail:
+    with connect() as conn:
+        return _found(sessions.get(conn, org_id=org_id, session_id=session_id))
+
+
 def freshness(live: bool) -> int:
     """A cache-key part that changes every LIVE_TTL seconds for an active session, never else."""
     return int(time.time() // LIVE_TTL) if live else 0
@@ -172,16 +197,40 @@ def timeline_summary(org_id: str, session_id: str, fresh: int) -> timeline.Timel
 
 @st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def timeline_window(
-    org_id: str, session_id: str, flt: timeline.TimelineFilter, after: tuple | None, fresh: int
-) -> tuple[Page, int, int]:
-    """One window of the timeline with its position and the filtered total."""
+    org_id: str,
+    session_id: str,
+    flt: timeline.TimelineFilter,
+    after: tuple | None,
+    fresh: int,
+    limit: int,
+) -> tuple[Page, int]:
+    """One window of the timeline with its position (the total is cached per filter)."""
     with connect() as conn:
-        page = timeline.window(conn, org_id=org_id, session_id=session_id, flt=flt, after=after)
+        page = timeline.window(
+            conn, org_id=org_id, session_id=session_id, flt=flt, after=after, limit=limit
+        )
         position = timeline.position(
             conn, org_id=org_id, session_id=session_id, flt=flt, cursor=after
         )
-        total = timeline.count(conn, org_id=org_id, session_id=session_id, flt=flt)
-    return page, position, total
+    return page, position
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_total(org_id: str, session_id: str, flt: timeline.TimelineFilter, fresh: int) -> int:
+    """How many items the filter keeps: counted once per filter, not once per window."""
+    with connect() as conn:
+        return timeline.count(conn, org_id=org_id, session_id=session_id, flt=flt)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_showing(
+    org_id: str, session_id: str, flt: timeline.TimelineFilter, item_id: str, above: int
+) -> tuple | None:
+    """The window cursor that shows the item as row above+1 (None: from the start)."""
+    with connect() as conn:
+        return timeline.cursor_showing(
+            conn, org_id=org_id, session_id=session_id, flt=flt, item_id=item_id, above=above
+        )
 
 
 @st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)

@@ -109,3 +109,34 @@ def error_reason(exc: BaseException) -> str:
 def count(n: int | None, word: str) -> str:
     n = int(n or 0)
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+# --- numbers on metric cards and in their deltas ------------------------------------------------
+
+
+def number(v: float) -> str:
+    """A count as people read it: '1,234'; one decimal when it is not whole ('2.5', an average)."""
+    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
+
+
+def signed_number(d: float) -> str:
+    return ("+" if d >= 0 else "-") + number(abs(d))
+
+
+def percent(r: float) -> str:
+    """A rate as a percent with one decimal: '14.3%' (the charts' share() writes it the same)."""
+    return f"{r:.1%}"
+
+
+def signed_pp(d: float) -> str:
+    """A difference of two rates in percentage points: '+2.5 pp'."""
+    return f"{d * 100:+.1f} pp"
+
+
+def signed_duration(d: float) -> str:
+    """A difference of two durations in seconds: '+1 min 30 s', '-120 ms'."""
+    return ("+" if d >= 0 else "-") + duration(abs(d))
+
+
+def signed_millis(d: float) -> str:
+    return ("+" if d >= 0 else "-") + millis(abs(d))

@@ -11,7 +11,10 @@ import streamlit as st
 
 from components import data, keys, url
 from components import format as fmt
+from components.resume_panel import resume_panel
 from queries.items import TicketDetail, ToolCallDetail
+from queries.sessions import SessionDetail
+from queries.timeline import STAGE_PREFIX
 from sessionscope import bulk
 from sessionscope.auth import Viewer
 from sessionscope.schema import TOOL_CALL_METHOD
@@ -126,12 +129,17 @@ def _payload(
     size_text = _size(size or 0)
     with st.expander(f"{label} · {size_text}", expanded=True):
         if preview is None:
-            text = json.dumps(value, indent=2, ensure_ascii=False)
-            tree_tab, text_tab = st.tabs(["Tree", "Text"])
-            with tree_tab:
-                st.json(value, expanded=JSON_TREE_DEPTH)
-            with text_tab:
-                st.code(text, language="json", height=320)
+            # Only the open tab is drawn: the JSON is sent once per run, not twice.
+            tree_tab, text_tab = st.tabs(
+                ["Tree", "Text"], key=f"us_json_{field}", on_change="rerun"
+            )
+            if tree_tab.open:
+                with tree_tab:
+                    st.json(value, expanded=JSON_TREE_DEPTH)
+            if text_tab.open:
+                with text_tab:
+                    text = json.dumps(value, indent=2, ensure_ascii=False)
+                    st.code(text, language="json", height=320)
         else:
             st.warning(
                 f"{label} is {size_text}: showing the first part. Download it for the whole.",
@@ -166,20 +174,25 @@ def _size(size: int) -> str:
     return f"{size / 1024:,.1f} KB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
-def item_pane(viewer: Viewer, session: Any | None, item_id: str | None) -> None:
+def item_pane(viewer: Viewer, session: SessionDetail | None, item_id: str | None) -> None:
     """Placeholder, a clear message for a bad link, or the item in full."""
     org_id = viewer.org_id
     if session is None or item_id is None:
-        _placeholder()
+        _placeholder(session)
+        if session is not None and session.server_kind == "workflow":
+            resume_panel(viewer, session)
         return
     if not url.is_id(item_id, url.ITEM_PREFIXES):
-        _bad_link("This link's item is not a tool call or ticket id.")
+        _bad_link("This link's item is not a tool call, ticket or stage id.", session)
+        return
+    if item_id.startswith(STAGE_PREFIX):
+        _stage_item(viewer, session, item_id)
         return
     detail = data.item(org_id, item_id)
     if detail is None or detail.session_id != session.id:
-        _bad_link("This link's item is not available in this session.")
+        _bad_link("This link's item is not available in this session.", session)
         return
-    with st.container(border=True):
+    with st.container(border=True, key=keys.US_ITEM):
         if isinstance(detail, ToolCallDetail):
             tool_call_view(
                 detail,
@@ -192,15 +205,60 @@ def item_pane(viewer: Viewer, session: Any | None, item_id: str | None) -> None:
             ticket_view(detail)
 
 
-def _placeholder() -> None:
+def _stage_item(viewer: Viewer, session: SessionDetail, item_id: str) -> None:
+    fresh = data.freshness(session.status == "active")
+    stages = data.session_stages(viewer.org_id, session.id, fresh)
+    row = stages[stages["stage"] == item_id.removeprefix(STAGE_PREFIX)]
+    if row.empty:
+        _bad_link("This link's stage is not available in this session.", session)
+        return
+    with st.container(border=True, key=keys.US_ITEM):
+        stage_view(row.iloc[0].to_dict())
+    resume_panel(viewer, session)
+
+
+def stage_view(stage: dict[str, Any]) -> None:
+    """A workflow stage: status, totals, timings and its data."""
+    st.subheader(f":material/account_tree: Stage {fmt.md(stage['stage'])}", anchor=False)
+    st.markdown(f":gray-badge[{fmt.md(stage['status'])}]")
+    started, completed = _timestamp(stage["started_at"]), _timestamp(stage["completed_at"])
+    took = (completed - started).total_seconds() if started and completed else None
+    _fields(
+        {
+            "Total": f"{int(stage['total']):,}",
+            "Completed": f"{int(stage['completed']):,}",
+            "Failed": f"{int(stage['failed']):,}",
+            "Started": fmt.absolute(started),
+            "Finished": fmt.absolute(completed),
+            "Took": fmt.duration(took),
+            "Item id": f"{STAGE_PREFIX}{stage['stage']}",
+            "Session id": stage["session_id"],
+        }
+    )
+    if stage["data"] is None:
+        st.caption("Data: none recorded.")
+        return
+    with st.expander("Data", expanded=True, icon=":material/data_object:"):
+        st.json(stage["data"], expanded=JSON_TREE_DEPTH)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """A DataFrame cell's timestamp as a datetime (NaT and None: None)."""
+    if value is None or value != value:
+        return None
+    return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+
+
+def _placeholder(session: SessionDetail | None) -> None:
     st.caption("Details")
+    what = "stage, tool call or ticket" if session and session.server_kind == "workflow" else None
     st.info(
-        "Choose a tool call or ticket in the timeline to see it in full.",
+        f"Choose a {what or 'tool call or ticket'} in the timeline to see it in full.",
         icon=":material/touch_app:",
     )
 
 
-def _bad_link(message: str) -> None:
+def _bad_link(message: str, session: SessionDetail | None) -> None:
     url.drop(keys.P_ITEM)
     st.warning(message, icon=":material/link_off:")
-    _placeholder()
+    _placeholder(session)

@@ -15,12 +15,24 @@ USERS_SEARCH = "users_search"
 USERS_MORE = "users_more"
 USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (components.recent)
 
-# User sessions page
+# User sessions page: view state in the URL beside the selection (README, "Links")
+P_STATUS, P_TITLE, P_EMPTY = "status", "title", "empty"  # the session list's filters
+P_HIDE, P_TOOL, P_ERRORS = "hide", "tool", "errors"  # the timeline's filters (hide: kinds off)
+US_VIEW_PARAMS = (P_STATUS, P_TITLE, P_EMPTY, P_HIDE, P_TOOL, P_ERRORS)
+
+# User sessions page: panes and widgets (bench/browser.py reads the pane and list keys)
+US_LEFT, US_CENTER, US_RIGHT = "us_left", "us_center", "us_right"
+US_ITEM = "us_item"  # the right pane's container while an item's details show
+US_REVEAL = "us_reveal"  # the pane a click just filled, scrolled into view when under another
+US_LIST = "us_list"  # the session list: one radio, one option per card
 US_STATUS = "us_status"
 US_TITLE = "us_title"
-US_MORE = "us_more"
 US_EMPTY = "us_empty"  # show the empty synced sessions the list hides by default
-US_CURSORS = "us_cursors"  # per user and filters (components.recent)
+US_LIST_START = "us_list_start"  # per user and filters: the `before` cursor of the window
+US_LIST_NEWER = "us_list_newer"
+US_LIST_OLDER = "us_list_older"
+US_LIST_NEWEST = "us_list_newest"
+US_TL_ITEMS = "us_tl_items"  # the timeline window: one radio, one option per item
 US_TL_CURSOR = "us_tl_cursor"  # per session and timeline filter: the window shown
 US_TL_KINDS = "us_tl_kinds"
 US_TL_TOOL = "us_tl_tool"
@@ -29,14 +41,6 @@ US_TL_JUMP = "us_tl_jump"
 US_TL_NEXT = "us_tl_next"
 US_TL_PREV = "us_tl_prev"
 US_TL_FIRST = "us_tl_first"
-
-
-def session_card(session_id: str) -> str:
-    return f"us_card_{session_id}"
-
-
-def timeline_row(item_id: str) -> str:
-    return f"us_row_{item_id}"
 
 
 # Session details page (and its dialog from a session card)

@@ -1,43 +1,193 @@
-"""The three-pane layout: three columns when wide, two over one from ~1,400 px, stacked narrow.
+"""The explorer's layout: three panes side by side from 1,280 px, each scrolling by itself
+within the viewport; from 900 px the details go under the timeline; stacked below that.
 
-Streamlit stacks columns only below 640 px; the two steps above that are media
-queries on the keyed container that holds the columns.
+Streamlit stacks columns only below 640 px; the steps above that are media queries on the
+keyed containers. The session list and the timeline are radios styled as cards and rows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-PANES_KEY = "us_panes"
-PANE_HEIGHT = 720  # px; each list pane scrolls by itself
-STACK_BELOW_PX = 900  # viewport width under which the panes stack
+from components import keys
 
-_ROW = f".st-key-{PANES_KEY} > [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
-_CSS = f"""
+WIDE_PX = 1280  # from this width the three panes sit side by side
+STACK_BELOW_PX = 900  # below this width every pane stacks
+_OUTER = "us_panes"  # the row of the left pane and the main column
+_MAIN = "us_main"  # the column holding the center and right panes
+
+_PANES = ", ".join(f".st-key-{k}" for k in (keys.US_LEFT, keys.US_CENTER, keys.US_RIGHT))
+_ROWS = "> [data-testid='stLayoutWrapper'] > [data-testid='stHorizontalBlock']"
+_OUTER_ROW = f".st-key-{_OUTER} {_ROWS}"
+_INNER = f".st-key-{_MAIN} [data-testid='stHorizontalBlock']"
+_CARD = f".st-key-{keys.US_LIST} [role='radiogroup'] > div"
+_ROW = f".st-key-{keys.US_TL_ITEMS} [role='radiogroup'] > div"
+_LISTS = f":is(.st-key-{keys.US_LIST}, .st-key-{keys.US_TL_ITEMS})"
+_CSS = """
 <style>
-@media (max-width: 1400px) {{
-  {_ROW} {{ flex-wrap: wrap !important; }}
-  {_ROW} > [data-testid="stColumn"] {{
-    flex: 1 1 calc(50% - 1rem) !important; min-width: calc(50% - 1rem) !important;
-  }}
-  {_ROW} > [data-testid="stColumn"]:nth-child(3) {{
-    flex: 1 1 100% !important; min-width: 100% !important;
-  }}
-}}
-@media (max-width: {STACK_BELOW_PX}px) {{
-  {_ROW} > [data-testid="stColumn"] {{ flex: 1 1 100% !important; min-width: 100% !important; }}
-}}
-/* Compact cards: small padding, a little space between them. */
-[class*="st-key-us_card_"] {{ padding: 0.5rem 0.75rem !important; }}
-[class*="st-key-us_card_"] button {{ text-align: left; min-height: 0; padding: 0; }}
-[class*="st-key-us_row_"] button {{ justify-content: flex-start; min-height: 2rem; }}
-[class*="st-key-us_row_"] button > div {{ justify-content: flex-start; }}
+[data-testid="stMainBlockContainer"] {
+  padding: 3rem 1.25rem 0.5rem 1.25rem !important; max-width: none !important;
+}
+.st-key-us_left h3, .st-key-us_center h3 {
+  font-size: 1.25rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+  padding: 0.25rem 0 0 0;
+}
+@media (min-width: WIDEpx) {
+  PANES { height: calc(100dvh - TOPrem); flex: 0 0 auto !important; overflow-y: auto;
+          overscroll-behavior: contain; scrollbar-gutter: stable; flex-wrap: nowrap;
+          padding-right: 0.25rem; }
+}
+@media (max-width: WIDE_MINUSpx) {
+  INNER { flex-wrap: wrap !important; }
+  INNER > [data-testid="stColumn"] { flex: 1 1 100% !important; min-width: 100% !important; }
+  .st-key-us_left { height: calc(100dvh - TOPrem); flex: 0 0 auto !important; overflow-y: auto; }
+  .st-key-us_center { max-height: 70dvh; flex: 0 0 auto !important; overflow-y: auto; }
+}
+@media (max-width: STACKpx) {
+  OUTER_ROW { flex-wrap: wrap !important; }
+  OUTER_ROW > [data-testid="stColumn"] { flex: 1 1 100% !important; min-width: 100% !important; }
+  .st-key-us_left { height: auto; max-height: 60dvh; }
+}
+/* The session list and the timeline: radios whose options are cards and one-line rows.
+   The option's label covers the whole card (::after), so a click anywhere on it selects. */
+LISTS { width: 100%; }
+LISTS [role="radiogroup"] { width: 100%; flex-wrap: nowrap; }
+LISTS [data-testid="stRadioOption"] { width: 100%; margin: 0; padding: 0; position: static; }
+LISTS [data-testid="stRadioOption"]::after {
+  content: ""; position: absolute; inset: 0; z-index: 1;
+}
+LISTS [data-testid="stRadioOption"] > div > div:first-child:not([data-testid]) { display: none; }
+LISTS [data-testid="stRadioOption"] > div { min-width: 0; width: 100%; }
+LISTS p { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; margin: 0; }
+LISTS [data-testid="stRadioCaption"] { padding: 0; margin: 0; pointer-events: none; }
+LISTS [data-testid="stRadioCaption"] [data-testid="stCaptionContainer"] { opacity: 1; }
+PANES { scroll-margin-top: 4rem; }
+CARD, ROW { position: relative; width: 100%; border-left: 3px solid transparent; cursor: pointer; }
+CARD { padding: 0.3rem 0.6rem; margin-bottom: 0.375rem; border-radius: 0.5rem;
+       border: 1px solid rgba(128, 128, 128, 0.3); border-left-width: 3px; }
+ROW { padding: 0.05rem 0.5rem; border-radius: 0.25rem; }
+CARD:hover { border-color: rgba(128, 128, 128, 0.6); }
+ROW:hover { background: rgba(128, 128, 128, 0.08); }
+CARD:has(input:checked), ROW:has(input:checked) {
+  background: rgba(128, 128, 128, 0.16); border-left-color: #ff4b4b;
+}
+CARD:has(input:focus-visible), ROW:has(input:focus-visible) { outline: 2px solid #ff4b4b; }
 </style>
 """
 
 
-def three_panes() -> tuple[st.delta_generator.DeltaGenerator, ...]:
-    """Left (sessions), center (timeline), right (details) containers."""
-    st.html(_CSS)
-    with st.container(key=PANES_KEY):
-        return tuple(st.columns([1.0, 1.25, 1.35], gap="medium"))
+def explorer_css(top_rem: float) -> None:
+    """The page's CSS; `top_rem` is the height above the panes (padding, any banner)."""
+    css = (
+        _CSS.replace("WIDE_MINUS", str(WIDE_PX - 1))
+        .replace("WIDE", str(WIDE_PX))
+        .replace("STACK", str(STACK_BELOW_PX))
+        .replace("TOP", f"{top_rem:g}")
+        .replace("PANES", _PANES)
+        .replace("INNER", _INNER)
+        .replace("OUTER_ROW", _OUTER_ROW)
+        .replace("LISTS", _LISTS)
+        .replace("CARD", _CARD)
+        .replace("ROW", _ROW)
+    )
+    st.html(css)
+
+
+def outer_panes() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The left pane's container and the column that holds the center and right panes."""
+    left, main = st.container(key=_OUTER).columns([1.0, 2.7], gap="medium")
+    return left.container(key=keys.US_LEFT), main.container(key=_MAIN)
+
+
+def inner_panes() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """The center (timeline) and right (details) panes, inside the main column."""
+    center, right = st.columns([1.2, 1.5], gap="medium")
+    return center.container(key=keys.US_CENTER), right.container(key=keys.US_RIGHT)
+
+
+_REVEAL = """<script>
+if (window.parent.innerWidth < {below}) {{
+  const pane = window.parent.document.querySelector(".st-key-{key}");
+  if (pane) pane.scrollIntoView({{behavior: "smooth", block: "start"}});
+}}
+</script>"""
+
+
+def reveal(key: str, *, below: int = WIDE_PX) -> None:
+    """Scroll the pane `key` into view when the window is narrower than `below` (the pane a
+    click filled is then under the one clicked). The script is ours: no input reaches it."""
+    st.html(_REVEAL.format(key=key, below=below), unsafe_allow_javascript=True)
+
+
+def pane_under_below(key: str) -> int:
+    """The width under which pane `key` sits below the pane whose click fills it."""
+    return WIDE_PX if key == keys.US_RIGHT else STACK_BELOW_PX
+
+
+def choice_list(
+    label: str,
+    key: str,
+    options: dict[str, str],
+    selected: str | None,
+    on_change: Callable[[], None],
+    captions: list[str] | None = None,
+) -> None:
+    """A list whose options ({id: markdown label}) are cards or rows: one st.radio, with the
+    selected id (from the URL) set before it is drawn; its callback reads the choice from
+    st.session_state[key]. The CSS above styles it by its key."""
+    labels = dict(zip(options, distinct(list(options.values())), strict=True))
+    st.session_state[key] = selected if selected in labels else None
+    st.radio(
+        label,
+        list(labels),
+        index=None,
+        format_func=labels.__getitem__,
+        captions=captions,
+        key=key,
+        label_visibility="collapsed",
+        on_change=on_change,
+        width="stretch",
+    )
+
+
+def distinct(labels: list[str]) -> list[str]:
+    """The labels made unique with zero-width spaces after repeats: a radio tells its options
+    apart by their text (Streamlit 1.67), so two cards titled alike would select each other."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        n = seen.get(label, 0)
+        seen[label] = n + 1
+        out.append(label + "\u200b" * n)
+    return out
+
+
+_IN_VIEW = """<script>
+(() => {
+  const doc = window.parent.document;
+  let tries = 0;
+  const place = () => {
+    const picked = [...doc.querySelectorAll(".st-key-us_list input:checked, "
+      + ".st-key-us_tl_items input:checked")];
+    if (!picked.length && tries++ < 30) { setTimeout(place, 100); return; }
+    for (const input of picked) {
+      const option = input.closest("[role='radiogroup'] > div");
+      const pane = option && option.closest(".st-key-us_left, .st-key-us_center");
+      if (!pane || pane.scrollHeight <= pane.clientHeight) continue;
+      const at = option.getBoundingClientRect(), box = pane.getBoundingClientRect();
+      if (at.top < box.top || at.bottom > box.bottom) pane.scrollTop += at.top - box.top - 48;
+    }
+  };
+  place();
+})();
+</script>"""
+
+
+def selection_in_view() -> None:
+    """Scroll the selected card and timeline row into view inside their panes, where a pane
+    scrolls by itself and they are out of its view (narrow windows). Our script, no input;
+    in the sidebar, where its empty element takes no room from the panes."""
+    st.sidebar.html(_IN_VIEW, unsafe_allow_javascript=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -36,3 +37,12 @@ def keep(name: str, key: Hashable, value: Any) -> None:
     family[key] = value
     while len(family) > MAX_KEPT:
         family.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Anchored:
+    """A list window's start (a keyset cursor; None: the top) and the selection it was last
+    placed around, so that paging away from the selection is not undone on the next run."""
+
+    cursor: tuple | None = None
+    around: str | None = None

@@ -5,17 +5,22 @@ data.resume_preview) says whether and from which state; resume() does it in one
 transaction, and only for an admin of the organization (it reads the role itself, so a
 viewer demoted while the dialog was open is refused). Analysts see the saved state and why
 there is no Resume. The dialog stays open across reruns while its flag is set, so its
-buttons work in a full rerun as well as in the dialog's own.
+buttons work in a full rerun as well as in the dialog's own. Inside the "View details" dialog
+(Streamlit does not nest dialogs) the same confirmation is drawn in place, and its reruns stay
+in that dialog.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from components import data, keys
 from components import format as fmt
@@ -26,6 +31,15 @@ from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFoun
 from sessionscope.settings import load_settings
 
 _OPEN = "sd_resume_open"  # the id of the session whose confirmation dialog is open
+# Inside the View details dialog, keys and the open flag get this prefix: the page under the
+# dialog may show the same session's Resume (the User sessions page's right pane does).
+_IN_DIALOG = "dlg_"
+
+
+def _key(key: str, in_dialog: bool) -> str:
+    return _IN_DIALOG + key if in_dialog else key
+
+
 _OUTCOME = "sd_resume_outcome"
 
 
@@ -40,12 +54,13 @@ class Outcome:
     forbidden: str | None = None  # the viewer was no longer an admin when they confirmed
 
 
-def resume_panel(viewer: Viewer, session: SessionDetail) -> None:
+def resume_panel(viewer: Viewer, session: SessionDetail, *, in_dialog: bool = False) -> None:
     """The outcome of a resume just done, then Resume for a stopped workflow session (its
-    saved state and why there is no button, for an analyst)."""
+    saved state and why there is no button, for an analyst). `in_dialog`: drawn inside another
+    dialog, so the confirmation is drawn in place."""
     outcome: Outcome | None = st.session_state.get(_OUTCOME)
     if outcome is not None and outcome.session_id == session.id:
-        _show_outcome(outcome)
+        _show_outcome(outcome, in_dialog)
     if session.server_kind != "workflow" or session.status == "completed":
         return
     preview = data.resume_preview(viewer.org_id, session.id)
@@ -55,17 +70,22 @@ def resume_panel(viewer: Viewer, session: SessionDetail) -> None:
         if session.status != "active":  # a running session needs no word on why
             st.caption(f":material/block: Resume is not available: {fmt.md(preview.reason)}.")
         if preview.problems:
-            _problems(preview)
+            _problems(preview, in_dialog)
         return
     if not viewer.is_admin:
-        _read_only(preview, viewer)
+        _read_only(preview, viewer, in_dialog)
         return
-    _offer(preview)
-    if st.session_state.get(_OPEN) == session.id:
+    _offer(preview, in_dialog)
+    if st.session_state.get(_key(_OPEN, in_dialog)) != session.id:
+        return
+    if in_dialog:
+        with st.container(border=True):
+            _confirm_body(viewer.org_id, preview, viewer.email, in_dialog=True)
+    else:
         _confirm(viewer.org_id, preview, viewer.email)
 
 
-def _read_only(preview: resume.StatePreview, viewer: Viewer) -> None:
+def _read_only(preview: resume.StatePreview, viewer: Viewer, in_dialog: bool) -> None:
     """What a resume would do, the saved state, and who may resume: no button."""
     with st.container(border=True):
         _heading(preview)
@@ -74,7 +94,7 @@ def _read_only(preview: resume.StatePreview, viewer: Viewer) -> None:
             "resume writes a new saved state. Ask one of them if this session should go on."
         )
         if preview.problems:
-            _problems(preview)
+            _problems(preview, in_dialog)
         else:
             with st.expander(f"Saved state (version {preview.latest_version})"):
                 st.json(preview.raw_state, expanded=1)
@@ -87,7 +107,7 @@ def _heading(preview: resume.StatePreview) -> None:
     )
 
 
-def _offer(preview: resume.StatePreview) -> None:
+def _offer(preview: resume.StatePreview, in_dialog: bool) -> None:
     with st.container(border=True):
         _heading(preview)
         if preview.problems:
@@ -98,22 +118,29 @@ def _offer(preview: resume.StatePreview) -> None:
             )
         st.button(
             "Resume…",
-            key=keys.SD_RESUME,
+            key=_key(keys.SD_RESUME, in_dialog),
             on_click=st.session_state.__setitem__,
-            args=(_OPEN, preview.session_id),
+            args=(_key(_OPEN, in_dialog), preview.session_id),
             type="primary",
             icon=":material/play_arrow:",
         )
 
 
-def _close() -> None:
-    st.session_state.pop(_OPEN, None)
+def _close(in_dialog: bool = False) -> None:
+    st.session_state.pop(_key(_OPEN, in_dialog), None)
 
 
 @st.dialog("Resume session", width="medium", on_dismiss=_close)
 def _confirm(org_id: str, preview: resume.StatePreview, actor: str) -> None:
+    _confirm_body(org_id, preview, actor, in_dialog=False)
+
+
+def _confirm_body(
+    org_id: str, preview: resume.StatePreview, actor: str, *, in_dialog: bool
+) -> None:
+    """What the resume would restore, the button that does it, and Cancel."""
     if preview.problems:
-        _problems(preview)
+        _problems(preview, in_dialog)
         if preview.fallback is not None:
             st.markdown("**Resume from the last completed stage instead**")
             _summary(
@@ -123,20 +150,32 @@ def _confirm(org_id: str, preview: resume.StatePreview, actor: str) -> None:
             )
             if st.button(
                 "Resume from the last completed stage",
-                key=keys.SD_RESUME_FALLBACK,
+                key=_key(keys.SD_RESUME_FALLBACK, in_dialog),
                 type="primary",
                 icon=":material/history:",
             ):
-                _resume(org_id, preview, actor, use_fallback=True)
+                _resume(org_id, preview, actor, use_fallback=True, in_dialog=in_dialog)
     else:
         _summary(preview.raw_state, source=f"saved state version {preview.latest_version}")
         if st.button(
-            "Resume", key=keys.SD_RESUME_CONFIRM, type="primary", icon=":material/play_arrow:"
+            "Resume",
+            key=_key(keys.SD_RESUME_CONFIRM, in_dialog),
+            type="primary",
+            icon=":material/play_arrow:",
         ):
-            _resume(org_id, preview, actor, use_fallback=False)
-    if st.button("Cancel", key=keys.SD_RESUME_CANCEL):
-        _close()
-        st.rerun()
+            _resume(org_id, preview, actor, use_fallback=False, in_dialog=in_dialog)
+    if st.button("Cancel", key=_key(keys.SD_RESUME_CANCEL, in_dialog)):
+        _close(in_dialog)
+        _rerun(in_dialog)
+
+
+def _rerun(in_dialog: bool) -> None:
+    """Run again: only the dialog it is in when a click inside it started this run (a whole
+    run would close that dialog), else the whole page."""
+    if in_dialog:
+        with contextlib.suppress(StreamlitAPIException):  # raised outside a fragment's run
+            st.rerun(scope="fragment")
+    st.rerun(scope="app")
 
 
 def _summary(state: Mapping[str, Any], *, source: str) -> None:
@@ -154,7 +193,7 @@ def _metrics(metrics: Mapping[str, Any]) -> str:
     return " · ".join(f"{fmt.md(k)} {fmt.md(v)}" for k, v in metrics.items()) or "none"
 
 
-def _problems(preview: resume.StatePreview) -> None:
+def _problems(preview: resume.StatePreview, in_dialog: bool) -> None:
     """Every exact reason the saved state is refused, and the raw state to download."""
     reasons = "\n".join(f"- {fmt.md(p)}" for p in preview.problems)
     st.error(
@@ -166,7 +205,7 @@ def _problems(preview: resume.StatePreview) -> None:
         data=_raw_text(preview.raw_state),
         file_name=f"{preview.session_id}-state-v{preview.latest_version}.json",
         mime="application/json",
-        key=keys.SD_RAW_STATE,
+        key=_key(keys.SD_RAW_STATE, in_dialog),
         on_click="ignore",
         icon=":material/download:",
     )
@@ -177,7 +216,9 @@ def _raw_text(raw: Any) -> str:
     return raw if isinstance(raw, str) else json.dumps(raw, indent=2, ensure_ascii=False)
 
 
-def _resume(org_id: str, preview: resume.StatePreview, actor: str, *, use_fallback: bool) -> None:
+def _resume(
+    org_id: str, preview: resume.StatePreview, actor: str, *, use_fallback: bool, in_dialog: bool
+) -> None:
     """Resume, keep the outcome for the page, forget the cached session, close the dialog."""
     sid = preview.session_id
     try:
@@ -198,12 +239,12 @@ def _resume(org_id: str, preview: resume.StatePreview, actor: str, *, use_fallba
         outcome = Outcome(sid, forbidden=str(exc))
         data.memberships.clear()  # the next run shows the role they have now
     st.session_state[_OUTCOME] = outcome
-    _close()
+    _close(in_dialog)
     data.session_changed(org_id, sid)
-    st.rerun()
+    _rerun(in_dialog)
 
 
-def _show_outcome(outcome: Outcome) -> None:
+def _show_outcome(outcome: Outcome, in_dialog: bool) -> None:
     """Shown on this session's page until dismissed, so the restored state stays at hand."""
     if outcome.conflict is not None:
         st.warning(
@@ -224,10 +265,10 @@ def _show_outcome(outcome: Outcome) -> None:
             icon=":material/error:",
         )
     elif outcome.result is not None:
-        _resumed(outcome.result)
+        _resumed(outcome.result, in_dialog)
     st.button(
         "Dismiss",
-        key=keys.SD_RESUME_DISMISS,
+        key=_key(keys.SD_RESUME_DISMISS, in_dialog),
         on_click=st.session_state.pop,
         args=(_OUTCOME, None),
         type="tertiary",
@@ -235,11 +276,29 @@ def _show_outcome(outcome: Outcome) -> None:
     )
 
 
-def _resumed(result: resume.ResumeResult) -> None:
-    st.success(
-        f"Resumed at stage **{fmt.md(result.stage)}** as saved state version {result.version}.",
-        icon=":material/play_circle:",
-    )
+def resumed_text(result: resume.ResumeResult, resume_url: str | None) -> str:
+    """What a resume did, plainly. sessionscope.resume writes a new saved state and marks the
+    session active, nothing more: it calls no workflow app. With SESSIONSCOPE_RESUME_URL set,
+    the page hands the session over by a link the viewer follows."""
+    done = f"**Resumed: saved state version {result.version}** (stage {fmt.md(result.stage)})"
+    if resume_url:
+        return (
+            f"{done}; marked active. Hand it to the workflow app with **Continue in the "
+            "workflow app** (Sessionscope does not call the app itself)."
+        )
+    return f"{done}; marked active; no workflow app configured (`SESSIONSCOPE_RESUME_URL`)."
+
+
+def continue_url(resume_url: str, session_id: str) -> str:
+    """The workflow app's address for this session: `session=<id>` added to its query."""
+    parts = urlsplit(resume_url)
+    query = urlencode([*parse_qsl(parts.query, keep_blank_values=True), ("session", session_id)])
+    return urlunsplit(parts._replace(query=query))
+
+
+def _resumed(result: resume.ResumeResult, in_dialog: bool) -> None:
+    resume_url = load_settings().resume_url
+    st.success(resumed_text(result, resume_url), icon=":material/play_circle:")
     with st.expander("Restored state", expanded=True):
         st.json(result.state, expanded=1)
     with st.container(horizontal=True):
@@ -248,14 +307,13 @@ def _resumed(result: resume.ResumeResult) -> None:
             data=json.dumps(result.state, indent=2, ensure_ascii=False),
             file_name=f"{result.session_id}-state-v{result.version}.json",
             mime="application/json",
-            key=keys.SD_RESUMED_STATE,
+            key=_key(keys.SD_RESUMED_STATE, in_dialog),
             on_click="ignore",
             icon=":material/download:",
         )
-        resume_url = load_settings().resume_url
         if resume_url:
             st.link_button(
                 "Continue in the workflow app",
-                f"{resume_url}?session={result.session_id}",
+                continue_url(resume_url, result.session_id),
                 icon=":material/open_in_new:",
             )

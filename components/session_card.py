@@ -1,8 +1,8 @@
-"""A compact session card: title, server, start, duration, status badge and counts."""
+"""A compact session card's text (title line, then server, time, status and counts), and the
+"View details" dialog button and link a selected session offers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -31,30 +31,24 @@ def counts_line(row: Any) -> str:
             fmt.count(row.total_companies, "company").replace("companys", "companies"),
             fmt.count(row.total_contacts, "contact"),
         ]
+        stage = getattr(row, "current_stage", None)
+        if isinstance(stage, str) and stage:
+            parts.append(f"at {fmt.md(stage)}")
     return " · ".join(parts)
 
 
-def session_card(row: Any, *, selected: bool, on_select: Callable[[str], None]) -> None:
-    """One card; the title is a button that selects the session (keyboard: Tab, Enter).
+def card_title(row: Any) -> str:
+    """The card's first line: its title, bold (the list's CSS keeps it to one line)."""
+    return f"**{fmt.md(title_of(row), limit=120)}**"
 
-    The exact start time is in the title's tooltip, not in a help icon of its own: each
-    card is two tab stops (title, View details), and no button is named only "Help"."""
-    with st.container(border=True, key=keys.session_card(row.id), gap="xsmall"):
-        st.button(
-            fmt.md(title_of(row), limit=90),
-            key=f"{keys.session_card(row.id)}_open",
-            on_click=on_select,
-            args=(row.id,),
-            type="primary" if selected else "tertiary",
-            help=f"Show this session's timeline. Started {fmt.absolute(row.started_at)}.",
-        )
-        st.caption(
-            f"{fmt.md(row.server_name)} · {fmt.relative(row.started_at)} · "
-            f"{fmt.duration(row.duration_s)}"
-        )
-        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            st.markdown(f"{fmt.status_badge(row.status)} {counts_line(row)}")
-            details_button(row.id)
+
+def card_caption(row: Any) -> str:
+    """The card's second and third lines: status and counts; then server, when, how long."""
+    return (
+        f"{fmt.status_badge(row.status)} {counts_line(row)}  \n"
+        f":gray[{fmt.md(row.server_name, limit=40)} · {fmt.relative(row.started_at)} · "
+        f"{fmt.duration(row.duration_s)}]"
+    )
 
 
 def details_button(session_id: str) -> None:
@@ -64,7 +58,7 @@ def details_button(session_id: str) -> None:
         key=keys.details_button(session_id),
         icon=":material/open_in_full:",
         type="tertiary",
-        help="Show this session's details here",
+        help="Show this session's metrics and charts here, over the panes",
     ):
         # Imported here: session_view imports this module (title_of).
         from components.session_view import details_dialog
@@ -72,7 +66,7 @@ def details_button(session_id: str) -> None:
         details_dialog(session_id)
 
 
-def details_link(session_id: str, *, label: str = "View details") -> None:
+def details_link(session_id: str, *, label: str = "Session details") -> None:
     """A link to the Session details page (a real link: it opens in a new tab too)."""
     st.page_link(
         "app_pages/session_details.py",

@@ -1,4 +1,10 @@
-"""The left pane: the user's header and their session cards, newest first, 50 at a time."""
+"""The left pane: the user's header, the list's filters (kept in the URL) and a window of 50
+of their sessions as compact cards, opened around the selected one.
+
+The cards are the options of ONE radio, so a run sends one element for the whole list
+(not a container and two buttons per card), arrow keys move through the sessions, and the
+window, not the number of sessions paged through, bounds the work: Newer and Older move it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,18 @@ import streamlit as st
 
 from components import data, keys, recent, url
 from components import format as fmt
-from components.layout import PANE_HEIGHT
-from components.session_card import session_card
+from components.layout import choice_list
+from components.recent import Anchored
+from components.session_card import card_caption, card_title
+from queries.page import Page, iso
+from queries.sessions import ListFilter, SessionDetail
 from queries.users import EndUser
 from sessionscope.schema import SESSION_STATUSES
+
+PAGE = 50  # sessions per window (queries.sessions.for_user's limit)
+ABOVE = 3  # newer sessions shown above the selected one when the list opens around it
+_RERUN_APP = "us_list_rerun_app"
+_SHOWN = "us_list_shown"  # the (user, filter) of the window on screen, for the radio's callback
 
 
 def user_header(user: EndUser) -> None:
@@ -18,54 +32,158 @@ def user_header(user: EndUser) -> None:
     # colour falls under 4.5:1 contrast (tests/browser/test_accessibility_browser.py).
     st.markdown(f":small[{fmt.md(user.email or 'no email')} · id {fmt.md(user.distinct_id)}]")
     st.caption(
-        f"First seen {fmt.absolute(user.first_seen_at)} · last seen "
-        f"{fmt.relative(user.last_seen_at)}  \n"
         f"{fmt.count(user.session_count, 'session')} · {fmt.count(user.tool_calls, 'tool call')}"
-        f" · {fmt.count(user.errors, 'error')} · {fmt.count(user.ticket_count, 'ticket')}"
+        f" · {fmt.count(user.errors, 'error')} · {fmt.count(user.ticket_count, 'ticket')} · "
+        f"last seen {fmt.relative(user.last_seen_at)}"
     )
 
 
-def sessions_pane(org_id: str, user: EndUser, selected: str | None) -> None:
+def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) -> None:
+    """Header, filters, then the window of cards (a fragment: live while one is active)."""
     user_header(user)
-    statuses = st.pills(
+    flt = _filters(org_id, user)
+    page = _window(org_id, user, flt, selected)
+    live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
+    st.fragment(_cards, run_every=data.LIVE_TTL if live else None)(
+        org_id, user, flt, selected.id if selected else None, live
+    )
+
+
+def _filters(org_id: str, user: EndUser) -> ListFilter:
+    """Status, title search and the empty-session toggle: read from the URL, mirrored into
+    the widgets before they are drawn, written back by their change callbacks."""
+    dropped: list[str] = []
+    flt = ListFilter(
+        url.choices(keys.P_STATUS, SESSION_STATUSES, dropped),
+        url.text(keys.P_TITLE, dropped),
+        url.flag(keys.P_EMPTY, dropped),
+    )
+    st.session_state[keys.US_STATUS] = list(flt.statuses)
+    st.session_state[keys.US_TITLE] = flt.title_q or ""
+    st.pills(
         "Status",
         SESSION_STATUSES,
         selection_mode="multi",
         key=keys.US_STATUS,
         label_visibility="collapsed",
+        on_change=url.write_choices,
+        args=(keys.P_STATUS, keys.US_STATUS),
     )
-    title_q = st.text_input(
+    st.text_input(
         "Search titles",
         key=keys.US_TITLE,
         placeholder="Search titles",
         label_visibility="collapsed",
-        max_chars=200,
+        max_chars=url.MAX_SEARCH,
+        icon=":material/search:",
+        on_change=url.write_search,
+        args=(keys.P_TITLE, keys.US_TITLE),
     )
     hidden = data.empty_sessions(org_id, user.id)
-    include_empty = hidden > 0 and st.toggle(
-        f"Show {fmt.count(hidden, 'empty synced session')}",
-        key=keys.US_EMPTY,
-        help="MCPlatform records a session for every connection; these have no tool call "
-        "and no ticket, so the list leaves them out unless asked.",
+    if hidden:
+        st.session_state[keys.US_EMPTY] = flt.include_empty
+        st.toggle(
+            f"Show {fmt.count(hidden, 'empty synced session')}",
+            key=keys.US_EMPTY,
+            on_change=url.write_flag,
+            args=(keys.P_EMPTY, keys.US_EMPTY),
+            help="MCPlatform records a session for every connection; these have no tool call "
+            "and no ticket, so the list leaves them out unless asked.",
+        )
+    url.dropped_note(dropped)
+    return flt
+
+
+def _start_key(user: EndUser, flt: ListFilter) -> tuple:
+    return (user.id, flt)
+
+
+def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail | None) -> Page:
+    """The kept window; placed a few cards above the selected session when it was not chosen
+    in the list (a cold link to the user's 300th session opens with its card in view)."""
+    start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
+    if selected is not None and selected.id != start.around:
+        key = (iso(selected.started_at), selected.id)
+        before = data.sessions_before_newer(org_id, user.id, flt, key, ABOVE)
+        start = Anchored(before, selected.id)
+        recent.keep(keys.US_LIST_START, _start_key(user, flt), start)
+    return data.user_sessions(org_id, user.id, flt, start.cursor)
+
+
+def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, live: bool) -> None:
+    if st.session_state.pop(_RERUN_APP, False):
+        st.rerun(scope="app")  # a session was chosen: the timeline and details must follow
+    start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
+    st.session_state[_SHOWN] = _start_key(user, flt)
+    page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
+    rows = page.rows
+    if start.cursor is not None:
+        _newer_buttons(org_id, user, flt, start, page)
+    if rows.empty:
+        filtered = flt.statuses or flt.title_q
+        st.caption("No sessions match these filters." if filtered else "No sessions yet.")
+        return
+    choice_list(
+        "Sessions, newest first",
+        keys.US_LIST,
+        {r.id: card_title(r) for r in rows.itertuples()},
+        selected,
+        _chosen,
+        captions=[card_caption(r) for r in rows.itertuples()],
     )
-    filters = (tuple(statuses or ()), (title_q or "").strip() or None, include_empty)
-    # The cursors of the pages loaded so far, per user and filters ("Load more" appends).
-    cursors: list = recent.kept(keys.US_CURSORS, (user.id, filters), lambda: [None])
-    with st.container(height=PANE_HEIGHT, border=False):
-        page = None
-        for cursor in cursors:
-            page = data.user_sessions(org_id, user.id, *filters, cursor)
-            for row in page.rows.itertuples(index=False):
-                session_card(row, selected=row.id == selected, on_select=url.select_session)
-        if page is not None and page.rows.empty and len(cursors) == 1:
-            filtered = any(filters[:2])
-            st.caption("No sessions match these filters." if filtered else "No sessions yet.")
-        if page is not None and page.next_cursor is not None:
-            st.button(
-                "Load 50 more",
-                key=keys.US_MORE,
-                on_click=cursors.append,
-                args=(page.next_cursor,),
-                icon=":material/expand_more:",
-                width="stretch",
-            )
+    if page.next_cursor is not None:
+        st.button(
+            f"Older than these {len(rows):,}",
+            key=keys.US_LIST_OLDER,
+            on_click=_move,
+            args=(user, flt, Anchored(page.next_cursor, start.around)),
+            icon=":material/expand_more:",
+            width="stretch",
+        )
+
+
+def _chosen() -> None:
+    session_id = st.session_state.get(keys.US_LIST)
+    if session_id:
+        # Chosen in view: the list stays where it is (_window moves only for other sessions).
+        user_id, flt = st.session_state[_SHOWN]
+        start = recent.kept(keys.US_LIST_START, (user_id, flt), Anchored)
+        recent.keep(keys.US_LIST_START, (user_id, flt), Anchored(start.cursor, session_id))
+        url.select_session(session_id)
+        st.session_state[_RERUN_APP] = True
+        st.session_state[keys.US_REVEAL] = keys.US_CENTER
+
+
+def _newer_buttons(
+    org_id: str, user: EndUser, flt: ListFilter, start: Anchored, page: Page
+) -> None:
+    """Shown when the window does not start at the newest session."""
+    with st.container(horizontal=True, gap="small"):
+        st.button(
+            "Newer",
+            key=keys.US_LIST_NEWER,
+            on_click=_newer,
+            args=(org_id, user, flt, start, page),
+            icon=":material/expand_less:",
+        )
+        st.button(
+            "Newest",
+            key=keys.US_LIST_NEWEST,
+            on_click=_move,
+            args=(user, flt, Anchored(None, start.around)),
+            icon=":material/vertical_align_top:",
+        )
+
+
+def _move(user: EndUser, flt: ListFilter, start: Anchored) -> None:
+    recent.keep(keys.US_LIST_START, _start_key(user, flt), start)
+
+
+def _newer(org_id: str, user: EndUser, flt: ListFilter, start: Anchored, page: Page) -> None:
+    if page.rows.empty:
+        _move(user, flt, Anchored(None, start.around))
+        return
+    first = page.rows.iloc[0]
+    key = (iso(first["started_at"].to_pydatetime()), first["id"])
+    before = data.sessions_before_newer(org_id, user.id, flt, key, PAGE)
+    _move(user, flt, Anchored(before, start.around))

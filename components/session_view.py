@@ -5,16 +5,18 @@ Used by the Session details page and by the dialog a session card opens ("View d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
 
 from charts import session as charts
+from charts import waterfall
 from components import clock, data, frame, history, keys, url
 from components import format as fmt
 from components.export_file import ExportFile, download_button, size_text
+from components.resume_panel import resume_panel
 from components.session_card import title_of
 from queries.session_stats import UserAverages
 from queries.sessions import SessionDetail
@@ -106,27 +108,11 @@ class _Kind:
     better: str  # "higher", "lower" or "neither"
 
 
-def _number(v: float) -> str:
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
-
-
-def _signed_number(d: float) -> str:
-    return ("+" if d >= 0 else "-") + _number(abs(d))
-
-
-def _signed_ms(d: float) -> str:
-    return ("+" if d >= 0 else "-") + fmt.millis(abs(d))
-
-
-def _signed_pp(d: float) -> str:
-    return f"{d * 100:+.1f} pp"
-
-
-COUNT = _Kind(_number, _signed_number, "higher")
-NEUTRAL_COUNT = _Kind(_number, _signed_number, "neither")
-PROBLEM_COUNT = _Kind(_number, _signed_number, "lower")
-RATE = _Kind(lambda v: f"{v:.1%}", _signed_pp, "lower")
-LATENCY = _Kind(fmt.millis, _signed_ms, "lower")
+COUNT = _Kind(fmt.number, fmt.signed_number, "higher")
+NEUTRAL_COUNT = _Kind(fmt.number, fmt.signed_number, "neither")
+PROBLEM_COUNT = _Kind(fmt.number, fmt.signed_number, "lower")
+RATE = _Kind(fmt.percent, fmt.signed_pp, "lower")
+LATENCY = _Kind(fmt.millis, fmt.signed_millis, "lower")
 _COLORS = {"higher": "normal", "lower": "inverse", "neither": "off"}
 
 
@@ -170,15 +156,15 @@ def workflow_cards(s: SessionDetail, avg: UserAverages) -> list[MetricCard]:
     ]
 
 
-def metric_cards(org_id: str, session: SessionDetail) -> None:
-    avg = data.user_averages(org_id, session.end_user_id)
-    if session.server_kind == "workflow":
-        cards = workflow_cards(session, avg)
-    else:
-        fresh = data.freshness(session.status == "active")
-        cards = mcp_cards(session, data.session_latency(org_id, session.id, fresh), avg)
-    for column, card in zip(st.columns(len(cards), gap="small"), cards, strict=True):
-        with column:
+def metric_row(cards: Sequence[MetricCard]) -> None:
+    """The cards side by side, wrapping onto another row when the width runs out.
+
+    In a horizontal container a stretch-wide metric grows from its content's width (flex basis
+    fit-content), so a card is never narrower than its label and number: no value is cut
+    ("14.…" in st.columns at 1,280 px); tests/browser/test_metric_widths_browser.py checks it.
+    """
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for card in cards:
             st.metric(
                 card.label,
                 card.value,
@@ -186,8 +172,19 @@ def metric_cards(org_id: str, session: SessionDetail) -> None:
                 card.color,  # type: ignore[arg-type]
                 help=card.help,
                 border=True,
+                height="stretch",
                 delta_arrow=card.arrow,  # type: ignore[arg-type]
             )
+
+
+def metric_cards(org_id: str, session: SessionDetail) -> None:
+    avg = data.user_averages(org_id, session.end_user_id)
+    if session.server_kind == "workflow":
+        cards = workflow_cards(session, avg)
+    else:
+        fresh = data.freshness(session.status == "active")
+        cards = mcp_cards(session, data.session_latency(org_id, session.id, fresh), avg)
+    metric_row(cards)
     if any(card.delta for card in cards):
         st.caption(
             f"Below each number: its difference from the average session of "
@@ -239,9 +236,14 @@ def _mcp_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool
     flow = data.session_waterfall(org_id, session.id, fresh)
     tickets = data.session_tickets(org_id, session.id, fresh)
     section("Timeline", in_dialog=in_dialog)
-    st.plotly_chart(
-        charts.tool_waterfall(flow.calls, tickets, buckets=flow.buckets), width="stretch"
+    event = st.plotly_chart(
+        charts.tool_waterfall(flow.calls, tickets, buckets=flow.buckets),
+        width="stretch",
+        on_select="rerun",
+        selection_mode="points",
+        key=WATERFALL_KEY,
     )
+    open_clicked(org_id, session, clicked_point(event))
     section("Results breakdown", in_dialog=in_dialog)
     left, right = st.columns(2, gap="medium")
     with left:
@@ -254,19 +256,112 @@ def _mcp_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool
         st.plotly_chart(charts.latency_distribution(bins, p50=p50, p95=p95), width="stretch")
 
 
+# --- a click on the waterfall ----------------------------------------------------------------
+
+WATERFALL_KEY = "sd_waterfall"  # the waterfall's selection (a clicked bar)
+
+
+@dataclass(frozen=True)
+class Clicked:
+    """The waterfall bar a viewer clicked: one call (its seq, and its id when the chart had
+    it), or a time bucket of `calls` calls (`span` is its time range, as the hover says)."""
+
+    kind: str  # "call" or "bucket"
+    seq: int | None = None
+    call_id: str | None = None
+    calls: int = 0
+    span: str = ""
+
+
+def clicked_point(event: object) -> Clicked | None:
+    """The bar a plotly selection event points at (the first point), or None: nothing
+    selected, or a ticket marker (its own pane opens it from the timeline)."""
+    points = ((event or {}).get("selection") or {}).get("points") or []  # type: ignore[attr-defined]
+    custom = next((p.get("customdata") for p in points if p.get("customdata")), None)
+    if not custom or len(custom) <= waterfall.KIND:
+        return None
+    if custom[waterfall.KIND] == waterfall.BUCKET:
+        return Clicked(waterfall.BUCKET, calls=int(custom[1]), span=str(custom[0]))
+    if custom[waterfall.KIND] == waterfall.CALL:
+        call_id = str(custom[waterfall.CALL_ID] or "") or None
+        return Clicked(waterfall.CALL, seq=int(custom[0]), call_id=call_id)
+    return None
+
+
+def open_clicked(org_id: str, session: SessionDetail, clicked: Clicked | None) -> None:
+    """A clicked call opens in the User sessions page; a bucket (many calls) opens nothing and
+    says where its calls are."""
+    if clicked is None:
+        return
+    if clicked.kind == waterfall.BUCKET:
+        st.caption(
+            f":material/info: That bar is a time bucket of {fmt.count(clicked.calls, 'call')} "
+            f"({fmt.md(clicked.span)} UTC), not one call: open a single call from the "
+            f"timeline of {fmt.md(title_of(session), limit=60)} in the User sessions page."
+        )
+        return
+    item = clicked.call_id
+    if item is None:
+        st.caption(":material/info: That call is no longer in this session.")
+        return
+    params = {keys.P_USER: session.end_user_id, keys.P_SESSION: session.id, keys.P_ITEM: item}
+    st.switch_page(USER_PAGE, query_params=params)
+
+
+# --- live: the parts of the page that move while the session runs ----------------------------
+
+
+def refresh_every(session: SessionDetail) -> float | None:
+    """Seconds between refreshes of the page's live parts: data.LIVE_TTL while it is active."""
+    return data.LIVE_TTL if session.status == "active" else None
+
+
+def live(part: Callable[[str, SessionDetail], None], org_id: str, session: SessionDetail) -> None:
+    """`part(org_id, session)` in a fragment that, while the session is active, runs again
+    every LIVE_TTL seconds with the session read again (data.session_now)."""
+    st.fragment(_live_part, run_every=refresh_every(session))(
+        part, org_id, session.id, session.status
+    )
+
+
+def _live_part(
+    part: Callable[[str, SessionDetail], None], org_id: str, session_id: str, status: str
+) -> None:
+    """When the session has stopped (or gone) since the page ran, the whole page runs again, so
+    its status, resume and refresh agree with it; else the part is drawn from a fresh read."""
+    now = data.session_now(org_id, session_id)
+    if now is None or now.status != status:
+        st.rerun()
+    part(org_id, now)
+
+
+def header_part(org_id: str, session: SessionDetail) -> None:
+    """The page's header (title, status, duration, last activity)."""
+    header(session)
+
+
+def numbers_part(org_id: str, session: SessionDetail) -> None:
+    """The page's metric cards and charts."""
+    metric_cards(org_id, session)
+    session_charts(org_id, session)
+
+
 # --- the dialog from a session card ----------------------------------------------------------
 
 
 @st.dialog("Session details", width="large", icon=":material/insights:")
 def details_dialog(session_id: str) -> None:
-    """The session's header, metrics and charts over the page that opened it."""
-    org_id = frame.current_viewer().org_id
+    """The session's header, Resume (as on the page), metrics and charts over the page that
+    opened it."""
+    viewer = frame.current_viewer()
+    org_id = viewer.org_id
     session = data.session(org_id, session_id)
     if session is None:
         st.warning("This session is not available.", icon=":material/link_off:")
         return
     history.remember(session.id)
     header(session, in_dialog=True)
+    resume_panel(viewer, session, in_dialog=True)
     metric_cards(org_id, session)
     session_charts(org_id, session, in_dialog=True)
 

@@ -1,7 +1,9 @@
-"""The center pane: one window of a session's merged timeline, with filters and paging.
+"""The center pane: the session's header and one window of its merged timeline (tool calls,
+tickets, protocol requests, workflow stages), with filters kept in the URL and paging.
 
-The window runs in a fragment: paging and filtering rerun only this pane, and while
-the session is active the fragment refreshes itself (`run_every`).
+The window is the options of ONE radio: a run sends one element for 100 rows, arrow keys
+move through the items, and a link to item #15,000 opens the window that holds it, with
+the item a few rows from the top.
 """
 
 from __future__ import annotations
@@ -13,41 +15,53 @@ import streamlit as st
 
 from components import data, keys, recent, url
 from components import format as fmt
-from components.layout import PANE_HEIGHT
-from components.session_card import details_link, title_of
+from components.layout import choice_list
+from components.recent import Anchored
+from components.session_card import counts_line, details_button, details_link, title_of
 from queries.page import Page
 from queries.sessions import SessionDetail
-from queries.timeline import PROTOCOL, TICKET, TOOL_CALL, TimelineFilter, TimelineSummary
+from queries.timeline import (
+    KINDS,
+    PROTOCOL,
+    STAGE,
+    TICKET,
+    TOOL_CALL,
+    TimelineFilter,
+    TimelineSummary,
+)
 
-WINDOW = 200
-KIND_LABELS = {TOOL_CALL: "Tool calls", TICKET: "Tickets", PROTOCOL: "Protocol"}
+WINDOW = 100  # items per window
+ABOVE = 3  # items shown above a linked item
+KIND_LABELS = {TOOL_CALL: "Tool calls", TICKET: "Tickets", PROTOCOL: "Protocol", STAGE: "Stages"}
 KIND_ICONS = {
     TOOL_CALL: ":material/build:",
     TICKET: ":material/support_agent:",
     PROTOCOL: ":material/sync_alt:",
+    STAGE: ":material/account_tree:",
 }
-_RERUN_APP = "us_tl_rerun_app"
+_SHOWN = "us_tl_shown"  # the _Where of the window on screen, for the radio's callback
+STAGE_COLORS = {"completed": "green", "failed": "red", "running": "blue", "skipped": "gray"}
 
 
-def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None) -> None:
-    """Header, filters and the current window of `session`'s timeline."""
+def header(session: SessionDetail) -> None:
+    """Title; status, server and counts; start and duration with where to go from here."""
     st.subheader(fmt.md(title_of(session), limit=120), anchor=False)
     st.markdown(
-        f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · "
-        f"started {fmt.absolute(session.started_at)} · {fmt.duration(session.duration_s)}"
+        f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · {counts_line(session)}"
     )
-    details_link(session.id)
-    live = session.status == "active"
-    if live:
+    with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+        st.caption(
+            f"Started {fmt.absolute(session.started_at)} · {fmt.duration(session.duration_s)}"
+        )
+        details_link(session.id)
+        details_button(session.id)
+    if session.status == "active":
         st.caption(":material/autorenew: Active session: new items appear by themselves.")
-    st.fragment(_window, run_every=data.LIVE_TTL if live else None)(
-        org_id, session, selected_item, live
-    )
 
 
 @dataclass(frozen=True)
 class _Where:
-    """Which window of which timeline; `key` names its cursor among the recent ones."""
+    """Which timeline, under which filter; `key` names its window among the recent ones."""
 
     org_id: str
     session_id: str
@@ -58,151 +72,220 @@ class _Where:
         return (self.session_id, self.flt)
 
     @property
-    def cursor(self) -> tuple | None:
-        return recent.kept(keys.US_TL_CURSOR, self.key, lambda: None)
+    def start(self) -> Anchored:
+        return recent.kept(keys.US_TL_CURSOR, self.key, Anchored)
 
 
-def _window(org_id: str, session: SessionDetail, selected_item: str | None, live: bool) -> None:
-    if st.session_state.pop(_RERUN_APP, False):
-        st.rerun(scope="app")  # an item was chosen: the details pane must follow
+def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None) -> None:
+    """Header, filters and the window of `session`'s timeline that holds the selected item."""
+    header(session)
+    live = session.status == "active"
     fresh = data.freshness(live)
     summary = data.timeline_summary(org_id, session.id, fresh)
-    if summary is None or summary.tool_calls + summary.protocol + summary.tickets == 0:
-        st.info("This session has no tool calls or tickets.", icon=":material/inbox:")
+    if summary is None or _empty(summary):
+        st.info("This session has no tool calls, tickets or stages.", icon=":material/inbox:")
+        _pending(summary)
         return
     where = _Where(org_id, session.id, _filters(summary))
-    with st.skeleton(height=PANE_HEIGHT):
-        page, position, total = data.timeline_window(
-            org_id, session.id, where.flt, where.cursor, fresh
-        )
-    _pager(where, page, position, total, summary)
-    with st.container(height=PANE_HEIGHT, border=False):
-        for row in page.rows.itertuples(index=False):
-            st.button(
-                row_label(row, session.started_at, selected=row.id == selected_item),
-                key=keys.timeline_row(row.id),
-                on_click=_select_item,
-                args=(row.id,),
-                width="stretch",
-                type="primary" if row.id == selected_item else "tertiary",
-            )
+    st.session_state[_SHOWN] = where
+    page, position = _window(where, selected_item, fresh)
+    total = data.timeline_total(org_id, session.id, where.flt, fresh)
+    _pager(where, page, position, total)
+    if not page.rows.empty:
+        _items(page, session, selected_item)
+    _pending(summary)
+
+
+def _empty(summary: TimelineSummary) -> bool:
+    return summary.tool_calls + summary.protocol + summary.tickets + summary.stages == 0
+
+
+def _window(where: _Where, item_id: str | None, fresh: int) -> tuple[Page, int]:
+    """The kept window; placed a few rows above the selected item when the item was not
+    chosen in it (a cold link to call #15,000 opens with that call in view)."""
+    start = where.start
+    if item_id is not None and item_id != start.around:
+        cursor = data.timeline_showing(where.org_id, where.session_id, where.flt, item_id, ABOVE)
+        start = Anchored(cursor, item_id)
+        recent.keep(keys.US_TL_CURSOR, where.key, start)
+    return data.timeline_window(
+        where.org_id, where.session_id, where.flt, start.cursor, fresh, WINDOW
+    )
+
+
+def _items(page: Page, session: SessionDetail, selected: str | None) -> None:
+    rows = page.rows.itertuples()
+    labels = {r.id: row_label(r, session.started_at) for r in rows}
+    choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen)
+
+
+def _chosen() -> None:
+    item_id = st.session_state.get(keys.US_TL_ITEMS)
+    if item_id:
+        # Chosen in view: the window stays where it is (_window moves only for other items).
+        where: _Where = st.session_state[_SHOWN]
+        recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, item_id))
+        url.select_item(item_id)
+        st.session_state[keys.US_REVEAL] = keys.US_RIGHT
 
 
 def _filters(summary: TimelineSummary) -> TimelineFilter:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        kinds = st.pills(
+    """Kinds, tool and errors-only: read from the URL, mirrored into the widgets, written back
+    by their change callbacks. Only the kinds this session has are offered."""
+    dropped: list[str] = []
+    present = {
+        TOOL_CALL: summary.tool_calls,
+        PROTOCOL: summary.protocol,
+        TICKET: summary.tickets,
+        STAGE: summary.stages,
+    }
+    offered = [k for k in KINDS if present[k]]  # only the kinds this session has
+    hidden = url.choices(keys.P_HIDE, KINDS, dropped)  # the param names what is hidden
+    tool = url.param(keys.P_TOOL)
+    if tool is not None and tool not in summary.tools:
+        url.drop(keys.P_TOOL)
+        dropped.append(keys.P_TOOL)
+        tool = None
+    errors = url.flag(keys.P_ERRORS, dropped)
+    st.session_state[keys.US_TL_KINDS] = [k for k in offered if k not in hidden]
+    st.session_state[keys.US_TL_TOOL] = tool
+    st.session_state[keys.US_TL_ERRORS] = errors
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.pills(
             "Show",
-            list(KIND_LABELS),
+            offered,
             format_func=KIND_LABELS.get,
             selection_mode="multi",
-            default=list(KIND_LABELS),
             key=keys.US_TL_KINDS,
             label_visibility="collapsed",
+            on_change=_write_kinds,
+            args=(tuple(offered),),
         )
-        tool = st.selectbox(
-            "Tool",
-            summary.tools,
-            index=None,
-            placeholder="All tools",
-            key=keys.US_TL_TOOL,
-            label_visibility="collapsed",
-            width=200,
-        )
-        errors = st.toggle("Errors only", key=keys.US_TL_ERRORS)
-    return TimelineFilter(kinds=tuple(kinds or ()), tool=tool, errors_only=errors)
-
-
-def _pager(where: _Where, page: Page, position: int, total: int, summary: TimelineSummary) -> None:
-    st.caption(window_caption(position, len(page.rows), total))
-    if position == 0 and page.next_cursor is None:
-        return
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        st.button(
-            "First",
-            key=keys.US_TL_FIRST,
-            disabled=position == 0,
-            on_click=_move,
-            args=(where, None),
-            icon=":material/first_page:",
-        )
-        st.button(
-            "Previous",
-            key=keys.US_TL_PREV,
-            disabled=position == 0,
-            on_click=_previous,
-            args=(where,),
-            icon=":material/chevron_left:",
-        )
-        st.button(
-            "Next",
-            key=keys.US_TL_NEXT,
-            disabled=page.next_cursor is None,
-            on_click=_move,
-            args=(where, page.next_cursor),
-            icon=":material/chevron_right:",
-        )
-        # seq numbers every request of the session, protocol requests included.
-        requests = summary.tool_calls + summary.protocol
-        if requests > WINDOW:
-            st.number_input(
-                "Jump to call #",
-                min_value=1,
-                max_value=requests,
-                value=None,
-                step=1,
-                key=keys.US_TL_JUMP,
-                placeholder="Jump to call #",
-                on_change=_jump,
-                args=(where,),
+        if summary.tools:
+            st.selectbox(
+                "Tool",
+                summary.tools,
+                index=None,
+                placeholder="All tools",
+                key=keys.US_TL_TOOL,
                 label_visibility="collapsed",
-                width=170,
+                width=180,
+                on_change=url.write_value,
+                args=(keys.P_TOOL, keys.US_TL_TOOL),
             )
+        st.toggle(
+            "Errors only",
+            key=keys.US_TL_ERRORS,
+            on_change=url.write_flag,
+            args=(keys.P_ERRORS, keys.US_TL_ERRORS),
+        )
+        _jump_box(summary)
+    url.dropped_note(dropped)
+    shown = tuple(k for k in KINDS if k not in hidden)
+    return TimelineFilter(kinds=shown, tool=tool, errors_only=errors)
+
+
+def _jump_box(summary: TimelineSummary) -> None:
+    """Jump to a request number (seq numbers every request, protocol requests included)."""
+    requests = summary.tool_calls + summary.protocol
+    if requests > WINDOW:
+        st.number_input(
+            "Jump to call #",
+            min_value=1,
+            max_value=requests,
+            value=None,
+            step=1,
+            key=keys.US_TL_JUMP,
+            placeholder="Call #",
+            on_change=_jump,
+            label_visibility="collapsed",
+            width=110,
+        )
+
+
+def _write_kinds(offered: tuple[str, ...]) -> None:
+    """The URL names the kinds switched off (none: the param goes), so new kinds show."""
+    shown = set(st.session_state.get(keys.US_TL_KINDS) or ())
+    hidden = [k for k in KINDS if k in offered and k not in shown]
+    url.change(**{keys.P_HIDE: ",".join(hidden) or None})
+
+
+def _pager(where: _Where, page: Page, position: int, total: int) -> None:
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(window_caption(position, len(page.rows), total))
+        if position == 0 and page.next_cursor is None:
+            return
+        _page_button("First", keys.US_TL_FIRST, position == 0, _move, (where, None), "first_page")
+        _page_button(
+            "Previous", keys.US_TL_PREV, position == 0, _previous, (where,), "chevron_left"
+        )
+        next_ = page.next_cursor
+        _page_button("Next", keys.US_TL_NEXT, next_ is None, _move, (where, next_), "chevron_right")
+
+
+def _page_button(
+    label: str, key: str, disabled: bool, on_click: Any, args: tuple, icon: str
+) -> None:
+    st.button(
+        label,
+        key=key,
+        disabled=disabled,
+        on_click=on_click,
+        args=args,
+        icon=f":material/{icon}:",
+        type="tertiary",
+    )
 
 
 def _move(where: _Where, cursor: tuple | None) -> None:
-    recent.keep(keys.US_TL_CURSOR, where.key, cursor)
+    recent.keep(keys.US_TL_CURSOR, where.key, Anchored(cursor, where.start.around))
 
 
 def _previous(where: _Where) -> None:
-    cursor = where.cursor
+    cursor = where.start.cursor
     if cursor is not None:
         _move(where, data.timeline_prev(where.org_id, where.session_id, where.flt, cursor, WINDOW))
 
 
-def _jump(where: _Where) -> None:
+def _jump() -> None:
     seq = st.session_state.get(keys.US_TL_JUMP)
     if seq is not None:
+        where: _Where = st.session_state[_SHOWN]  # the window on screen when the box changed
         _move(where, data.timeline_jump(where.org_id, where.session_id, int(seq)))
 
 
-def _select_item(item_id: str) -> None:
-    url.select_item(item_id)
-    st.session_state[_RERUN_APP] = True
+def _pending(summary: TimelineSummary | None) -> None:
+    if summary is not None and summary.pending_stages:
+        names = ", ".join(fmt.md(s) for s in summary.pending_stages)
+        st.caption(f":material/schedule: Not started yet: {names}.")
 
 
-def row_label(row: Any, started_at: Any, *, selected: bool = False) -> str:
-    """Kind icon, name, time (+offset from the start), duration, error or priority badge."""
+def row_label(row: Any, started_at: Any) -> str:
+    """One line: kind icon, name, time (+offset from the start), duration, error or priority."""
     at = f"{row.at:%H:%M:%S} ({fmt.offset(row.at, started_at)})"
     if row.kind == PROTOCOL:
-        return _quiet_label(row, at, selected=selected)
+        return _quiet_label(row, at)
     name = f"{KIND_ICONS[row.kind]} **{fmt.md(row.label, limit=60)}**"
     if row.kind == TOOL_CALL:
         parts = [name, at, fmt.millis(row.duration_ms)]
         if row.is_error:
             parts.append(":red-badge[:material/error: error]")
+    elif row.kind == STAGE:
+        color = STAGE_COLORS.get(row.status, "gray")
+        parts = [f"{KIND_ICONS[STAGE]} stage **{fmt.md(row.label)}**", at]
+        parts.append(f":{color}-badge[{fmt.md(row.status)}]")
     else:
         parts = [name, at, fmt.priority_badge(row.priority)]
     return " · ".join(parts)
 
 
-def _quiet_label(row: Any, at: str, *, selected: bool) -> str:
-    """A protocol request (initialize, tools/list, resources/read <uri>...): small, not bold,
-    gray unless selected (gray on the selected row's fill would be hard to read), so the
-    tool calls around it stand out."""
+def _quiet_label(row: Any, at: str) -> str:
+    """A protocol request (initialize, tools/list, resources/read <uri>...): small and gray,
+    so the tool calls around it stand out."""
     text = " · ".join(
         [f"{KIND_ICONS[PROTOCOL]} {fmt.md(row.label, limit=60)}", at, fmt.millis(row.duration_ms)]
     )
-    label = f":small[{text}]" if selected else f":gray[:small[{text}]]"
+    label = f":gray[:small[{text}]]"
     return label + (" · :red-badge[:material/error: error]" if row.is_error else "")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import streamlit as st
 
@@ -11,7 +12,7 @@ from components import keys
 MAX_PARAM = 255
 MAX_SEARCH = 200  # characters of a search text, as the search boxes' max_chars
 _ID = re.compile(r"^[a-z]{2,4}_[A-Za-z0-9_-]{1,60}$")
-ITEM_PREFIXES = ("tc_", "sr_")
+ITEM_PREFIXES = ("tc_", "sr_", "stg_")  # a tool call, a ticket, a workflow stage
 
 
 def param(name: str) -> str | None:
@@ -67,3 +68,62 @@ def select_session(session_id: str) -> None:
 
 def select_item(item_id: str) -> None:
     change(**{keys.P_ITEM: item_id})
+
+
+# --- view state beside the selection: filters a colleague expects a link to keep -------------
+# Each reader returns what the param validly says and drops the param when it says anything
+# else; `dropped` names the params dropped in this run, so a pane can say so once.
+
+
+def choices(name: str, allowed: Sequence[str], dropped: list[str]) -> tuple[str, ...]:
+    """A comma-separated param's values, in `allowed` order; any unknown value drops it."""
+    raw = param(name)
+    if raw is None:
+        return ()
+    values = set(raw.split(","))
+    if len(raw) > MAX_PARAM or not values <= set(allowed):
+        drop(name)
+        dropped.append(name)
+        return ()
+    return tuple(v for v in allowed if v in values)
+
+
+def flag(name: str, dropped: list[str]) -> bool:
+    """A param that is "1" when on; absent when off; any other value drops it."""
+    raw = param(name)
+    if raw not in (None, "1"):
+        drop(name)
+        dropped.append(name)
+    return raw == "1"
+
+
+def text(name: str, dropped: list[str]) -> str | None:
+    """A search text param (printable, at most MAX_SEARCH characters)."""
+    raw = param(name)
+    if raw is not None and not is_search_text(raw):
+        drop(name)
+        dropped.append(name)
+        return None
+    return raw
+
+
+def dropped_note(dropped: list[str]) -> None:
+    """One short message for the view params a link carried that were not valid."""
+    if dropped:
+        names = ", ".join(f"`{n}`" for n in dropped)
+        st.warning(f"Not valid here, so left out: {names}.", icon=":material/link_off:")
+
+
+def write_choices(name: str, widget_key: str) -> None:
+    """A multi-choice widget changed: its values become the param (gone when none)."""
+    change(**{name: ",".join(st.session_state.get(widget_key) or ()) or None})
+
+
+def write_flag(name: str, widget_key: str) -> None:
+    change(**{name: "1" if st.session_state.get(widget_key) else None})
+
+
+def write_value(name: str, widget_key: str) -> None:
+    """A single-choice widget changed: its value becomes the param (gone when None)."""
+    value = st.session_state.get(widget_key)
+    change(**{name: None if value is None else str(value)})

@@ -87,7 +87,7 @@ def waterfall(
     """The session's calls (no payloads) in time order, or past max_bars their time buckets."""
     t = tool_calls.c
     stmt = (
-        sa.select(t.seq, t.tool_name, t.started_at.label("at"), t.duration_ms, t.is_error)
+        sa.select(t.id, t.seq, t.tool_name, t.started_at.label("at"), t.duration_ms, t.is_error)
         .where(*_calls_of(org_id, session_id))
         .order_by(t.started_at, t.seq)
         .limit(max_bars + 1)  # one more says there are too many to draw one by one

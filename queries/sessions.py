@@ -110,6 +110,28 @@ def empty_count(conn: sa.Connection, *, org_id: str, end_user_id: str) -> int:
     return conn.execute(stmt).scalar_one()
 
 
+@dataclass(frozen=True)
+class ListFilter:
+    """Which of a user's sessions the list shows: statuses, a title search, empty synced ones."""
+
+    statuses: tuple[str, ...] = ()
+    title_q: str | None = None
+    include_empty: bool = False
+
+
+def _listed(org_id: str, end_user_id: str, flt: ListFilter) -> list[sa.ColumnElement[bool]]:
+    """The user's non-archived sessions that the filter keeps."""
+    s = sessions.c
+    conds = [s.org_id == org_id, s.end_user_id == end_user_id, s.archived_at.is_(None)]
+    if flt.statuses:
+        conds.append(s.status.in_(list(flt.statuses)))
+    if not flt.include_empty:
+        conds.append(~_empty(org_id))
+    if flt.title_q and flt.title_q.strip():
+        conds.append(contains(s.title, flt.title_q.strip()))
+    return conds
+
+
 def for_user(
     conn: sa.Connection,
     *,
@@ -124,6 +146,7 @@ def for_user(
     """One page of an end user's non-archived sessions, newest first (started_at, id DESC);
     empty synced sessions only with include_empty."""
     s, v = sessions.c, servers.c
+    flt = ListFilter(statuses, title_q, include_empty)
     stmt = (
         sa.select(
             *(s[n] for n in ("id", "title", "status")),
@@ -134,22 +157,46 @@ def for_user(
             s.current_stage,
         )
         .join_from(sessions, servers, v.id == s.server_id)
-        .where(s.org_id == org_id, s.end_user_id == end_user_id, s.archived_at.is_(None))
+        .where(*_listed(org_id, end_user_id, flt))
         .order_by(s.started_at.desc(), s.id.desc())
         .limit(limit + 1)
     )
-    if statuses:
-        stmt = stmt.where(s.status.in_(list(statuses)))
-    if not include_empty:
-        stmt = stmt.where(~_empty(org_id))
-    if title_q and title_q.strip():
-        stmt = stmt.where(contains(s.title, title_q.strip()))
     if before is not None:
-        stmt = stmt.where(
-            row_compare((s.started_at, s.id), (to_datetime(before[0]), before[1]), "<")
-        )
+        stmt = stmt.where(_newest_first_after(before))
     rows = [{**row, "duration_s": duration_s(row)} for row in conn.execute(stmt).mappings()]
-    return page_of(rows, LIST_COLUMNS, limit, lambda r: (iso(r["started_at"]), r["id"]))
+    return page_of(rows, LIST_COLUMNS, limit, _list_key)
+
+
+def _list_key(row: Mapping[str, Any]) -> tuple:
+    return (iso(row["started_at"]), row["id"])
+
+
+def _newest_first_after(key: tuple) -> sa.ColumnElement[bool]:
+    s = sessions.c
+    return row_compare((s.started_at, s.id), (to_datetime(key[0]), key[1]), "<")
+
+
+def before_newer(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    end_user_id: str,
+    flt: ListFilter,
+    key: tuple,
+    newer: int,
+) -> tuple | None:
+    """The `before` cursor of the page that starts `newer` sessions above `key` (fewer at the
+    top of the list: None), so that page shows those sessions and then the one at `key`."""
+    s = sessions.c
+    above = row_compare((s.started_at, s.id), (to_datetime(key[0]), key[1]), ">")
+    stmt = (
+        sa.select(s.started_at, s.id)
+        .where(*_listed(org_id, end_user_id, flt), above)
+        .order_by(s.started_at, s.id)
+        .limit(newer + 1)
+    )
+    rows = conn.execute(stmt).all()
+    return (iso(rows[newer][0]), rows[newer][1]) if len(rows) > newer else None
 
 
 def get(

@@ -8,6 +8,9 @@ own index, and the arms are merged by UNION ALL; input/output payloads are never
 A tool_calls row whose method is not `tools/call` (initialize, tools/list, resources/read...)
 is a `protocol` item: read by the same arm as the tool calls, with their rank and seq, so it
 keeps its place in time; it is never a "tool" (the tool filter and the tool list skip it).
+
+A workflow session's stages that have started are `stage` items (rank 2), id `stg_<stage>`:
+session_stages has no id of its own, and a stage is unique within its session.
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import Page, iso, page_of, row_compare, to_datetime
-from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, tool_calls
+from sessionscope.schema import (
+    STAGES,
+    TOOL_CALL_METHOD,
+    session_stages,
+    sessions,
+    support_tickets,
+    tool_calls,
+)
 
 COLUMNS = (
     "kind",
@@ -34,15 +44,17 @@ COLUMNS = (
     "status",
     "priority",
 )
-TOOL_CALL, PROTOCOL, TICKET = "tool_call", "protocol", "ticket"
-KINDS = (TOOL_CALL, PROTOCOL, TICKET)
-RANKS = {TOOL_CALL: 0, PROTOCOL: 0, TICKET: 1}  # protocol rows are tool_calls rows: one arm
+TOOL_CALL, PROTOCOL, TICKET, STAGE = "tool_call", "protocol", "ticket", "stage"
+KINDS = (TOOL_CALL, PROTOCOL, TICKET, STAGE)
+RANKS = {TOOL_CALL: 0, PROTOCOL: 0, TICKET: 1, STAGE: 2}  # protocol rows are tool_calls rows
+STAGE_PREFIX = "stg_"
+ITEM_PREFIXES = ("tc_", "sr_", STAGE_PREFIX)
 
 
 @dataclass(frozen=True)
 class TimelineFilter:
     """Which items to show. A tool selects tool calls (hiding protocol requests and tickets);
-    errors_only selects failed requests of either kind (hiding tickets)."""
+    errors_only selects failed requests of either kind and failed stages (hiding tickets)."""
 
     kinds: tuple[str, ...] = KINDS
     tool: str | None = None
@@ -61,6 +73,8 @@ class TimelineSummary:
     first_at: datetime | None
     last_at: datetime | None
     protocol: int = 0
+    stages: int = 0  # stages that have started (the others are not in the timeline yet)
+    pending_stages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,9 +89,10 @@ class _Arm:
         return RANKS[self.kind]
 
 
-_tc, _st = tool_calls.c, support_tickets.c
+_tc, _st, _sg = tool_calls.c, support_tickets.c, session_stages.c
 _CALLS = _Arm(TOOL_CALL, tool_calls, _tc.started_at, (_tc.started_at, _tc.seq, _tc.id))
 _TICKETS = _Arm(TICKET, support_tickets, _st.created_at, (_st.created_at, _st.id))
+_STAGES = _Arm(STAGE, session_stages, _sg.started_at, (_sg.started_at, _sg.stage))
 
 
 def _visible(conn: sa.Connection, org_id: str, session_id: str) -> bool:
@@ -96,11 +111,16 @@ def _arms(flt: TimelineFilter) -> list[_Arm]:
     arms = [_CALLS] if _call_kinds(flt) else []
     if TICKET in flt.kinds and flt.tool is None and not flt.errors_only:
         arms.append(_TICKETS)
+    if STAGE in flt.kinds and flt.tool is None:
+        arms.append(_STAGES)
     return arms
 
 
 def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list[Any]:
     c = arm.table.c
+    if arm is _STAGES:  # no org_id column: every caller checked the session's visibility
+        failed = [c.status == "failed"] if flt.errors_only else []
+        return [c.session_id == session_id, c.started_at.is_not(None), *failed]
     conds = [c.org_id == org_id, c.session_id == session_id]
     if arm is _CALLS:
         conds += _method_where(flt)
@@ -129,8 +149,13 @@ def _bound(arm: _Arm, cursor: tuple, *, after: bool) -> sa.ColumnElement[bool]:
         if after:
             return arm.at > at if first else arm.at >= at
         return arm.at <= at if first else arm.at < at
-    key = (at, seq, item_id) if arm is _CALLS else (at, item_id)
+    key = (at, seq, item_id) if arm is _CALLS else (at, _arm_key_id(arm, item_id))
     return row_compare(arm.order, key, ">" if after else "<=")
+
+
+def _arm_key_id(arm: _Arm, item_id: str) -> str:
+    """The id part of a key as the arm's own order column holds it (a stage: its name)."""
+    return item_id.removeprefix(STAGE_PREFIX) if arm is _STAGES else item_id
 
 
 def _const(value: str) -> sa.ColumnElement[str]:
@@ -153,7 +178,19 @@ def _call_kind_and_label() -> tuple[sa.ColumnElement[str], sa.ColumnElement[str]
 def _arm_select(arm: _Arm) -> sa.Select[Any]:
     c = arm.table.c
     kind: sa.ColumnElement[str] = _const(arm.kind)
-    if arm is _CALLS:
+    item_id: sa.ColumnElement[str] = c.id if arm is not _STAGES else _const(STAGE_PREFIX) + c.stage
+    if arm is _STAGES:
+        cols = {
+            "label": c.stage,
+            "seq": sa.null().cast(sa.Integer),
+            "duration_ms": sa.null().cast(sa.Integer),
+            "is_error": c.status == "failed",
+            "error_message": sa.null().cast(sa.Text),
+            "status": c.status,
+            "priority": sa.null().cast(sa.String),
+            "ord_seq": sa.literal_column("0", sa.Integer),
+        }
+    elif arm is _CALLS:
         kind, label = _call_kind_and_label()
         cols = {
             "label": label,
@@ -178,7 +215,7 @@ def _arm_select(arm: _Arm) -> sa.Select[Any]:
         }
     return sa.select(
         kind.label("kind"),
-        c.id,
+        item_id.label("id"),
         arm.at.label("at"),
         *(col.label(name) for name, col in cols.items()),
         sa.literal_column(str(arm.rank), sa.Integer).label("kind_rank"),
@@ -313,8 +350,9 @@ def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSum
     n_calls, n_errors, c_first, c_last, n_protocol = conn.execute(calls).one()
     n_tickets, t_first, t_last = conn.execute(tickets).one()
     names = conn.execute(tools.distinct()).scalars().all()
-    firsts = [x for x in (c_first, t_first) if x is not None]
-    lasts = [x for x in (c_last, t_last) if x is not None]
+    started, pending = _stage_summary(conn, session_id)
+    firsts = [x for x in (c_first, t_first, *started) if x is not None]
+    lasts = [x for x in (c_last, t_last, *started) if x is not None]
     # Sorted in Python: PostgreSQL's collation and SQLite's byte order disagree on case.
     return TimelineSummary(
         n_calls,
@@ -324,4 +362,57 @@ def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSum
         min(firsts, default=None),
         max(lasts, default=None),
         n_protocol,
+        len(started),
+        pending,
+    )
+
+
+def _stage_summary(conn: sa.Connection, session_id: str) -> tuple[list[datetime], tuple[str, ...]]:
+    """When each started stage started, and the stages not started yet (in STAGES order)."""
+    rows = conn.execute(
+        sa.select(_sg.stage, _sg.started_at).where(_sg.session_id == session_id)
+    ).all()
+    started = [at for _, at in rows if at is not None]
+    waiting = {stage for stage, at in rows if at is None}
+    return started, tuple(s for s in STAGES if s in waiting) + tuple(sorted(waiting - set(STAGES)))
+
+
+def item_key(conn: sa.Connection, *, org_id: str, session_id: str, item_id: str) -> tuple | None:
+    """The merged order key of one item of a visible session (a cursor at that item), or None."""
+    if not _visible(conn, org_id, session_id):
+        return None
+    if item_id.startswith("tc_"):
+        c = _tc
+        where = (c.id == item_id, c.org_id == org_id, c.session_id == session_id)
+        row = conn.execute(sa.select(c.started_at, c.seq).where(*where)).first()
+        return None if row is None else (iso(row[0]), RANKS[TOOL_CALL], row[1], item_id)
+    if item_id.startswith("sr_"):
+        t = _st
+        where = (t.id == item_id, t.org_id == org_id, t.session_id == session_id)
+        at = conn.execute(sa.select(t.created_at).where(*where)).scalar()
+        return None if at is None else (iso(at), RANKS[TICKET], 0, item_id)
+    if item_id.startswith(STAGE_PREFIX):
+        g = _sg
+        where = (g.session_id == session_id, g.stage == item_id.removeprefix(STAGE_PREFIX))
+        at = conn.execute(sa.select(g.started_at).where(*where)).scalar()
+        return None if at is None else (iso(at), RANKS[STAGE], 0, item_id)
+    return None
+
+
+def cursor_showing(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    item_id: str,
+    above: int,
+) -> tuple | None:
+    """The after cursor of a window whose row number above+1 is the item (or where it would
+    be under this filter), so a link to call #15,000 opens with that call in view."""
+    key = item_key(conn, org_id=org_id, session_id=session_id, item_id=item_id)
+    if key is None:
+        return None
+    return cursor_before(
+        conn, org_id=org_id, session_id=session_id, flt=flt, cursor=key, limit=above + 1
     )

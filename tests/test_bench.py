@@ -50,3 +50,138 @@ def test_the_budgets_are_checked_against_the_large_set() -> None:
     }
     checks = run.budgets(side, run.ratios(side))
     assert [ok for _, _, ok in checks] == [False, False, False, False, True, True]
+
+
+def _fake_results(**browser) -> dict:
+    """A run's results as run.main builds them, small and made up (no bench run)."""
+    state = {"cold_ms": 30.0, "warm_ms": 20.0, "sql_ms": 5.0, "statements": 4}
+    side = {
+        "empty_page_ms": 10.0,
+        "bare_page_ms": 4.0,
+        "sets": {"small": {"sessions": 400, "states": {"User sessions: item selected": state}}},
+    }
+    phase = {"wall_s": 100.0, "machine_cpu_s": 150.0, "others_cpu_s": 2.0, "load_max": 1.2}
+    busy = {**phase, "others_cpu_s": 60.0, "load_max": 3.4}
+    machine = {
+        "date": "2026-12-01 10:00 UTC",
+        "python": "3.11.7",
+        "platform": "Linux",
+        "cpus": 2,
+        "memory_gb": 8.0,
+        "load_average_at_start": 0.25,
+        "activity": {
+            "load_average_start": [0.25, 0.3, 0.4],
+            "load_average_end": [1.75, 1.0, 0.5],
+            "sample_s": 2.0,
+            "phases": {"server side": phase, "browser": busy},
+        },
+    }
+    return {
+        "machine": machine,
+        "seconds": 5,
+        "server": side,
+        "ratios": run.ratios(side),
+        "budgets": [],
+        "browser": browser,
+    }
+
+
+BROWSER = {
+    "hello_cold_ms": 1000.0,
+    "cpu_hello_s": 1.0,
+    "datasette_link_ms": 800.0,
+    "datasette_click_ms": 400.0,
+    "link_cold_ms": 1400.0,
+    "cpu_link_s": 2.5,
+    "link_deep_ms": 1300.0,
+    "click_session_ms": 300.0,
+    "click_item_ms": 200.0,
+    "click_session_far_ms": 500.0,
+    "click_item_far_ms": 250.0,
+    "far_windows": 20,
+    "seconds_of": {"baselines": 20.0, "link_cold": 15.0},
+    "errors": {},
+}
+
+
+def test_the_targets_of_issue_14_are_ratios_of_one_run() -> None:
+    got = {name: (measured, ratio, ok) for name, measured, ratio, ok in
+           run.targets(_fake_results(**BROWSER))}  # fmt: skip
+    assert got["Cold shared three-pane link <= 1.5 x hello-world page"] == (
+        "1,400 ms vs 1,000 ms", "1.40", True)  # fmt: skip
+    deep = got["Same, 300th session + 15,000th call selected <= 1.25 x hello-world page"]
+    assert deep[1:] == ("1.30", False)
+    assert got["Click a timeline item until its details show < Datasette page navigation"][2]
+    far = "Click another session, 20 windows of 50 down the list (1,000 sessions passed)"
+    assert got[far + " < Datasette page navigation"][1:] == ("1.25", False)
+    cpu = got["Headless Chromium CPU, cold User sessions link <= 2 x hello-world page"]
+    assert cpu == ("2.50 s CPU vs 1.00 s CPU", "2.50", False)
+    script = "User sessions script run, item selected <= 2 x (empty page + its SQL), small set"
+    assert got[script] == ("30 ms vs 10 + 5 ms", "2.00", True)
+
+
+def test_an_unmeasured_target_says_why_and_does_not_hold() -> None:
+    error = "cold link: not shown after 120 s: no element matches '.st-key-us_list input:checked'"
+    browser = {k: v for k, v in BROWSER.items() if k not in ("link_cold_ms", "cpu_link_s")}
+    results = _fake_results(**browser | {"errors": {"link_cold": error}})
+    rows = {name: (m, ok) for name, m, _, ok in run.targets(results)}
+    measured, ok = rows["Cold shared three-pane link <= 1.5 x hello-world page"]
+    assert measured == f"not measured: {error}" and not ok
+    report = run.markdown(results)
+    assert f"**link_cold failed**: {error}" in report
+    assert "| Cold shared three-pane link <= 1.5 x hello-world page | not measured" in report
+
+
+def test_the_report_states_the_machine_s_load_from_the_run(tmp_path, monkeypatch) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("## Notes from the run of 2026-11-21 22:48 UTC\n\nThe clicks were slow.\n")
+    monkeypatch.setattr(run, "NOTES", notes)
+    report = run.markdown(_fake_results(**BROWSER))
+    assert "Load average (1 min) 0.25 at the start, 1.75 at the end, at most 3.40" in report
+    # 62 CPU-s of others in 200 s: 0.31 CPUs; the browser phase (0.6 CPUs) was shared.
+    assert "used at least 62 CPU-seconds in the run's 200 s (0.31 CPUs on average of 2)" in report
+    assert "the machine was shared during browser;" in report
+    assert "| server side | 100 | 150 | 2 | 1.20 | quiet |" in report
+    assert "| browser | 100 | 150 | 60 | 3.40 | shared |" in report
+    assert "had the machine to itself" not in report
+    # Hand-written notes keep their date and are said to be another run's.
+    assert "## Notes from the run of 2026-11-21 22:48 UTC" in report
+    assert "*Written by hand for the run of 2026-11-21 22:48 UTC, not for this one" in report
+    assert report.rstrip().endswith("The clicks were slow.")
+    assert "Wall time of each browser measurement in this run: baselines 20 s, link_cold 15 s" in (
+        report
+    )
+
+
+def test_a_quiet_run_says_so_and_undated_notes_are_labelled(tmp_path, monkeypatch) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("This run had the machine to itself.\n")
+    monkeypatch.setattr(run, "NOTES", notes)
+    results = _fake_results(**BROWSER)
+    results["machine"]["activity"]["phases"]["browser"]["others_cpu_s"] = 1.0
+    report = run.markdown(results)
+    assert "the run had the machine to itself." in report
+    assert "## Notes (undated, written by hand: not computed from this run)" in report
+
+
+def test_a_missing_selector_is_named() -> None:
+    from bench import browser
+
+    want = {"present": list(browser.LINK_SHOWN), "contains": [[browser.ITEM_DETAILS, "tc_1"]]}
+    counts = dict.fromkeys(browser.CONTRACT, 0) | {browser.SESSION_LIST: 1}
+    state = {"url": "http://x/user?user=u", "script": "notRunning", "counts": counts}
+    message = browser.explain("cold link", want, state, 120_000)
+    assert message.startswith("cold link: not shown after 120 s: no element matches ")
+    assert "'.st-key-us_list input:checked'" in message and "'.st-key-us_item'" in message
+    assert "(page http://x/user?user=u; the contract's '.st-key-us_left'" in message
+    # Everything there, but the details show another item.
+    counts = dict.fromkeys(browser.CONTRACT, 1)
+    message = browser.explain("cold link", want, state | {"counts": counts}, 120_000)
+    unmet = "the selectors match, but one of these did not hold: '.st-key-us_item' does not show"
+    assert f"{unmet} 'tc_1'" in message
+
+
+def test_chromium_cpu_is_the_difference_of_two_snapshots() -> None:
+    from bench import browser
+
+    assert browser.cpu_used_s({1: 2.0, 2: 1.0}, {1: 2.5, 3: 0.75}) == 1.25

@@ -14,7 +14,7 @@ import pytest
 
 from charts import admin, palette, session
 from charts.layout import NO_DATA, TRANSPARENT
-from charts.waterfall import BUCKETS, _calls, buckets
+from charts.waterfall import BUCKET, BUCKETS, CALL, CALL_ID, KIND, _calls, buckets
 from components import format as fmt
 from sessionscope.schema import SESSION_STATUSES, STAGE_STATUSES, STAGES, TICKET_PRIORITIES
 
@@ -299,7 +299,9 @@ def test_waterfall_marks_errors_by_colour_pattern_symbol_and_word() -> None:
     assert bar.marker.color == cross.marker.color == palette.ERROR
     assert bar.marker.pattern.shape == palette.FAILURE_PATTERN
     assert cross.marker.symbol == palette.FAILURE_SYMBOL
-    assert list(bar.customdata[0]) == [10, "search", "250 ms", "error", "2026-01-01 12:00:10.000"]
+    assert list(bar.customdata[0]) == [
+        10, "search", "250 ms", "error", "2026-01-01 12:00:10.000", "", "call"
+    ]  # fmt: skip
     assert "Duration: %{customdata[2]}" in bar.hovertemplate
 
 
@@ -536,3 +538,57 @@ def test_charts_never_import_streamlit() -> None:
     code = "import sys, charts.admin, charts.session; print('streamlit' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- charts that tell the truth (issue 14) ---------------------------------------------
+
+
+def test_funnel_never_shows_a_step_above_100_percent_of_the_one_before() -> None:
+    fig = session.results_funnel({"jobs": 100, "companies": 40, "contacts": 96, "campaigns": 0})
+    shown = [row[1] for row in fig.data[0].customdata]
+    assert shown == ["", "40.0% of jobs", "2.4 per company", "0.0% of contacts"]
+    after_nothing = session.results_funnel({"jobs": 0, "companies": 0, "contacts": 3})
+    assert after_nothing.data[0].customdata[2][1] == "with no companies"
+
+
+def test_count_axes_have_whole_ticks_however_few_the_counts() -> None:
+    few = session.calls_per_tool(tool_stats().head(1).assign(calls=2, errors=1))
+    assert few.layout.xaxis.dtick == 1 and few.layout.xaxis.tickformat == ",d"
+    outcomes = session.stage_outcomes(stages_frame().assign(completed=1, failed=1))
+    assert outcomes.layout.yaxis.dtick == 1
+    waterfall = session.tool_waterfall(calls_frame(3), None)  # type: ignore[arg-type]
+    assert waterfall.layout.yaxis.dtick == 1  # "Call # (seq)": no call 2.5
+    bucketed = session.tool_waterfall(calls_frame(60), None, max_bars=50)  # type: ignore[arg-type]
+    assert bucketed.layout.yaxis.tickformat == ",d"
+    assert admin.sessions_per_day(per_day()).layout.yaxis.tickformat == ",d"
+    many = session.calls_per_tool(tool_stats())
+    assert many.layout.xaxis.dtick is None and many.layout.xaxis.tickformat == ",d"
+
+
+def test_latency_of_an_ordinary_session_stays_linear() -> None:
+    fig = latency([*range(20, 420, 4)])
+    assert fig.layout.yaxis.type != "log" and fig.layout.yaxis.title.text == "Calls"
+    assert not fig.layout.title.subtitle.text
+
+
+def test_latency_with_a_few_very_slow_calls_goes_log_and_says_so() -> None:
+    """5,000 calls of 20-220 ms and three of about a minute: on a linear axis the three are a
+    1-call sliver beside a 5,000-call bar; the bins are equal-width from the fastest to the
+    slowest call, so clipping the x axis would leave one bar."""
+    fig = latency([20 + i % 200 for i in range(5_000)] + [58_000, 61_000, 64_000])
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "Calls (log scale)"
+    assert fig.layout.yaxis.range[0] < 0  # bars of one call show above the axis
+    assert "3 calls in bars too short to see on a linear one" in fig.layout.title.subtitle.text
+    assert sum(fig.data[0].y) == 5_003
+    assert session.thin_calls(np.array([5_000, 0, 3])) == 3
+    assert session.thin_calls(np.array([40, 10, 1])) == 0
+
+
+def test_waterfall_bars_say_which_call_or_bucket_they_are() -> None:
+    calls = calls_frame(3).assign(id=["tc_a", "tc_b", "tc_c"])
+    ok = by_name(session.tool_waterfall(calls, None), "call: ok")  # type: ignore[arg-type]
+    assert [(row[0], row[CALL_ID], row[KIND]) for row in ok.customdata] == [
+        (1, "tc_a", CALL), (2, "tc_b", CALL), (3, "tc_c", CALL)
+    ]  # fmt: skip
+    bucketed = session.tool_waterfall(calls_frame(60), None, max_bars=50)  # type: ignore[arg-type]
+    assert {row[KIND] for row in by_name(bucketed, "calls: ok").customdata} == {BUCKET}

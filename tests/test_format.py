@@ -60,3 +60,21 @@ def test_offset_and_status_badge_carry_words_not_only_colour() -> None:
     assert fmt.offset(NOW + timedelta(seconds=72.5), NOW) == "+1:12.5"
     assert fmt.offset(NOW + timedelta(hours=1, seconds=3), NOW) == "+1:00:03"
     assert "failed" in fmt.status_badge("failed") and ":red-badge" in fmt.status_badge("failed")
+
+
+@pytest.mark.parametrize(
+    ("fn", "value", "text"),
+    [
+        (fmt.number, 1234, "1,234"),
+        (fmt.number, 2.5, "2.5"),
+        (fmt.signed_number, -6, "-6"),
+        (fmt.percent, 0.1432, "14.3%"),
+        (fmt.signed_pp, 0.025, "+2.5 pp"),
+        (fmt.signed_duration, -0.12, "-120 ms"),
+        (fmt.signed_duration, 90, "+1 min 30 s"),
+        (fmt.signed_millis, 409, "+409 ms"),
+        (fmt.millis, 1234, "1.2 s"),
+    ],
+)
+def test_metric_numbers_carry_their_unit(fn, value: float, text: str) -> None:
+    assert fn(value) == text

@@ -26,6 +26,7 @@ from tests.browser.conftest import StreamlitServer
 from tests.conftest import DatabaseFactory
 from tests.mcp_scenarios.run import FAMILIES, TRANSPORTS, run_scenario
 from tests.mcp_scenarios.sidevenv import SideVenvError
+from tests.pages.explorer_view import card_ids, card_titles, row_labels
 
 APP = str(PROJECT_ROOT / "dashboard_app.py")
 USER_PAGE = "app_pages/user_sessions.py"
@@ -309,10 +310,10 @@ def test_the_user_page_shows_an_ingested_session_its_tools_and_errors(
     (session,) = run(served, "v2-recorder", "stdio").sessions
     at = open_page(user=session["end_user_id"], session=session["id"])
     assert not at.exception
-    card = at.button(key=f"us_card_{session['id']}_open")
-    assert plain(card.label).startswith("search_docs “install server” → get_page")
+    card = card_titles(at)[card_ids(at).index(session["id"])]
+    assert plain(card).startswith("**search_docs “install server” → get_page")
     assert any("2 errors" in m.value for m in at.markdown)
-    rows = [plain(b.label) for b in at.button if b.key and b.key.startswith("us_row_")]
+    rows = [plain(r) for r in row_labels(at)]
     assert len(rows) == len(EXPECT["v2-recorder"].methods)
     for tool in ("search_docs", "get_page", "fail", "no_such_tool"):
         assert any(f"**{tool}**" in r for r in rows), rows

@@ -124,3 +124,35 @@ def test_get_archived_only_when_asked(conn: sa.Connection, world) -> None:
 )
 def test_get_other_org_is_none(conn: sa.Connection, world, org_id, sid) -> None:
     assert sessions.get(conn, org_id=org_id, session_id=sid, include_archived=True) is None
+
+
+@pytest.mark.parametrize("newer", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("target", NEWEST_FIRST)
+def test_before_newer_opens_the_page_with_that_many_sessions_above(
+    conn: sa.Connection, world, target: str, newer: int
+) -> None:
+    """The list opened around a session: `newer` cards above it (fewer near the top)."""
+    first = sessions.for_user(conn, org_id="org_a", end_user_id="usr_a1")
+    row = first.rows.set_index("id").loc[target]
+    key = (row["started_at"].isoformat(), target)
+    flt = sessions.ListFilter()
+    before = sessions.before_newer(
+        conn, org_id="org_a", end_user_id="usr_a1", flt=flt, key=key, newer=newer
+    )
+    page = sessions.for_user(conn, org_id="org_a", end_user_id="usr_a1", before=before)
+    at = NEWEST_FIRST.index(target)
+    assert list(page.rows["id"]) == NEWEST_FIRST[max(at - newer, 0) :]
+    assert (before is None) == (at <= newer)
+
+
+def test_before_newer_counts_only_what_the_filter_keeps(conn: sa.Connection, world) -> None:
+    key = (T0.isoformat(), "ses_1")
+    kw = {"org_id": "org_a", "end_user_id": "usr_a1", "key": key, "newer": 1}
+    only_paused = sessions.ListFilter(statuses=("paused", "completed"))
+    before = sessions.before_newer(conn, flt=only_paused, **kw)
+    page = sessions.for_user(
+        conn, org_id="org_a", end_user_id="usr_a1", before=before, statuses=("paused", "completed")
+    )
+    assert list(page.rows["id"]) == ["ses_4", "ses_1"]  # ses_2 and ses_3 are filtered out
+    other_org = sessions.before_newer(conn, flt=sessions.ListFilter(), **{**kw, "org_id": "org_b"})
+    assert other_org is None  # nothing of org A counted from org B

@@ -272,3 +272,84 @@ def test_summary_counts_and_lists_tools_call_rows_only(conn: sa.Connection, prot
 def test_cursor_at_seq_reaches_a_protocol_request(conn: sa.Connection, protocol_world) -> None:
     cursor = timeline.cursor_at_seq(conn, **P, seq=2)
     assert list(timeline.window(conn, **P, after=cursor, limit=2).rows["id"]) == ["tc_p2", "tc_p3"]
+
+
+# --- workflow stages: their own kind, merged in time; a cursor that shows a given item ---------
+
+
+@pytest.fixture()
+def stage_world(conn: sa.Connection) -> None:
+    """ses_w: scraping at 0 s, a call at 1 s, enrichment (failed) at 2 s, a ticket at 2 s, two
+    stages not started; the same stages in org B's look-alike session."""
+    a, b = factories.org(conn, id="org_a"), factories.org(conn, id="org_b")
+    ua, ub = factories.end_user(conn, a), factories.end_user(conn, b)
+    sva = factories.server(conn, a, kind="workflow")
+    svb = factories.server(conn, b, kind="workflow")
+    ses = factories.session(conn, a, ua, sva, id="ses_w", started_at=T0)
+    factories.stage(conn, ses, "scraping", started_at=T0, completed_at=T0 + S)
+    factories.tool_call(conn, ses, id="tc_w1", seq=1, started_at=T0 + S)
+    factories.stage(conn, ses, "enrichment", status="failed", started_at=T0 + 2 * S)
+    factories.ticket(conn, ses, ua, id="sr_w1", created_at=T0 + 2 * S)
+    for stage in ("contacts", "results"):
+        factories.stage(conn, ses, stage, status="pending", started_at=None, completed_at=None)
+    other = factories.session(conn, b, ub, svb, id="ses_wb", started_at=T0)
+    factories.stage(conn, other, "scraping", started_at=T0)
+
+
+W = {"org_id": "org_a", "session_id": "ses_w"}
+STAGE_ORDER = ["stg_scraping", "tc_w1", "sr_w1", "stg_enrichment"]  # same instant: ticket, stage
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        (TimelineFilter(), STAGE_ORDER),
+        (TimelineFilter(kinds=("stage",)), ["stg_scraping", "stg_enrichment"]),
+        (TimelineFilter(kinds=("tool_call", "ticket")), ["tc_w1", "sr_w1"]),
+        (TimelineFilter(errors_only=True), ["stg_enrichment"]),
+        (TimelineFilter(tool="tool"), []),  # a tool filter keeps tool calls only
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 2, 10])
+def test_stages_merge_in_time_and_page_by_keyset(
+    conn: sa.Connection, stage_world, flt, expected, limit
+) -> None:
+    _walk(conn, W, flt, expected, limit)
+
+
+def test_stage_rows_and_summary(conn: sa.Connection, stage_world) -> None:
+    rows = timeline.window(conn, **W).rows.set_index("id")
+    assert list(rows.loc["stg_enrichment", ["kind", "label", "status", "is_error"]]) == [
+        "stage", "enrichment", "failed", True,
+    ]  # fmt: skip
+    got = timeline.summary(conn, **W)
+    assert (got.stages, got.pending_stages) == (2, ("contacts", "results"))
+    assert got.last_at == T0 + 2 * S
+
+
+@pytest.mark.parametrize("item_id", ["tc_w1", "sr_w1", "stg_enrichment", "stg_scraping"])
+@pytest.mark.parametrize("above", [0, 1, 3])
+def test_cursor_showing_puts_the_item_at_row_above_plus_one(
+    conn: sa.Connection, stage_world, item_id: str, above: int
+) -> None:
+    flt = TimelineFilter()
+    cursor = timeline.cursor_showing(conn, **W, flt=flt, item_id=item_id, above=above)
+    ids = list(timeline.window(conn, **W, after=cursor, limit=3).rows["id"])
+    at = STAGE_ORDER.index(item_id)
+    assert ids == STAGE_ORDER[max(at - above, 0) :][:3]
+
+
+@pytest.mark.parametrize(
+    ("org_id", "session_id", "item_id"),
+    [
+        ("org_b", "ses_w", "tc_w1"),  # another organization
+        ("org_a", "ses_w", "stg_contacts"),  # not started: not in the timeline
+        ("org_a", "ses_w", "tc_nope"),
+        ("org_a", "ses_wb", "stg_scraping"),  # org B's session named from org A
+        ("org_a", "ses_w", "xx_1"),
+    ],
+)
+def test_item_key_of_what_is_not_there_is_none(
+    conn: sa.Connection, stage_world, org_id, session_id, item_id
+) -> None:
+    assert timeline.item_key(conn, org_id=org_id, session_id=session_id, item_id=item_id) is None

@@ -648,3 +648,30 @@ def test_the_seeded_states_validate_as_the_seed_intends(demo_engine: Engine) -> 
     [truncated] = corrupt["not_an_object"].problems
     assert truncated.startswith("the saved state is a string of ")
     assert all(p.resumable and p.fallback is not None for p in corrupt.values())
+
+
+# --- what the page says a resume did (components.resume_panel, pure) -------------------------
+
+
+def test_the_outcome_says_plainly_what_a_resume_did() -> None:
+    from components.resume_panel import resumed_text
+
+    done = rs.ResumeResult("ses_1", 3, "contacts", {}, "aud_1")
+    handed = resumed_text(done, "https://flows.example/resume")
+    assert handed.startswith("**Resumed: saved state version 3** (stage contacts); marked active")
+    assert "Continue in the workflow app" in handed and "does not call the app" in handed
+    alone = resumed_text(done, None)
+    assert alone.endswith("marked active; no workflow app configured (`SESSIONSCOPE_RESUME_URL`).")
+
+
+@pytest.mark.parametrize(
+    ("base", "url"),
+    [
+        ("https://flows.example/resume", "https://flows.example/resume?session=ses_1"),
+        ("https://flows.example/r?team=a b", "https://flows.example/r?team=a+b&session=ses_1"),
+    ],
+)
+def test_the_workflow_app_link_adds_the_session_to_its_query(base: str, url: str) -> None:
+    from components.resume_panel import continue_url
+
+    assert continue_url(base, "ses_1") == url

@@ -6,12 +6,13 @@ Whose markup a violation is in (the rule the test applies and the report states)
 - **project**: the node is, or is inside, an element whose content the project writes
   itself: ``st.markdown`` / ``st.caption`` / ``st.write`` text (``data-testid`` ``stMarkdown``,
   ``stCaptionContainer``), ``st.title`` / ``st.subheader`` (``stHeading``), ``st.text``
-  (``stText``), ``st.html`` (``stHtml``), or the session cards and timeline rows the project
-  restyles with its own CSS (``.st-key-us_card_*``, ``.st-key-us_row_*``, components/layout.py).
+  (``stText``), ``st.html`` (``stHtml``), or the session cards and timeline rows: the options
+  of the two radios the project restyles with its own CSS (``.st-key-us_list``,
+  ``.st-key-us_tl_items``, components/layout.py).
   The theme colours in .streamlit/config.toml are the project's too, so colour contrast of
   that text counts here.
 - **streamlit**: every other node: Streamlit's own widgets and chrome (navigation, sidebar,
-  header, toolbar, inputs, pills, tabs, buttons outside cards and rows, alerts, the data grid,
+  header, toolbar, inputs, pills, tabs, buttons, other radios, alerts, the data grid,
   plotly charts) and page-level rules whose node is ``html``/``body``. A widget's label is
   text the project passes, but its markup, colours and roles are Streamlit's.
 
@@ -43,8 +44,8 @@ PROJECT_MARKUP = ", ".join(
         "[data-testid='stHeading']",
         "[data-testid='stText']",
         "[data-testid='stHtml']",
-        "[class*='st-key-us_card_']",
-        "[class*='st-key-us_row_']",
+        ".st-key-us_list [role='radiogroup']",
+        ".st-key-us_tl_items [role='radiogroup']",
     ]
 )
 # For each violation node: whether it lies in project markup (see the module docstring).
@@ -212,15 +213,26 @@ _FOCUS = """() => {
     (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 30)].join(' ') : '-';
   return [key, where];
 }"""
-MAX_TABS = 400  # a bound on the walk, not a timing: 50 cards are ~150 stops
+MAX_TABS = 400  # a bound on the walk, not a timing: the list and the timeline are one stop each
+CARD = ".st-key-us_list [role='radiogroup'] > div"
+ROW = ".st-key-us_tl_items [role='radiogroup'] > div"
+# Whether the option holding the focus is drawn with a visible outline, and its index.
+_FOCUSED_OPTION = """() => {
+  const input = document.activeElement;
+  const option = input && input.closest("[role='radiogroup'] > div");
+  if (!option) return null;
+  const style = getComputedStyle(option);
+  return {index: Number(input.value), outlined: style.outlineStyle !== 'none' &&
+          parseFloat(style.outlineWidth) > 0};
+}"""
 
 
-def tab_to(page, key: re.Pattern[str], *, back: bool = False) -> tuple[str, int]:  # type: ignore[no-untyped-def]
-    """Press Tab (or Shift+Tab) until the focused element sits in a container whose key
-    matches; return that key and the number of presses."""
+def tab_to(page, key: re.Pattern[str]) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """Press Tab until the focused element sits in a container whose key matches; return
+    that key and the number of presses."""
     path: list[str] = []
     for presses in range(1, MAX_TABS + 1):
-        page.keyboard.press("Shift+Tab" if back else "Tab")
+        page.keyboard.press("Tab")
         focused, where = page.evaluate(_FOCUS)
         if key.fullmatch(focused):
             return focused, presses
@@ -232,36 +244,50 @@ def tab_to(page, key: re.Pattern[str], *, back: bool = False) -> tuple[str, int]
     )
 
 
+def press_and_wait(page, key: str, **query: str | None) -> None:  # type: ignore[no-untyped-def]
+    """Press `key`, wait for the URL and the run it causes, and see the focus stay put."""
+    before = page.evaluate(_FOCUS)[0]
+    page.keyboard.press(key)
+    wait_for_query(page, **query)
+    after, where = page.evaluate(_FOCUS)
+    assert after == before, f"{key} moved the focus from {before} to {after} ({where})"
+
+
 def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """The session list and the timeline are radio groups: Tab enters one, the arrow keys
+    move through it and choose; the timeline and the details follow, and the focus stays in
+    the group through the rerun."""
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.goto(server.url + "/user?user=usr_ann")
     wait_idle(page)
     assert page.get_by_text("Choose a session on the left").is_visible()
 
-    # A session card's title, then Enter.
-    key, card_tabs = tab_to(page, re.compile(r"us_card_ses_long_open"))
-    page.keyboard.press("Enter")
-    wait_for_query(page, session="ses_long", item=None)
-    rows = page.locator("[class*='st-key-us_row_']")
+    # Into the list: the first card (Big payload), outlined; two cards down is ses_long.
+    _, card_tabs = tab_to(page, re.compile(r"us_list"))
+    assert page.evaluate(_FOCUSED_OPTION) == {"index": 0, "outlined": True}
+    assert page.locator(f"{CARD}:has(input:checked)").count() == 0  # focus alone chooses none
+    press_and_wait(page, "ArrowDown", session="ses_live", item=None)
+    press_and_wait(page, "ArrowDown", session="ses_long", item=None)
+    assert "Triage" in page.locator(f"{CARD}:has(input:checked)").inner_text()
+    assert page.evaluate(_FOCUSED_OPTION) == {"index": 2, "outlined": True}
+    rows = page.locator(ROW)
     rows.first.wait_for()
-    assert rows.count() == 200
+    assert rows.count() == 100
 
-    # The third timeline row, then Space.
-    key, row_tabs = tab_to(page, re.compile(r"us_row_tc_long003"))
-    page.keyboard.press("Space")
-    wait_for_query(page, session="ses_long", item="tc_long003")
-    details = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']").nth(2)
-    details.get_by_text("call #3 ·", exact=False).wait_for()  # the app reruns after the row
+    # Into the timeline: its first row; two rows down is call #3, and its details show.
+    _, row_tabs = tab_to(page, re.compile(r"us_tl_items"))
+    assert page.evaluate(_FOCUSED_OPTION) == {"index": 0, "outlined": True}
+    press_and_wait(page, "ArrowDown", session="ses_long", item="tc_long002")
+    press_and_wait(page, "ArrowDown", session="ses_long", item="tc_long003")
+    details = page.locator(".st-key-us_right")
+    details.get_by_text("call #3 ·", exact=False).wait_for()
 
-    # Back one row with Shift+Tab, then Enter: the details follow.
-    key, _ = tab_to(page, re.compile(r"us_row_tc_long00[0-9]"), back=True)
-    assert key != "us_row_tc_long003"  # focus left the row it was on
-    page.keyboard.press("Enter")
-    chosen = key.removeprefix("us_row_")
-    wait_for_query(page, session="ses_long", item=chosen)
-    details.get_by_text(f"call #{int(chosen[-3:])} ·", exact=False).wait_for()
+    # Back up one row: the details follow.
+    press_and_wait(page, "ArrowUp", session="ses_long", item="tc_long002")
+    details.get_by_text("call #2 ·", exact=False).wait_for()
     assert details.get_by_text("call #3 ·", exact=False).count() == 0
+    assert page.evaluate(_FOCUSED_OPTION) == {"index": 1, "outlined": True}
 
     # Into the details: the payload's Text tab by arrow keys shows the input as JSON text.
     tabs = details.get_by_role("tab")
@@ -272,12 +298,20 @@ def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) ->
     else:
         raise AssertionError("the payload's Tree/Text tabs were not reached by Tab")
     page.keyboard.press("ArrowRight")
+    selected = details.get_by_role("tab", name="Text", selected=True).first
+    try:
+        selected.wait_for(timeout=10_000)
+    except Exception as exc:  # say where the focus went, with a picture
+        shot = screenshot(page, "a11y-keyboard-tabs", settle=False)
+        what = f"ArrowRight left the Text tab unselected; focus {page.evaluate(_FOCUS)}"
+        raise AssertionError(f"{what}; page in {shot}") from exc
     page.keyboard.press("Enter")
+    wait_idle(page)
     text_panel = details.locator("[data-testid='stCode']").first
-    text_panel.wait_for()
-    assert '"query"' in text_panel.inner_text()
+    text_panel.wait_for(timeout=10_000)
+    assert '"query": "q2"' in text_panel.inner_text()
     screenshot(page, "a11y-keyboard-path")
-    print(f"keyboard: card after {card_tabs} Tabs, row after {row_tabs} more")
+    print(f"keyboard: the list after {card_tabs} Tabs, the timeline after {row_tabs} more")
     context.close()
 
 

@@ -102,14 +102,20 @@ def assert_shown_and_inert(page, texts: list[str]) -> None:  # type: ignore[no-u
 def test_user_sessions_with_a_tool_call(page) -> None:  # type: ignore[no-untyped-def]
     open_link(page, "/user?user=usr_eve&session=ses_evil&item=tc_evil")
     page.get_by_text("boom").first.wait_for()
-    # Card titles, the timeline header and row, the user header, the call's error.
-    for key, title in (("ses_evil", IMG), ("ses_evil2", SCRIPT)):
-        card = page.locator(f"[class*='st-key-us_card_{key}_open']")
-        card.get_by_role("button", name=title, exact=True).first.wait_for()
+    # Card titles (each card's radio is named by its title, shown as typed), the timeline
+    # header and row, the user header, the call's error.
+    cards = page.locator(".st-key-us_list")
+    for title in (IMG, SCRIPT):
+        cards.get_by_role("radio", name=title, exact=True).wait_for(state="attached")
+        assert cards.locator("strong").filter(has_text=title).first.inner_text() == title
+        assert cards.locator("strong").filter(has_text=title).first.is_visible()
+    assert page.locator(".st-key-us_list input:checked").count() == 1
+    row = page.locator(".st-key-us_tl_items [role='radiogroup'] > div:has(input:checked)")
+    assert "<b>bold_tool</b>" in row.inner_text()
     assert_shown_and_inert(page, [f"Eve {SVG}", "eve+<b>x</b>@evil.example", "<b>bold_tool</b>",
                                   f"boom {IMG}", f"Srv {STYLE}"])  # fmt: skip
     # The payload, key and values, in the JSON tree and as text.
-    details = page.locator("[class*='st-key-us_panes'] [data-testid='stColumn']").nth(2)
+    details = page.locator(".st-key-us_item")
     tree = details.locator("[data-testid='stJson']").first
     for text in (SCRIPT, IMG, MD_LINK, DIRECTIVE):
         assert text in tree.inner_text(), text
@@ -124,6 +130,8 @@ def test_user_sessions_with_a_tool_call(page) -> None:  # type: ignore[no-untype
 def test_user_sessions_with_a_ticket_and_the_history_panel(page) -> None:  # type: ignore[no-untyped-def]
     open_link(page, "/user?user=usr_eve&session=ses_evil&item=sr_evil")
     page.get_by_text(f"Sum {IMG}").first.wait_for()
+    # The page opens with the sidebar collapsed (the panes need the room).
+    page.locator("[data-testid='stExpandSidebarButton']").click()
     page.locator("[data-testid='stSidebar'] summary", has_text="Session history").click()
     wait_idle(page)
     sidebar = page.locator("[data-testid='stSidebar']")

@@ -3,7 +3,8 @@
 acme: analyst/admin/consultant members; user Ann with 60 sessions (more than one page of
 cards); session ses_long with 250 tool calls and 2 tickets (more than one timeline window);
 an active session; a tool call with a 1.2 MB output; an archived session; Bob's untitled
-session with no events.
+session with no events; Wes's paused workflow session (three started stages, two pending,
+a tool call and a ticket between them).
 globex: its own user and session, which acme viewers must never see.
 """
 
@@ -129,6 +130,71 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         archived_at=f.T0,
     )
     f.tool_call(conn, gone, id="tc_archived", started_at=gone["started_at"])
+    _workflow(conn, acme)
+
+
+def _workflow(conn: sa.Connection, acme: dict) -> None:
+    wes = f.end_user(conn, acme, id="usr_wes", distinct_id="wes-3", display_name="Wes Park")
+    flow = f.server(
+        conn, acme, id="srv_leads", slug="leads", name="Lead generation", kind="workflow"
+    )
+    wf = f.session(
+        conn,
+        acme,
+        wes,
+        flow,
+        id="ses_flow",
+        title="Hiring signals in Lisbon",
+        status="paused",
+        current_stage="contacts",
+        started_at=f.T0,
+        completed_at=None,
+        last_activity_at=f.T0 + timedelta(minutes=30),
+        total_jobs=40,
+        total_companies=12,
+    )
+    minute = timedelta(minutes=1)
+    f.stage(
+        conn,
+        wf,
+        "scraping",
+        status="completed",
+        total=40,
+        completed=40,
+        started_at=f.T0,
+        completed_at=f.T0 + 5 * minute,
+        data={"source": "jobs board"},
+    )
+    f.tool_call(
+        conn, wf, id="tc_flow1", seq=1, tool_name="fetch_jobs", started_at=f.T0 + 6 * minute
+    )
+    f.stage(
+        conn,
+        wf,
+        "enrichment",
+        status="completed",
+        total=12,
+        completed=11,
+        failed=1,
+        started_at=f.T0 + 10 * minute,
+        completed_at=f.T0 + 20 * minute,
+    )
+    f.ticket(
+        conn, wf, wes, id="sr_flow1", title="Wrong company size", created_at=f.T0 + 21 * minute
+    )
+    f.stage(
+        conn,
+        wf,
+        "contacts",
+        status="failed",
+        total=30,
+        completed=3,
+        failed=27,
+        started_at=f.T0 + 25 * minute,
+        completed_at=None,
+    )
+    for stage in ("campaigns", "results"):
+        f.stage(conn, wf, stage, status="pending", started_at=None, completed_at=None, data=None)
 
 
 def _globex(conn: sa.Connection, globex: dict) -> None:

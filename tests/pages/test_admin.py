@@ -52,12 +52,10 @@ def _opener(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open
     monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
     _clear_caches()
 
-    def open_(*, email: str = ADMIN, tab: str | None = None, **params: str) -> AppTest:
-        """/admin opened cold from a link, on `tab` if given."""
+    def open_(*, email: str = ADMIN, **params: str | list[str]) -> AppTest:
+        """/admin opened cold from a link with these params (`tab` opens that tab)."""
         at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
         at.user = {"email": email}
-        if tab:
-            at.session_state[ak.TABS] = tab
         for name, value in params.items():
             at.query_params[name] = value
         at.switch_page(PAGE)
@@ -572,7 +570,7 @@ def test_the_audit_log_shows_who_did_what_to_which_ids(writer, monkeypatch) -> N
     at = select(writer(), ["ses_a1", "ses_a2"])
     at.button(key=ak.ARCHIVE).click().run()
     at.button(key=ak.CONFIRM).click().run()
-    at.session_state[ak.TABS] = ak.TAB_AUDIT
+    at.query_params[ak.P_TAB] = ak.TAB_AUDIT  # the Audit log tab, as a click writes it
     at.run()
     log = at.dataframe[0].value
     assert list(log["action"]) == ["sessions.archive", "admin.view"]
@@ -589,7 +587,7 @@ def test_audit_log_pages(writer, monkeypatch) -> None:
     at = select(writer(q="deploy check"), ["ses_a1"])
     at.button(key=ak.ARCHIVE).click().run()
     at.button(key=ak.CONFIRM).click().run()
-    at.session_state[ak.TABS] = ak.TAB_AUDIT
+    at.query_params[ak.P_TAB] = ak.TAB_AUDIT  # the Audit log tab, as a click writes it
     at.run()
     assert list(at.dataframe[0].value["action"]) == ["sessions.archive"]
     at.button(key=ak.AUDIT_OLDER).click().run()

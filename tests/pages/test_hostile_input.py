@@ -30,6 +30,7 @@ from components import history, keys
 from queries import audit, sessions, users
 from queries import history as history_q
 from queries.admin import AdminFilter, count_sessions, list_sessions
+from tests.pages.explorer_view import card_ids, texts
 from tests.pages.test_isolation import (
     ADMIN,
     ADMIN_EMAIL,
@@ -40,7 +41,6 @@ from tests.pages.test_isolation import (
     leaked,
     open_direct,
 )
-from tests.pages.test_user_sessions import texts
 
 # The named hostile kinds, each an explicit example of every test below.
 EMPTY = ""
@@ -231,7 +231,7 @@ def test_a_query_string_over_streamlits_limit_is_ignored_whole(app: Open) -> Non
 
 
 def _cards(at: AppTest) -> bool:
-    return any(b.key and b.key.startswith("us_card_") for b in at.button)
+    return bool(card_ids(at))
 
 
 def _history_cards(at: AppTest) -> bool:
@@ -260,7 +260,7 @@ BOXES = [
         "user-titles",
         USER,
         keys.US_TITLE,
-        None,
+        keys.P_TITLE,
         "No sessions match these filters.",
         _cards,
         {"user": "usr_ann"},
@@ -280,10 +280,10 @@ BOXES = [
         "admin-audit-actor",
         ADMIN,
         ak.AUDIT_ACTOR,
-        None,
+        ak.P_ACTOR,
         "No audit entries match.",
         _table,
-        state={ak.TABS: ak.TAB_AUDIT},
+        {ak.P_TAB: ak.TAB_AUDIT},
     ),
 ]
 
@@ -341,6 +341,7 @@ def test_every_search_query_takes_any_text(explorer_engine: sa.Engine, text: str
 ACME_USERS = {
     "usr_ann": ("ann@corp.example", "Ann Lee", "ann-1"),
     "usr_bob": ("bob@corp.example", "Bob <b>Stone</b>", "bob-2"),
+    "usr_wes": ("usr_wes@users.example", "Wes Park", "wes-3"),
 }
 
 

@@ -46,7 +46,7 @@ GLOBEX_TEXT = (
     "Globex secret ticket",
     "Globex MCP",
 )
-ACME_SESSIONS = {"ses_long", "ses_live", "ses_big", "ses_bob_empty"} | {
+ACME_SESSIONS = {"ses_long", "ses_live", "ses_big", "ses_bob_empty", "ses_flow"} | {
     f"ses_ann{i:02d}" for i in range(60)
 }
 

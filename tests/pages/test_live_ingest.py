@@ -17,7 +17,7 @@ from sessionscope.ingest.spans import spans_of
 from tests import factories
 from tests.conftest import DatabaseFactory
 from tests.pages.conftest import APP, RUN_TIMEOUT_S, _clear_caches
-from tests.pages.test_user_sessions import PAGE, card_titles
+from tests.pages.explorer_view import PAGE, card_titles
 from tests.pages.test_user_sessions import texts as escaped_texts
 from tests.test_ingest_mapping import recorded
 

@@ -17,7 +17,14 @@ from components import keys
 from tests import factories as f
 from tests.conftest import DatabaseFactory
 from tests.pages.details_data import ANALYST, Opener, opener
-from tests.pages.test_user_sessions import PAGE, row_labels, texts
+from tests.pages.explorer_view import (
+    PAGE,
+    choose_item,
+    row_ids,
+    row_labels,
+    selected_row,
+    texts,
+)
 
 SESSION = "ses_proto"
 ATTRIBUTES = {
@@ -67,9 +74,7 @@ def app(
 
 
 def _rows(at) -> dict[str, str]:
-    return {
-        b.key.removeprefix("us_row_"): b.label for b in at.button if b.key.startswith("us_row_")
-    }
+    return dict(zip(row_ids(at), row_labels(at), strict=True))
 
 
 def test_protocol_requests_show_in_time_order_as_a_quieter_kind(app) -> None:
@@ -88,8 +93,8 @@ def test_protocol_requests_show_in_time_order_as_a_quieter_kind(app) -> None:
 
 def test_the_kind_filter_hides_protocol_requests(app) -> None:
     at = app(PAGE, user="usr_ann", session=SESSION)
-    assert at.pills(key=keys.US_TL_KINDS).value == ["tool_call", "ticket", "protocol"]
-    at.pills(key=keys.US_TL_KINDS).set_value(["tool_call", "ticket"]).run()
+    assert at.pills(key=keys.US_TL_KINDS).value == ["tool_call", "protocol"]  # no tickets
+    at.pills(key=keys.US_TL_KINDS).set_value(["tool_call"]).run()
     assert list(_rows(at)) == CALLS
     at.pills(key=keys.US_TL_KINDS).set_value(["protocol"]).run()
     assert list(_rows(at)) == ["tc_init", "tc_list", "tc_read"]
@@ -105,7 +110,7 @@ def test_the_tool_filter_lists_and_selects_tools_call_only(app) -> None:
 
 def test_selecting_a_protocol_request_shows_its_method_and_attributes(app) -> None:
     at = app(PAGE, user="usr_ann", session=SESSION)
-    at.button(key=keys.timeline_row("tc_read")).click().run()
+    choose_item(at, "tc_read")
     assert not at.exception
     assert at.query_params["item"] == "tc_read"
     shown = texts(at).replace("\\", "")
@@ -114,11 +119,7 @@ def test_selecting_a_protocol_request_shows_its_method_and_attributes(app) -> No
     assert [h.value for h in at.subheader][-1] == ":material/sync_alt: resources/read"
     assert "Input: none recorded." in shown  # no payloads: no empty JSON tree
     assert [json.loads(j.value) for j in at.json] == [ATTRIBUTES]
-    selected = [
-        b.key for b in at.button if b.key.startswith("us_row_") and b.proto.type == "primary"
-    ]
-    assert selected == ["us_row_tc_read"]
-    assert not _rows(at)["tc_read"].startswith(":gray[")  # readable on the selected fill
+    assert selected_row(at) == "tc_read"
 
 
 def test_a_tool_calls_details_name_its_method(app) -> None:

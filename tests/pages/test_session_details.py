@@ -147,14 +147,14 @@ def test_an_archived_session_is_not_shown(app) -> None:
 
 
 def test_view_details_on_a_card_opens_the_dialog(demo) -> None:
-    at = demo("app_pages/user_sessions.py", user="edge-cases")
+    at = demo("app_pages/user_sessions.py", user="edge-cases", session="ses_demo_paused")
     at.button(key="us_details_ses_demo_paused").click().run()
     assert not at.exception
     assert list(metrics(at)) == WORKFLOW_LABELS
     assert len(at.get("plotly_chart")) == 3
     full = [p for p in at.get("page_link") if p.value.startswith("Open the full page")]
     assert full[0].proto.query_string == "session=ses_demo_paused"
-    assert dict(at.query_params) == {"user": "edge-cases"}  # the page under it stays
+    assert dict(at.query_params) == {"user": "edge-cases", "session": "ses_demo_paused"}
     at.run()  # any other rerun closes it
     assert not at.metric
 
@@ -260,7 +260,9 @@ def test_resume_confirms_then_shows_the_restored_state(workflow, fresh_engine, m
     assert _db(fresh_engine)[0] == "paused"  # the dialog alone writes nothing
     at.button(key="sd_resume_confirm").click().run()
     assert not at.exception
-    assert "Resumed at stage **contacts** as saved state version 3" in at.success[0].value
+    said = at.success[0].value
+    assert "**Resumed: saved state version 3** (stage contacts); marked active" in said
+    assert "Hand it to the workflow app" in said and "does not call the app itself" in said
     assert json.loads(at.json[0].value) == valid_state(3)
     assert at.download_button(key="sd_resumed_state")
     assert (
@@ -299,7 +301,9 @@ def test_fallback_resumes_from_the_last_completed_stage(workflow, fresh_engine) 
     at.button(key="sd_resume").click().run()
     at.button(key="sd_resume_fallback").click().run()
     assert not at.exception
-    assert "Resumed at stage **contacts** as saved state version 3" in at.success[0].value
+    said = at.success[0].value
+    assert "**Resumed: saved state version 3** (stage contacts)" in said
+    assert "marked active; no workflow app configured" in said and not at.get("link_button")
     restored = json.loads(at.json[0].value)
     assert restored["completed_stages"] == ["scraping", "enrichment"]
     assert restored["cursor"] == {"stage": "contacts", "offset": 40, "batch_size": 10}

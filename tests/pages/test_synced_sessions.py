@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from components import keys
+from tests.pages.explorer_view import card_titles
 from tests.pages.test_live_ingest import open_user, texts
-from tests.pages.test_user_sessions import card_titles
 from tests.test_sync_mcplatform import mcplatform_url, run  # noqa: F401 (a fixture)
 
 

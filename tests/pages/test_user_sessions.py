@@ -6,63 +6,46 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from streamlit.testing.v1 import AppTest
 
 from queries import items
 from sessionscope import schema
 from tests.pages import explorer_data
 from tests.pages.details_data import opener
 from tests.pages.downloads import Downloads
-
-PAGE = "app_pages/user_sessions.py"
-
-
-def texts(at: AppTest) -> str:
-    """Everything the page shows as text, for 'is it there / is it absent' checks."""
-    parts = [
-        e.value
-        for kind in (
-            "markdown",
-            "caption",
-            "info",
-            "warning",
-            "error",
-            "header",
-            "subheader",
-            "title",
-            "code",
-            "text",
-        )
-        for e in at.get(kind)
-    ]
-    parts += [b.label for b in at.button]
-    return "\n".join(str(p) for p in parts)
-
-
-def card_titles(at: AppTest) -> list[str]:
-    return [b.label for b in at.button if b.key and b.key.startswith("us_card_")]
-
-
-def row_labels(at: AppTest) -> list[str]:
-    return [b.label for b in at.button if b.key and b.key.startswith("us_row_")]
+from tests.pages.explorer_view import (
+    PAGE,
+    card_captions,
+    card_ids,
+    card_titles,
+    choose_item,
+    choose_session,
+    row_ids,
+    row_labels,
+    selected_card,
+    selected_row,
+    texts,
+)
 
 
 def test_nothing_selected_shows_cards_newest_first_and_placeholders(app) -> None:
     at = app(PAGE, user="usr_ann")
     assert not at.exception
     titles = card_titles(at)
-    assert len(titles) == 50  # one keyset page
-    assert titles[0].startswith("Big payload") and "Live one" in titles[1]
+    assert len(titles) == 50  # one window
+    assert titles[0] == "**Big payload**" and "Live one" in titles[1]
+    assert selected_card(at) is None
     assert "Choose a session on the left" in texts(at)
     assert "Choose a tool call or ticket" in texts(at)
     assert dict(at.query_params) == {"user": "usr_ann"}
 
 
-def test_a_cards_exact_start_is_in_its_title_tooltip_not_a_help_icon(app) -> None:
+def test_a_card_is_title_then_status_and_counts_then_server_and_time(app) -> None:
     at = app(PAGE, user="usr_ann")
-    title = next(b for b in at.button if b.key and b.key.startswith("us_card_"))
-    assert title.help.startswith("Show this session's timeline. Started ")
-    assert [c.value for c in at.caption if c.help] == []  # no "Help" tab stop per card
+    long = card_ids(at).index("ses_long")
+    status_counts, server_time = card_captions(at)[long].split("  \n")
+    assert "completed" in status_counts and "250 calls" in status_counts
+    assert "25 errors" in status_counts
+    assert server_time.startswith(":gray[GitHub MCP · ")
 
 
 def test_user_ref_may_be_the_distinct_id(app) -> None:
@@ -70,26 +53,50 @@ def test_user_ref_may_be_the_distinct_id(app) -> None:
     assert not at.exception and "Ann Lee" in texts(at)
 
 
-def test_load_more_appends_the_next_keyset_page(app) -> None:
+def test_older_and_newer_move_the_window_of_cards(app) -> None:
     at = app(PAGE, user="usr_ann")
-    at.button(key="us_more").click().run()
-    titles = card_titles(at)
-    assert len(titles) == 63 and len(set(titles)) == 63  # 60 routine + long, live, big
-    assert titles[-1].startswith("Routine session 59")
+    at.button(key="us_list_older").click().run()
+    ids = card_ids(at)
+    assert len(ids) == 13 and ids[-1] == "ses_ann59"  # 60 routine + long, live, big
+    at.button(key="us_list_newer").click().run()
+    assert card_ids(at)[0] == "ses_big" and len(card_ids(at)) == 50
+
+
+def test_a_link_to_a_session_past_the_first_window_opens_around_it(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_ann55")
+    ids = card_ids(at)
+    assert ids.index("ses_ann55") == 3  # three newer cards above it, the rest below
+    assert ids[:3] == ["ses_ann52", "ses_ann53", "ses_ann54"]
+    assert selected_card(at) == "ses_ann55"
+    at.button(key="us_list_newest").click().run()
+    assert card_ids(at)[0] == "ses_big" and selected_card(at) is None  # not in this window
+
+
+def test_choosing_a_card_in_view_keeps_the_window_where_it_is(app) -> None:
+    at = app(PAGE, user="usr_ann")
+    choose_session(at, "ses_ann40")
+    assert at.query_params["session"] == "ses_ann40"
+    assert card_ids(at)[0] == "ses_big" and selected_card(at) == "ses_ann40"
 
 
 def test_session_selected_shows_the_merged_timeline_window(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     assert not at.exception
     rows = row_labels(at)
-    assert len(rows) == 200
+    assert len(rows) == 100
     assert "tool\\_1" in rows[0] and "Export fails" in rows[5]  # ticket at +5.5 s, after call 5
-    assert "Items 1–200 of 252" in texts(at)
+    assert "Items 1–100 of 252" in texts(at)
     assert "Choose a tool call or ticket" in texts(at)
+
+
+def test_timeline_rows_are_one_line_each(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long")
+    assert all("\n" not in r for r in row_labels(at))
 
 
 def test_timeline_next_window_and_filters(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
+    at.button(key="us_tl_next").click().run()
     at.button(key="us_tl_next").click().run()
     assert "Items 201–252 of 252" in texts(at)
     at.toggle(key="us_tl_errors").set_value(True).run()
@@ -104,17 +111,117 @@ def test_timeline_jump_to_a_call_number(app) -> None:
     assert "tool\\_0" in first and "(+4:00.0)" in first  # call 240 ran at +240 s
 
 
+def test_a_link_to_an_item_opens_the_window_that_holds_it_with_rows_above(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long", item="tc_long240")
+    ids = row_ids(at)
+    assert ids[3] == "tc_long240" and selected_row(at) == "tc_long240"
+    assert "Items 239–252 of 252" in texts(at)  # calls 237-239 above it, tickets counted
+    assert "call #240" in texts(at)
+
+
+def test_choosing_a_row_in_view_keeps_the_window_where_it_is(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long")
+    choose_item(at, "tc_long050")
+    assert row_ids(at)[0] == "tc_long001" and selected_row(at) == "tc_long050"
+
+
 def test_clicking_a_card_writes_session_and_clears_item(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long", item="tc_long001")
-    at.button(key="us_card_ses_big_open").click().run()
+    choose_session(at, "ses_big")
     assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_big"}
+    assert "Big payload" in [s.value for s in at.subheader]
 
 
 def test_clicking_a_row_writes_item(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
-    at.button(key="us_row_sr_long1").click().run()
+    choose_item(at, "sr_long1")
     assert at.query_params["item"] == "sr_long1"
     assert "The export button fails" in texts(at)
+
+
+def test_filters_are_read_from_the_link_and_shown_in_the_widgets(app) -> None:
+    at = app(
+        PAGE,
+        user="usr_ann",
+        session="ses_long",
+        status="completed",
+        title="session 5",
+        hide="ticket,protocol",
+        tool="tool_2",
+        errors="1",
+    )
+    assert not at.exception
+    assert card_ids(at) == [f"ses_ann5{i}" for i in range(10)]  # "Routine session 5x"
+    assert at.pills(key="us_status").value == ["completed"]
+    assert at.text_input(key="us_title").value == "session 5"
+    assert at.pills(key="us_tl_kinds").value == ["tool_call"]
+    assert at.selectbox(key="us_tl_tool").value == "tool_2"
+    assert at.toggle(key="us_tl_errors").value is True
+    rows = row_labels(at)
+    assert rows and all("tool\\_2" in r and "error" in r for r in rows)
+
+
+def test_changing_a_filter_writes_it_to_the_url(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long")
+    at.pills(key="us_status").set_value(["failed", "active"]).run()
+    assert at.query_params["status"] == "failed,active"
+    assert at.pills(key="us_tl_kinds").options == ["Tool calls", "Tickets"]  # what it has
+    at.pills(key="us_tl_kinds").set_value(["tool_call"]).run()
+    assert at.query_params["hide"] == "ticket"
+    at.toggle(key="us_tl_errors").set_value(True).run()
+    at.selectbox(key="us_tl_tool").set_value("tool_1").run()
+    assert (at.query_params["errors"], at.query_params["tool"]) == ("1", "tool_1")
+    at.text_input(key="us_title").set_value("  long  ").run()
+    assert at.query_params["title"] == "long"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"status": "finished"},
+        {"hide": "everything"},
+        {"errors": "yes"},
+        {"tool": "no_such_tool"},
+        {"title": "x" * 500},
+        {"title": "nul\x00byte"},
+    ],
+)
+def test_bad_filter_params_are_dropped_with_a_note(app, params) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long", **params)
+    assert not at.exception
+    assert "Not valid here" in texts(at)
+    assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_long"}
+
+
+def test_a_workflow_session_shows_its_stages_merged_with_calls_and_tickets(app) -> None:
+    at = app(PAGE, user="usr_wes", session="ses_flow")
+    assert not at.exception
+    assert row_ids(at) == [
+        "stg_scraping", "tc_flow1", "stg_enrichment", "sr_flow1", "stg_contacts"
+    ]  # fmt: skip
+    assert "Not started yet: campaigns, results." in texts(at)
+    assert "Choose a stage, tool call or ticket" in texts(at)
+
+
+def test_a_stage_shows_its_totals_timings_and_data(app) -> None:
+    at = app(PAGE, user="usr_wes", session="ses_flow", item="stg_scraping")
+    assert not at.exception
+    shown = texts(at)
+    assert "Stage scraping" in shown and "**Total:** 40" in shown and "**Took:** 5 min" in shown
+    assert json.loads(at.json[0].value) == {"source": "jobs board"}
+    choose_item(at, "stg_contacts")
+    assert "**Failed:** 27" in texts(at) and "**Finished:** —" in texts(at)
+
+
+def test_errors_only_keeps_failed_stages_and_calls(app) -> None:
+    at = app(PAGE, user="usr_wes", session="ses_flow", errors="1")
+    assert row_ids(at) == ["stg_contacts"]
+
+
+def test_a_missing_stage_is_a_bad_link(app) -> None:
+    at = app(PAGE, user="usr_wes", session="ses_flow", item="stg_nowhere")
+    assert "stage is not available" in texts(at)
+    assert dict(at.query_params) == {"user": "usr_wes", "session": "ses_flow"}
 
 
 def test_tool_call_details_show_every_field_and_json(app) -> None:
@@ -124,7 +231,10 @@ def test_tool_call_details_show_every_field_and_json(app) -> None:
     assert "rate limited" in shown and "call #10" in shown and "tc\\_long010" in shown
     tree = json.loads(at.json[0].value)
     assert tree["nested"]["list"][2] == {"deep": True}
-    assert '"query": "q10"' in shown  # the indented text view, copyable
+    assert '"query": "q10"' not in shown  # only the open tab is drawn: the JSON goes once
+    at.session_state["us_json_input"] = "Text"  # the Text tab, chosen
+    at.run()
+    assert '"query": "q10"' in texts(at)  # the indented text view, copyable
 
 
 def test_ticket_details(app) -> None:
@@ -191,7 +301,7 @@ def _downloads_audited(engine: sa.Engine) -> list[dict]:
         ),
         (
             {"session": "ses_long", "item": "<script>"},
-            "not a tool call or ticket id",
+            "not a tool call, ticket or stage id",
             {"user": "usr_ann", "session": "ses_long"},
         ),
     ],
@@ -215,11 +325,12 @@ def test_foreign_or_missing_user(app, ref: str) -> None:
 def test_choosing_an_item_runs_no_list_or_timeline_query_again(app, statements) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     statements.clear()
-    at.button(key="us_row_tc_long003").click().run()
+    choose_item(at, "tc_long003")
     assert at.query_params["item"] == "tc_long003"
     sql = "\n".join(statements).lower()
     assert "from tool_calls" in sql  # the item itself
-    assert "from sessions" not in sql and "union" not in sql and "support_tickets" not in sql
+    assert "union" not in sql and "support_tickets" not in sql
+    assert "end_users" not in sql  # neither the user nor the list was read again
 
 
 def test_active_session_timeline_refreshes_itself(app) -> None:
@@ -230,8 +341,8 @@ def test_active_session_timeline_refreshes_itself(app) -> None:
 def test_untitled_session_without_events(app) -> None:
     at = app(PAGE, user="usr_bob", session="ses_bob_empty")
     assert not at.exception
-    assert card_titles(at) == ["Untitled GitHub MCP session, Nov 01"]
-    assert "no tool calls or tickets" in texts(at)
+    assert card_titles(at) == ["**Untitled GitHub MCP session, Nov 01**"]
+    assert "no tool calls, tickets or stages" in texts(at)
 
 
 def test_view_details_opens_the_session_in_a_dialog_over_the_page(app) -> None:

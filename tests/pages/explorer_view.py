@@ -1,0 +1,90 @@
+"""What the User sessions page shows, read from an AppTest: cards, timeline rows, texts."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from components import keys
+
+PAGE = "app_pages/user_sessions.py"
+_TEXT_KINDS = (
+    "markdown",
+    "caption",
+    "info",
+    "warning",
+    "error",
+    "header",
+    "subheader",
+    "title",
+    "code",
+    "text",
+)
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text, for 'is it there / is it absent' checks."""
+    parts = [e.value for kind in _TEXT_KINDS for e in at.get(kind)]
+    parts += [b.label for b in at.button]
+    for radio in at.radio:
+        parts += [*radio.options, *radio.proto.captions]
+    return "\n".join(str(p) for p in parts)
+
+
+def _radio(at: AppTest, key: str):  # type: ignore[no-untyped-def]
+    found = [r for r in at.radio if r.key == key]
+    return found[0] if found else None
+
+
+def card_ids(at: AppTest) -> list[str]:
+    """The session ids of the cards shown, in order (the radio's option values)."""
+    radio = _radio(at, keys.US_LIST)
+    return [] if radio is None else _values(radio)
+
+
+def card_titles(at: AppTest) -> list[str]:
+    """The cards' title lines as markdown (bold, escaped), zero-width repeat marks removed."""
+    radio = _radio(at, keys.US_LIST)
+    return [] if radio is None else [_plain_title(o) for o in radio.options]
+
+
+def card_captions(at: AppTest) -> list[str]:
+    radio = _radio(at, keys.US_LIST)
+    return [] if radio is None else list(radio.proto.captions)
+
+
+def selected_card(at: AppTest) -> str | None:
+    radio = _radio(at, keys.US_LIST)
+    return None if radio is None else radio.value
+
+
+def row_ids(at: AppTest) -> list[str]:
+    radio = _radio(at, keys.US_TL_ITEMS)
+    return [] if radio is None else _values(radio)
+
+
+def row_labels(at: AppTest) -> list[str]:
+    radio = _radio(at, keys.US_TL_ITEMS)
+    return [] if radio is None else [o.rstrip("\u200b") for o in radio.options]
+
+
+def selected_row(at: AppTest) -> str | None:
+    radio = _radio(at, keys.US_TL_ITEMS)
+    return None if radio is None else radio.value
+
+
+def choose_session(at: AppTest, session_id: str) -> AppTest:
+    return at.radio(key=keys.US_LIST).set_value(session_id).run()
+
+
+def choose_item(at: AppTest, item_id: str) -> AppTest:
+    return at.radio(key=keys.US_TL_ITEMS).set_value(item_id).run()
+
+
+def _values(radio) -> list[str]:  # type: ignore[no-untyped-def]
+    """Option values in order: a list's format function is the bound __getitem__ of its
+    {id: label} dict (components/layout.choice_list), whose keys are the ids."""
+    return list(radio.format_func.__self__)
+
+
+def _plain_title(label: str) -> str:
+    return label.rstrip("\u200b")
