@@ -50,9 +50,13 @@ def change(**params: str | None) -> None:
 
     Each separate assignment pushes its own browser history entry, and Back would
     then stop on half-made states; one update keeps Back/Forward one step per selection.
+    The other params stay as they are, a repeated one (`status=a&status=b`) with all its
+    values: to_dict() would keep only the last.
     """
-    current = st.query_params.to_dict()
-    wanted = {k: v for k, v in {**current, **params}.items() if v is not None}
+    current = {name: st.query_params.get_all(name) for name in st.query_params}
+    wanted = {**current, **{k: [v] for k, v in params.items() if v is not None}}
+    for name in (k for k, v in params.items() if v is None):
+        wanted.pop(name, None)
     if wanted != current:
         st.query_params.from_dict(wanted)
 

@@ -279,3 +279,22 @@ def test_a_callback_writes_params_and_switches_the_tab() -> None:
     assert at.markdown[0].value == f"open: {ak.TAB_SESSIONS}"
     assert at.query_params["user"] == "usr_bob" and at.query_params["status"] == "failed"
     assert "q" not in at.query_params
+
+
+def _one_change_script() -> None:
+    import streamlit as st
+
+    from components import url
+
+    st.button("tab", key="tab", on_click=lambda: url.change(tab="Analytics", q=None))
+
+
+def test_a_change_keeps_every_value_of_a_repeated_param() -> None:
+    """status=completed&status=failed is two statuses: writing another param keeps both."""
+    at = AppTest.from_function(_one_change_script)
+    at.query_params.update({"status": ["completed", "failed"], "q": "deploy"})
+    at.run()
+    at.button(key="tab").click().run()
+    assert not at.exception
+    assert at.query_params["status"] == ["completed", "failed"]
+    assert at.query_params["tab"] in ("Analytics", ["Analytics"]) and "q" not in at.query_params
