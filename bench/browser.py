@@ -488,15 +488,17 @@ async def _viewers(base: str, link: str, seconds: int) -> int:
             context = await browser.new_context(viewport=VIEWPORT)
             page = await context.new_page()
             await page.goto(base + link, timeout=180_000)
-            await page.wait_for_selector(APP_IDLE, timeout=120_000)
             clicks = 0
             while time.monotonic() < deadline:
+                # Idle, and the list drawn: its options render after the script is idle
+                # (Streamlit loads the radio's code on first use).
+                await page.wait_for_selector(APP_IDLE, timeout=120_000)
+                await page.wait_for_selector(SELECTED_SESSION, state="attached", timeout=120_000)
                 sessions = page.locator(f"{OTHER_SESSION}:visible")  # options in view
                 count = await sessions.count()
                 if not count:
                     raise SelectorMissing(f"memory: no element matches {OTHER_SESSION!r}:visible")
                 await sessions.nth((n + clicks) % min(count, 5)).click(timeout=120_000)
-                await page.wait_for_selector(APP_IDLE, timeout=120_000)
                 clicks += 1
             await context.close()
             return clicks

@@ -100,7 +100,17 @@ def _clear() -> None:
     admin_data.analytics_of.clear()
 
 
+def _as_local_browser() -> None:
+    """AppTest has no websocket peer (st.context.ip_address is a stand-in), so the frame would
+    refuse the identity header as from an unknown peer: the bench, like the tests
+    (tests/conftest.py), runs as a browser on this machine's loopback."""
+    from components import identity
+
+    identity.peer_address = lambda: None
+
+
 def _open(state: State) -> AppTest:
+    _as_local_browser()
     if state.page == NAIVE_APP:
         at = AppTest.from_file(NAIVE_APP, default_timeout=1800)
     else:
@@ -110,7 +120,7 @@ def _open(state: State) -> AppTest:
         # nothing (safe on a shared database).
         at.session_state["adm_audited"] = {("admin.view", ORG, state.email)}
         if state.admin_tab:
-            at.session_state["adm_tab"] = state.admin_tab
+            at.query_params["tab"] = state.admin_tab  # the open tab is in the URL
         at.run()
         at.switch_page(state.page)
     for name, value in state.params.items():
@@ -127,6 +137,8 @@ def _run_ms(state: State, *, cold: bool) -> float:
     elapsed = (time.perf_counter() - started) * 1000
     if at.exception:
         raise RuntimeError(f"{state.name}: {at.exception[0].message}")
+    if state.page != NAIVE_APP and at.session_state["frame_viewer"] is None:
+        raise RuntimeError(f"{state.name}: the frame found no viewer (sign-in refused?)")
     return elapsed
 
 
@@ -182,6 +194,7 @@ def empty_page_ms(runs: int, *, bare: bool = False) -> float:
     script), timed like the pages. Needs DATABASE_URL (the frame looks the viewer up)."""
 
     def once() -> float:
+        _as_local_browser()
         at = AppTest.from_file(BARE_APP if bare else EMPTY_APP, default_timeout=600)
         at.user = {"email": ANALYST}
         at.run()
@@ -189,6 +202,8 @@ def empty_page_ms(runs: int, *, bare: bool = False) -> float:
         at.run()
         if at.exception:
             raise RuntimeError(f"empty page: {at.exception[0].message}")
+        if not bare and at.session_state["frame_viewer"] is None:
+            raise RuntimeError("empty page: the frame found no viewer (sign-in refused?)")
         return (time.perf_counter() - started) * 1000
 
     return median_ms(once, runs)

@@ -39,14 +39,16 @@ def user_header(user: EndUser) -> None:
 
 
 def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) -> None:
-    """Header, filters, then the window of cards (a fragment: live while one is active)."""
+    """Header, filters, then the window of cards (in a fragment while one is active)."""
     user_header(user)
     flt = _filters(org_id, user)
     page = _window(org_id, user, flt, selected)
     live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
-    st.fragment(_cards, run_every=data.LIVE_TTL if live else None)(
-        org_id, user, flt, selected.id if selected else None, live
-    )
+    cards = (org_id, user, flt, selected.id if selected else None, live)
+    if live:  # a fragment that refreshes the counts; a click in it then reruns the page
+        st.fragment(_cards, run_every=data.LIVE_TTL)(*cards)
+    else:  # part of the page's run: a click reruns the page once, not the list and then it
+        _cards(*cards)
 
 
 def _filters(org_id: str, user: EndUser) -> ListFilter:
@@ -111,8 +113,8 @@ def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail
 
 
 def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, live: bool) -> None:
-    if st.session_state.pop(_RERUN_APP, False):
-        st.rerun(scope="app")  # a session was chosen: the timeline and details must follow
+    if st.session_state.pop(_RERUN_APP, False) and live:
+        st.rerun(scope="app")  # chosen in the fragment: the timeline and details must follow
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     st.session_state[_SHOWN] = _start_key(user, flt)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
