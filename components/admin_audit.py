@@ -17,7 +17,6 @@ import pandas as pd
 import streamlit as st
 
 from components import admin_data, url
-from components import admin_filters as af
 from components import admin_keys as ak
 from components.pager import first_row, keyset_pager
 
@@ -36,13 +35,13 @@ def read_url(org_id: str) -> tuple[str | None, tuple[str, ...]]:
     """The actor text and actions in the URL; anything wrong gets a message and leaves it."""
     raw = {name: st.query_params.get_all(name) for name in ak.AUDIT_PARAMS}
     problems: list[str] = []
-    actor = af.check_text(ak.P_ACTOR, af.last(raw[ak.P_ACTOR]), problems)
+    actor = url.check_text(ak.P_ACTOR, url.last(raw[ak.P_ACTOR]), problems)
     known = admin_data.audit_actions(org_id)
-    actions = af.check_choices(ak.P_ACTION, raw[ak.P_ACTION], known, problems)
+    actions = url.check_choices(ak.P_ACTION, raw[ak.P_ACTION], known, problems)
     if problems:  # a valid link is left as it is (a rewrite is a history entry)
         wanted = to_params(actor, actions)
-        url.change(**{n: wanted[n] for n in ak.AUDIT_PARAMS if wanted[n] != af.last(raw[n])})
-    af.warn_removed(problems, "audit-log filters")
+        url.change(**{n: wanted[n] for n in ak.AUDIT_PARAMS if wanted[n] != url.last(raw[n])})
+    url.warn_removed(problems, "audit-log filters")
     return actor, actions
 
 
@@ -66,7 +65,7 @@ def _filters(org_id: str) -> tuple[str | None, tuple[str, ...]]:
     st.session_state[ak.AUDIT_ACTIONS] = list(actions)
     left, right = st.columns(2)
     left.text_input(
-        "Who", key=ak.AUDIT_ACTOR, max_chars=af.MAX_TEXT, placeholder="Part of an email",
+        "Who", key=ak.AUDIT_ACTOR, max_chars=url.MAX_SEARCH, placeholder="Part of an email",
         icon=":material/person:", on_change=_write_actor,
     )  # fmt: skip
     right.multiselect(

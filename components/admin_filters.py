@@ -5,8 +5,8 @@ with one short message, and builds the AdminFilter. Each widget is set from the 
 it is drawn, and its change callback writes its param back with `change`, one history
 entry per change; so a shared link, Back/Forward and a chart click all restore the same view.
 
-The checks (`check_text`, `check_choices`, `last`, `warn_removed`) serve the audit log's
-params too (components.admin_audit).
+The checks themselves (`check_text`, `check_choices`, `last`, `warn_removed`) are
+components.url's, shared with the audit log and the User sessions page.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from components.keys import P_Q, P_USER
 from queries.admin import AdminFilter
 from sessionscope.schema import SESSION_STATUSES
 
-MAX_TEXT = 200  # characters of a user or title search
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
 # Table cells: symbols every text font has (a missing emoji font shows empty boxes).
@@ -52,26 +51,6 @@ def _status_pill(status: str) -> str:
     return f"{fmt.STATUS_ICONS.get(status, '')} {status}"
 
 
-def _quoted(value: str) -> str:
-    return f"“{fmt.md(value, limit=40)}”"
-
-
-def last(values: Sequence[str]) -> str | None:
-    """The last non-blank of a param's values, stripped (a link may repeat a param)."""
-    kept = [v.strip() for v in values if v and v.strip()]
-    return kept[-1] if kept else None
-
-
-def check_text(name: str, value: str | None, problems: list[str]) -> str | None:
-    """`value` when it can be searched for; else None, and why in `problems`."""
-    if value is None:
-        return None
-    if len(value) > MAX_TEXT or not value.isprintable():
-        problems.append(f"`{name}` is not a search text (at most {MAX_TEXT} characters)")
-        return None
-    return value
-
-
 def _date(name: str, value: str | None, problems: list[str]) -> date | None:
     if value is None:
         return None
@@ -80,40 +59,29 @@ def _date(name: str, value: str | None, problems: list[str]) -> date | None:
     except ValueError:
         day = None
     if day is None or not MIN_DATE <= day <= MAX_DATE:
-        problems.append(f"`{name}` {_quoted(value)} is not a date like 2026-11-01")
+        problems.append(f"`{name}` {url.quoted(value)} is not a date like 2026-11-01")
         return None
     return day
-
-
-def check_choices(
-    name: str, raw: Sequence[str], allowed: Collection[str], problems: list[str]
-) -> tuple[str, ...]:
-    """The allowed values of a param (comma-separated and/or repeated), in order, once each;
-    the others are named in `problems`."""
-    values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        what = ", ".join(_quoted(v) for v in bad[:3]) + (" …" if len(bad) > 3 else "")
-        problems.append(f"unknown `{name}` {what}")
-    return tuple(dict.fromkeys(v for v in values if v in allowed))
 
 
 def parse(params: Mapping[str, Sequence[str]], *, server_ids: Collection[str]) -> Parsed:
     """The AdminFilter of these params (each a list of values) and what must leave the URL."""
 
     def one(name: str) -> str | None:
-        return last(params.get(name, ()))
+        return url.last(params.get(name, ()))
 
     problems: list[str] = []
-    user_q = check_text(P_USER, one(P_USER), problems)
-    title_q = check_text(P_Q, one(P_Q), problems)
+    user_q = url.check_text(P_USER, one(P_USER), problems)
+    title_q = url.check_text(P_Q, one(P_Q), problems)
     date_from = _date(ak.P_FROM, one(ak.P_FROM), problems)
     date_to = _date(ak.P_TO, one(ak.P_TO), problems)
     if date_from and date_to and date_from > date_to:
         problems.append("`from` is after `to`")
         date_from = date_to = None
-    statuses = check_choices(ak.P_STATUS, params.get(ak.P_STATUS, ()), SESSION_STATUSES, problems)
-    server_ids_ = check_choices(ak.P_SERVER, params.get(ak.P_SERVER, ()), server_ids, problems)
+    statuses = url.check_choices(
+        ak.P_STATUS, params.get(ak.P_STATUS, ()), SESSION_STATUSES, problems
+    )
+    server_ids_ = url.check_choices(ak.P_SERVER, params.get(ak.P_SERVER, ()), server_ids, problems)
     flt = AdminFilter(
         user_q=user_q,
         title_q=title_q,
@@ -148,19 +116,8 @@ def read_url(org_id: str) -> AdminFilter:
     parsed = parse(params, server_ids=set(servers["id"]))
     if parsed.rewrite:
         url.change(**parsed.rewrite)
-    warn_removed(parsed.problems)
+    url.warn_removed(parsed.problems)
     return parsed.flt
-
-
-def warn_removed(problems: Sequence[str], what: str = "filters") -> None:
-    """One short message naming what a link had wrong (nothing when nothing was)."""
-    if problems:
-        st.warning(
-            f"Some {what} in this link were not valid and were removed: "
-            + "; ".join(problems)
-            + ".",
-            icon=":material/link_off:",
-        )
 
 
 def open_tab() -> None:
@@ -169,7 +126,7 @@ def open_tab() -> None:
     raw = st.query_params.get(ak.P_TAB)
     tab = raw if raw in ak.TAB_LABELS else None
     if raw is not None and tab is None:
-        warn_removed([f"unknown `{ak.P_TAB}` {_quoted(raw)}"], "params")
+        url.warn_removed([f"unknown `{ak.P_TAB}` {url.quoted(raw)}"], "params")
     if raw is not None and tab in (None, ak.TAB_LABELS[0]):
         url.drop(ak.P_TAB)  # unknown, or the default, which the URL leaves out
     st.session_state[ak.TABS] = tab or ak.TAB_LABELS[0]
@@ -237,7 +194,7 @@ def _search_box(col: DeltaGenerator, label: str, key: str, param: str, placehold
     col.text_input(
         label,
         key=key,
-        max_chars=MAX_TEXT,
+        max_chars=url.MAX_SEARCH,
         placeholder=placeholder,
         icon=":material/search:",
         on_change=_write,

@@ -132,12 +132,13 @@ def choice_list(
     key: str,
     options: dict[str, str],
     selected: str | None,
-    on_change: Callable[[], None],
+    on_change: Callable[..., None],
+    args: tuple = (),
     captions: list[str] | None = None,
 ) -> None:
     """A list whose options ({id: markdown label}) are cards or rows: one st.radio, with the
-    selected id (from the URL) set before it is drawn; its callback reads the choice from
-    st.session_state[key]. The CSS above styles it by its key."""
+    selected id (from the URL) set before it is drawn; its callback, called with `args`, reads
+    the choice from st.session_state[key]. The CSS above styles it by its key."""
     labels = dict(zip(options, distinct(list(options.values())), strict=True))
     st.session_state[key] = selected if selected in labels else None
     st.radio(
@@ -149,6 +150,7 @@ def choice_list(
         key=key,
         label_visibility="collapsed",
         on_change=on_change,
+        args=args,
         width="stretch",
     )
 

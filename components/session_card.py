@@ -1,5 +1,5 @@
 """A compact session card's text (title line, then server, time, status and counts), and the
-"View details" dialog button and link a selected session offers."""
+link to Session details a selected session offers."""
 
 from __future__ import annotations
 
@@ -49,21 +49,6 @@ def card_caption(row: Any) -> str:
         f":gray[{fmt.md(row.server_name, limit=40)} · {fmt.relative(row.started_at)} · "
         f"{fmt.duration(row.duration_s)}]"
     )
-
-
-def details_button(session_id: str) -> None:
-    """Opens the session's details in a dialog over the current page."""
-    if st.button(
-        "View details",
-        key=keys.details_button(session_id),
-        icon=":material/open_in_full:",
-        type="tertiary",
-        help="Show this session's metrics and charts here, over the panes",
-    ):
-        # Imported here: session_view imports this module (title_of).
-        from components.session_view import details_dialog
-
-        details_dialog(session_id)
 
 
 def details_link(session_id: str, *, label: str = "Session details") -> None:

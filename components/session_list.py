@@ -23,7 +23,6 @@ from sessionscope.schema import SESSION_STATUSES
 PAGE = 50  # sessions per window (queries.sessions.for_user's limit)
 ABOVE = 3  # newer sessions shown above the selected one when the list opens around it
 _RERUN_APP = "us_list_rerun_app"
-_SHOWN = "us_list_shown"  # the (user, filter) of the window on screen, for the radio's callback
 
 
 def user_header(user: EndUser) -> None:
@@ -54,11 +53,11 @@ def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) ->
 def _filters(org_id: str, user: EndUser) -> ListFilter:
     """Status, title search and the empty-session toggle: read from the URL, mirrored into
     the widgets before they are drawn, written back by their change callbacks."""
-    dropped: list[str] = []
+    problems: list[str] = []
     flt = ListFilter(
-        url.choices(keys.P_STATUS, SESSION_STATUSES, dropped),
-        url.text(keys.P_TITLE, dropped),
-        url.flag(keys.P_EMPTY, dropped),
+        url.choices(keys.P_STATUS, SESSION_STATUSES, problems),
+        url.text(keys.P_TITLE, problems),
+        url.flag(keys.P_EMPTY, problems),
     )
     st.session_state[keys.US_STATUS] = list(flt.statuses)
     st.session_state[keys.US_TITLE] = flt.title_q or ""
@@ -92,7 +91,7 @@ def _filters(org_id: str, user: EndUser) -> ListFilter:
             help="MCPlatform records a session for every connection; these have no tool call "
             "and no ticket, so the list leaves them out unless asked.",
         )
-    url.dropped_note(dropped)
+    url.warn_removed(problems)
     return flt
 
 
@@ -116,7 +115,6 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
     if st.session_state.pop(_RERUN_APP, False) and live:
         st.rerun(scope="app")  # chosen in the fragment: the timeline and details must follow
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
-    st.session_state[_SHOWN] = _start_key(user, flt)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
     rows = page.rows
     if start.cursor is not None:
@@ -131,6 +129,7 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         {r.id: card_title(r) for r in rows.itertuples()},
         selected,
         _chosen,
+        (_start_key(user, flt),),
         captions=[card_caption(r) for r in rows.itertuples()],
     )
     if page.next_cursor is not None:
@@ -144,13 +143,12 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         )
 
 
-def _chosen() -> None:
+def _chosen(start_key: tuple) -> None:
     session_id = st.session_state.get(keys.US_LIST)
     if session_id:
         # Chosen in view: the list stays where it is (_window moves only for other sessions).
-        user_id, flt = st.session_state[_SHOWN]
-        start = recent.kept(keys.US_LIST_START, (user_id, flt), Anchored)
-        recent.keep(keys.US_LIST_START, (user_id, flt), Anchored(start.cursor, session_id))
+        start = recent.kept(keys.US_LIST_START, start_key, Anchored)
+        recent.keep(keys.US_LIST_START, start_key, Anchored(start.cursor, session_id))
         url.select_session(session_id)
         st.session_state[_RERUN_APP] = True
         st.session_state[keys.US_REVEAL] = keys.US_CENTER

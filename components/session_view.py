@@ -366,6 +366,18 @@ def details_dialog(session_id: str) -> None:
     session_charts(org_id, session, in_dialog=True)
 
 
+def details_button(session_id: str) -> None:
+    """Opens the session's details in a dialog over the current page."""
+    if st.button(
+        "View details",
+        key=keys.details_button(session_id),
+        icon=":material/open_in_full:",
+        type="tertiary",
+        help="Show this session's metrics and charts here, over the panes",
+    ):
+        details_dialog(session_id)
+
+
 # --- export ----------------------------------------------------------------------------------
 
 

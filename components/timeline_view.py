@@ -17,7 +17,8 @@ from components import data, keys, recent, url
 from components import format as fmt
 from components.layout import choice_list
 from components.recent import Anchored
-from components.session_card import counts_line, details_button, details_link, title_of
+from components.session_card import counts_line, details_link, title_of
+from components.session_view import details_button
 from queries.page import Page
 from queries.sessions import SessionDetail
 from queries.timeline import (
@@ -39,7 +40,6 @@ KIND_ICONS = {
     PROTOCOL: ":material/sync_alt:",
     STAGE: ":material/account_tree:",
 }
-_SHOWN = "us_tl_shown"  # the _Where of the window on screen, for the radio's callback
 STAGE_COLORS = {"completed": "green", "failed": "red", "running": "blue", "skipped": "gray"}
 
 
@@ -86,13 +86,12 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
         st.info("This session has no tool calls, tickets or stages.", icon=":material/inbox:")
         _pending(summary)
         return
-    where = _Where(org_id, session.id, _filters(summary))
-    st.session_state[_SHOWN] = where
+    where = _filters(org_id, session.id, summary)
     page, position = _window(where, selected_item, fresh)
     total = data.timeline_total(org_id, session.id, where.flt, fresh)
     _pager(where, page, position, total)
     if not page.rows.empty:
-        _items(page, session, selected_item)
+        _items(where, page, session, selected_item)
     _pending(summary)
 
 
@@ -113,26 +112,25 @@ def _window(where: _Where, item_id: str | None, fresh: int) -> tuple[Page, int]:
     )
 
 
-def _items(page: Page, session: SessionDetail, selected: str | None) -> None:
+def _items(where: _Where, page: Page, session: SessionDetail, selected: str | None) -> None:
     rows = page.rows.itertuples()
     labels = {r.id: row_label(r, session.started_at) for r in rows}
-    choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen)
+    choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen, (where,))
 
 
-def _chosen() -> None:
+def _chosen(where: _Where) -> None:
     item_id = st.session_state.get(keys.US_TL_ITEMS)
     if item_id:
         # Chosen in view: the window stays where it is (_window moves only for other items).
-        where: _Where = st.session_state[_SHOWN]
         recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, item_id))
         url.select_item(item_id)
         st.session_state[keys.US_REVEAL] = keys.US_RIGHT
 
 
-def _filters(summary: TimelineSummary) -> TimelineFilter:
+def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:
     """Kinds, tool and errors-only: read from the URL, mirrored into the widgets, written back
     by their change callbacks. Only the kinds this session has are offered."""
-    dropped: list[str] = []
+    problems: list[str] = []
     present = {
         TOOL_CALL: summary.tool_calls,
         PROTOCOL: summary.protocol,
@@ -140,13 +138,15 @@ def _filters(summary: TimelineSummary) -> TimelineFilter:
         STAGE: summary.stages,
     }
     offered = [k for k in KINDS if present[k]]  # only the kinds this session has
-    hidden = url.choices(keys.P_HIDE, KINDS, dropped)  # the param names what is hidden
+    hidden = url.choices(keys.P_HIDE, KINDS, problems)  # the param names what is hidden
     tool = url.param(keys.P_TOOL)
     if tool is not None and tool not in summary.tools:
         url.drop(keys.P_TOOL)
-        dropped.append(keys.P_TOOL)
+        problems.append(f"`{keys.P_TOOL}` {url.quoted(tool)} is not a tool of this session")
         tool = None
-    errors = url.flag(keys.P_ERRORS, dropped)
+    errors = url.flag(keys.P_ERRORS, problems)
+    shown = tuple(k for k in KINDS if k not in hidden)
+    where = _Where(org_id, session_id, TimelineFilter(kinds=shown, tool=tool, errors_only=errors))
     st.session_state[keys.US_TL_KINDS] = [k for k in offered if k not in hidden]
     st.session_state[keys.US_TL_TOOL] = tool
     st.session_state[keys.US_TL_ERRORS] = errors
@@ -179,13 +179,12 @@ def _filters(summary: TimelineSummary) -> TimelineFilter:
             on_change=url.write_flag,
             args=(keys.P_ERRORS, keys.US_TL_ERRORS),
         )
-        _jump_box(summary)
-    url.dropped_note(dropped)
-    shown = tuple(k for k in KINDS if k not in hidden)
-    return TimelineFilter(kinds=shown, tool=tool, errors_only=errors)
+        _jump_box(where, summary)
+    url.warn_removed(problems)
+    return where
 
 
-def _jump_box(summary: TimelineSummary) -> None:
+def _jump_box(where: _Where, summary: TimelineSummary) -> None:
     """Jump to a request number (seq numbers every request, protocol requests included)."""
     requests = summary.tool_calls + summary.protocol
     if requests > WINDOW:
@@ -198,6 +197,7 @@ def _jump_box(summary: TimelineSummary) -> None:
             key=keys.US_TL_JUMP,
             placeholder="Call #",
             on_change=_jump,
+            args=(where,),
             label_visibility="collapsed",
             width=110,
         )
@@ -247,10 +247,9 @@ def _previous(where: _Where) -> None:
         _move(where, data.timeline_prev(where.org_id, where.session_id, where.flt, cursor, WINDOW))
 
 
-def _jump() -> None:
+def _jump(where: _Where) -> None:
     seq = st.session_state.get(keys.US_TL_JUMP)
     if seq is not None:
-        where: _Where = st.session_state[_SHOWN]  # the window on screen when the box changed
         _move(where, data.timeline_jump(where.org_id, where.session_id, int(seq)))
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import streamlit as st
 
+from components import format as fmt
 from components import keys
 
 MAX_PARAM = 255
@@ -74,48 +75,84 @@ def select_item(item_id: str) -> None:
     change(**{keys.P_ITEM: item_id})
 
 
-# --- view state beside the selection: filters a colleague expects a link to keep -------------
-# Each reader returns what the param validly says and drops the param when it says anything
-# else; `dropped` names the params dropped in this run, so a pane can say so once.
+# --- checking params: one home for every page's checks and its one message ---------------------
+# A check returns what a param validly says and appends why the rest is not valid to
+# `problems`; the page shows them once with `warn_removed` (the Admin filter bar and audit
+# log, the User sessions page's view state).
 
 
-def choices(name: str, allowed: Sequence[str], dropped: list[str]) -> tuple[str, ...]:
-    """A comma-separated param's values, in `allowed` order; any unknown value drops it."""
-    raw = param(name)
-    if raw is None:
-        return ()
-    values = set(raw.split(","))
-    if len(raw) > MAX_PARAM or not values <= set(allowed):
-        drop(name)
-        dropped.append(name)
-        return ()
-    return tuple(v for v in allowed if v in values)
+def quoted(value: str) -> str:
+    return f"“{fmt.md(value, limit=40)}”"
 
 
-def flag(name: str, dropped: list[str]) -> bool:
-    """A param that is "1" when on; absent when off; any other value drops it."""
+def last(values: Sequence[str]) -> str | None:
+    """The last non-blank of a param's values, stripped (a link may repeat a param)."""
+    kept = [v.strip() for v in values if v and v.strip()]
+    return kept[-1] if kept else None
+
+
+def check_text(name: str, value: str | None, problems: list[str]) -> str | None:
+    """`value` when it can be searched for; else None, and why in `problems`."""
+    if value is None:
+        return None
+    if not is_search_text(value):
+        problems.append(f"`{name}` is not a search text (at most {MAX_SEARCH} characters)")
+        return None
+    return value
+
+
+def check_choices(
+    name: str, raw: Sequence[str], allowed: Collection[str], problems: list[str]
+) -> tuple[str, ...]:
+    """The allowed values of a param (comma-separated and/or repeated), in order, once each;
+    the others are named in `problems`."""
+    values = [v.strip() for item in raw for v in item.split(",") if v.strip()]
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        what = ", ".join(quoted(v) for v in bad[:3]) + (" …" if len(bad) > 3 else "")
+        problems.append(f"unknown `{name}` {what}")
+    return tuple(dict.fromkeys(v for v in values if v in allowed))
+
+
+def warn_removed(problems: Sequence[str], what: str = "filters") -> None:
+    """One short message naming what a link had wrong (nothing when nothing was)."""
+    if problems:
+        st.warning(
+            f"Some {what} in this link were not valid and were removed: "
+            + "; ".join(problems)
+            + ".",
+            icon=":material/link_off:",
+        )
+
+
+# The User sessions page's view params: read, checked, and rewritten without what is wrong.
+
+
+def choices(name: str, allowed: Sequence[str], problems: list[str]) -> tuple[str, ...]:
+    """A comma-separated param's allowed values, in `allowed` order; the URL keeps only those."""
+    found = len(problems)
+    kept = check_choices(name, st.query_params.get_all(name), allowed, problems)
+    if len(problems) > found:
+        change(**{name: ",".join(kept) or None})
+    return tuple(v for v in allowed if v in kept)
+
+
+def flag(name: str, problems: list[str]) -> bool:
+    """A param that is "1" when on; absent when off; any other value leaves the URL."""
     raw = param(name)
     if raw not in (None, "1"):
+        problems.append(f"`{name}` is 1 or absent, not {quoted(raw)}")
         drop(name)
-        dropped.append(name)
     return raw == "1"
 
 
-def text(name: str, dropped: list[str]) -> str | None:
+def text(name: str, problems: list[str]) -> str | None:
     """A search text param (printable, at most MAX_SEARCH characters)."""
     raw = param(name)
-    if raw is not None and not is_search_text(raw):
+    value = check_text(name, raw, problems)
+    if raw is not None and value is None:
         drop(name)
-        dropped.append(name)
-        return None
-    return raw
-
-
-def dropped_note(dropped: list[str]) -> None:
-    """One short message for the view params a link carried that were not valid."""
-    if dropped:
-        names = ", ".join(f"`{n}`" for n in dropped)
-        st.warning(f"Not valid here, so left out: {names}.", icon=":material/link_off:")
+    return value
 
 
 def write_choices(name: str, widget_key: str) -> None:

@@ -77,7 +77,8 @@ class DatabaseFactory:
         admin = make_engine(self._pg)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for name in self._pg_dbs:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # ours
+                # `name` is a database this fixture created (ssc_<hex>), never input.
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

@@ -101,7 +101,8 @@ def _insert(url: str, table: str, rows: list[dict]) -> None:
                                for c in row)  # fmt: skip
             params = {c: json.dumps(v) if c in JSONB else v for c, v in row.items()}
             # Table and column names come from this module's fixture rows; values are bound.
-            conn.execute(sa.text(f"INSERT INTO {table} ({cols}) VALUES ({values})"), params)
+            sql = f"INSERT INTO {table} ({cols}) VALUES ({values})"  # fixture names; bound values
+            conn.execute(sa.text(sql), params)
     engine.dispose()
 
 

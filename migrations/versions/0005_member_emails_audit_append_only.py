@@ -106,9 +106,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if _postgres():
-        # Identifiers cannot be bound; these are this module's own constants.
-        op.execute(f"DROP TRIGGER {PG_FUNCTION} ON audit_log")
-        op.execute(f"DROP FUNCTION {PG_FUNCTION}()")
+        # Identifiers cannot be bound: PG_FUNCTION is this module's own constant, not input.
+        op.execute(f"DROP TRIGGER {PG_FUNCTION} ON audit_log")  # constant identifier
+        op.execute(f"DROP FUNCTION {PG_FUNCTION}()")  # constant identifier
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")  # SQLITE_TRIGGERS: our own constant names
