@@ -11,45 +11,37 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import admin_access, frame
-from components import admin_keys as ak
+from components import admin, frame
 from components import format as fmt
-from components.admin_analytics import analytics_section
-from components.admin_audit import audit_section
-from components.admin_bulk import bulk_bar
-from components.admin_filters import filter_bar, open_tab, write_tab
-from components.admin_policy import policy_section
-from components.admin_table import sessions_table
-from components.admin_tokens import tokens_section
 
 viewer = frame.current_viewer_or_none()
 if viewer is None:  # signed in, but not a member of any organization
-    admin_access.refuse_non_member(frame.current_identity())
+    admin.refuse_non_member(frame.current_identity())
     st.stop()
-if not admin_access.admit(viewer):
+if not admin.admit(viewer):
     st.stop()
 st.title("Admin", anchor=False)
 st.caption(f"Every session of {fmt.md(viewer.org_name)}.")
-flt = filter_bar(viewer.org_id)
-open_tab()
+flt = admin.filter_bar(viewer.org_id)
+admin.open_tab()
 table, analytics, audit, ingest, data_policy = st.tabs(
-    list(ak.TAB_LABELS),
-    key=ak.TABS,
-    on_change=write_tab,
+    list(admin.TAB_LABELS),
+    key=admin.TABS,
+    on_change=admin.write_tab,
 )
 if table.open:
     with table:
-        selected, total = sessions_table(viewer.org_id, flt)
-        bulk_bar(selected, total, flt)
+        selected, total = admin.sessions_table(viewer.org_id, flt)
+        admin.bulk_bar(selected, total, flt)
 if analytics.open:
     with analytics:
-        analytics_section(viewer.org_id, flt)
+        admin.analytics_section(viewer.org_id, flt)
 if audit.open:
     with audit:
-        audit_section(viewer.org_id)
+        admin.audit_section(viewer.org_id)
 if ingest.open:
     with ingest:
-        tokens_section(viewer)
+        admin.tokens_section(viewer)
 if data_policy.open:
     with data_policy:
-        policy_section(viewer)
+        admin.policy_section(viewer)

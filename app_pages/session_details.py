@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, history, keys, session_view, url
+from components import data, frame, keys, session_view, sidebar_sessions, url
 from components.resume_panel import resume_panel
 
 viewer = frame.current_viewer()
@@ -21,7 +21,7 @@ session = (
 if session is None:
     session_view.unavailable(session_id)
     st.stop()
-history.remember(session.id)
+sidebar_sessions.remember(session.id)
 session_view.live(session_view.header_part, viewer.org_id, session)
 resume_panel(viewer, session)
 session_view.live(session_view.numbers_part, viewer.org_id, session)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, history, keys, layout, url
+from components import data, frame, keys, panes, sidebar_sessions, url
 from components.item_view import item_pane
 from components.session_list import sessions_pane
 from components.timeline_view import timeline_pane
@@ -42,7 +42,7 @@ def chosen_session(user: EndUser) -> tuple[SessionDetail | None, bool]:
     if session is None or session.end_user_id != user.id:
         url.drop(keys.P_SESSION, keys.P_ITEM)
         return None, True
-    history.remember(session.id)
+    sidebar_sessions.remember(session.id)
     return session, False
 
 
@@ -52,7 +52,7 @@ def center_and_right(viewer: Viewer, session_id: str | None, bad_link: bool, liv
     session = data.session_now(viewer.org_id, session_id) if session_id else None
     if live and (session is None or session.status != "active"):
         st.rerun(scope="app")
-    center, right = layout.inner_panes()
+    center, right = panes.inner_panes()
     item_id = url.param(keys.P_ITEM) if session else None
     with center:
         if session is not None:
@@ -67,12 +67,12 @@ def center_and_right(viewer: Viewer, session_id: str | None, bad_link: bool, liv
         item_pane(viewer, session, item_id)
     filled = st.session_state.pop(keys.US_REVEAL, None)
     if filled is not None:
-        layout.reveal(filled, below=layout.pane_under_below(filled))
+        panes.reveal(filled, below=panes.pane_under_below(filled))
 
 
 session, bad_link = chosen_session(user)
-layout.explorer_css(top_rem=8.5 if viewer.source is Source.DEMO else 4.5)
-left, main = layout.outer_panes()
+panes.explorer_css(top_rem=8.5 if viewer.source is Source.DEMO else 4.5)
+left, main = panes.outer_panes()
 with left:
     sessions_pane(viewer.org_id, user, session)
 with main:
@@ -80,4 +80,4 @@ with main:
     st.fragment(center_and_right, run_every=data.LIVE_TTL if live else None)(
         viewer, session.id if session else None, bad_link, live
     )
-layout.selection_in_view()
+panes.selection_in_view()

@@ -95,7 +95,7 @@ def _quiet() -> None:
 
 def _clear() -> None:
     st.cache_data.clear()
-    from components import admin_data
+    from components.admin import data as admin_data
 
     admin_data.analytics_of.clear()
 

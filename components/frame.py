@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from components import data, history, identity, keys
+from components import data, identity, keys, sidebar_sessions
 from components import format as fmt
 from sessionscope import auth
 from sessionscope.db import describe_db_error
@@ -51,7 +51,7 @@ def decorate(viewer: auth.Viewer) -> None:
     Called after st.navigation, so these belong to the frame around every page.
     """
     _sidebar(viewer, data.memberships(viewer.email))
-    history.history_panel(viewer.org_id)
+    sidebar_sessions.history_panel(viewer.org_id)
     if viewer.source is auth.Source.DEMO:
         st.info(
             f"**Demo mode**: acting as {fmt.md(viewer.email)}, admin of {fmt.md(viewer.org_name)}, "

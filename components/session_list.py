@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import data, keys, recent, url
 from components import format as fmt
-from components.layout import choice_list
+from components.panes import choice_list
 from components.recent import Anchored
 from components.session_card import card_caption, card_title
 from queries.page import Page, iso

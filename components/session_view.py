@@ -13,7 +13,7 @@ import streamlit as st
 
 from charts import session as charts
 from charts import waterfall
-from components import clock, data, frame, history, keys, url
+from components import clock, data, frame, keys, sidebar_sessions, url
 from components import format as fmt
 from components.export_file import ExportFile, download_button, size_text
 from components.resume_panel import resume_panel
@@ -359,7 +359,7 @@ def details_dialog(session_id: str) -> None:
     if session is None:
         st.warning("This session is not available.", icon=":material/link_off:")
         return
-    history.remember(session.id)
+    sidebar_sessions.remember(session.id)
     header(session, in_dialog=True)
     resume_panel(viewer, session, in_dialog=True)
     metric_cards(org_id, session)

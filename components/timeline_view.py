@@ -15,7 +15,7 @@ import streamlit as st
 
 from components import data, keys, recent, url
 from components import format as fmt
-from components.layout import choice_list
+from components.panes import choice_list
 from components.recent import Anchored
 from components.session_card import counts_line, details_link, title_of
 from components.session_view import details_button

@@ -14,8 +14,8 @@ import components
 
 def _caches() -> dict[str, CachedFunc]:
     found = {}
-    for info in pkgutil.iter_modules(components.__path__):
-        module = importlib.import_module(f"components.{info.name}")
+    for info in pkgutil.walk_packages(components.__path__, "components."):
+        module = importlib.import_module(info.name)
         for name, value in vars(module).items():
             if isinstance(value, CachedFunc) and value._info.func.__module__ == module.__name__:
                 found[f"{module.__name__}.{name}"] = value
@@ -26,7 +26,7 @@ CACHES = _caches()
 
 
 def test_the_caches_are_found() -> None:
-    assert {"components.data.memberships", "components.admin_data.servers"} <= set(CACHES)
+    assert {"components.data.memberships", "components.admin.data.servers"} <= set(CACHES)
 
 
 @pytest.mark.parametrize("name", sorted(CACHES))

@@ -8,7 +8,7 @@ Whose markup a violation is in (the rule the test applies and the report states)
   ``stCaptionContainer``), ``st.title`` / ``st.subheader`` (``stHeading``), ``st.text``
   (``stText``), ``st.html`` (``stHtml``), or the session cards and timeline rows: the options
   of the two radios the project restyles with its own CSS (``.st-key-us_list``,
-  ``.st-key-us_tl_items``, components/layout.py).
+  ``.st-key-us_tl_items``, components/panes.py).
   The theme colours in .streamlit/config.toml are the project's too, so colour contrast of
   that text counts here.
 - **streamlit**: every other node: Streamlit's own widgets and chrome (navigation, sidebar,

@@ -82,7 +82,7 @@ def choose_item(at: AppTest, item_id: str) -> AppTest:
 
 def _values(radio) -> list[str]:  # type: ignore[no-untyped-def]
     """Option values in order: a list's format function is the bound __getitem__ of its
-    {id: label} dict (components/layout.choice_list), whose keys are the ids."""
+    {id: label} dict (components/panes.choice_list), whose keys are the ids."""
     return list(radio.format_func.__self__)
 
 

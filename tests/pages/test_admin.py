@@ -23,8 +23,10 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from charts import admin as charts
-from components import admin_analytics, admin_bulk, admin_data
-from components import admin_keys as ak
+from components.admin import analytics as admin_analytics
+from components.admin import bulk as admin_bulk
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from queries.admin import AdminFilter
 from sessionscope import bulk, schema
 from tests.conftest import DatabaseFactory

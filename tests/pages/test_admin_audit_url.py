@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from streamlit.runtime.state.query_params import QueryParams
 from streamlit.testing.v1 import AppTest
 
-from components import admin_keys as ak
+from components.admin import keys as ak
 from sessionscope import audit
 from tests.pages.test_admin import ADMIN, _opener, shown
 from tests.pages.test_user_sessions import texts
@@ -257,8 +257,9 @@ def _clicking_script() -> None:
     callback narrows the filters and goes back to the Sessions tab in one URL update."""
     import streamlit as st
 
-    from components import admin_filters, url
-    from components import admin_keys as ak
+    from components import url
+    from components.admin import filters as admin_filters
+    from components.admin import keys as ak
 
     def clicked() -> None:
         url.change(user="usr_bob", q=None, **{ak.P_TAB: None})

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from components import admin_keys as ak
+from components.admin import keys as ak
 from sessionscope import policy, redaction, schema
 from tests.pages.test_admin import Open, _opener, audit_entries
 

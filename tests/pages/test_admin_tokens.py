@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from components import admin_keys as ak
-from components import admin_tokens
 from components import format as fmt
+from components.admin import keys as ak
+from components.admin import tokens as admin_tokens
 from sessionscope import schema, tokens
 from tests.pages.test_admin import (
     ADMIN,

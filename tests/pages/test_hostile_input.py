@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from components import admin_keys as ak
-from components import history, keys
+from components import keys, sidebar_sessions
+from components.admin import keys as ak
 from queries import audit, sessions, users
 from queries import history as history_q
 from queries.admin import AdminFilter, count_sessions, list_sessions
@@ -272,7 +272,7 @@ BOXES = [
         None,
         "No sessions match.",
         _history_cards,
-        state={history.KEEP_OPEN: True},
+        state={sidebar_sessions.KEEP_OPEN: True},
     ),
     Box("admin-user", ADMIN, ak.F_USER, "user", "No sessions match these filters.", _table),
     Box("admin-title", ADMIN, ak.F_Q, "q", "No sessions match these filters.", _table),

@@ -3,7 +3,7 @@
 Read only: the log is append-only, and nothing here (or anywhere) updates or deletes entries.
 Filterable by actor (part of an email) and action; keyset pages, Newer / Older.
 
-The filters live in the URL like the filter bar's (components.admin_filters): `actor` (a
+The filters live in the URL like the filter bar's (components.admin.filters): `actor` (a
 search text) and `action` (comma-separated or repeated, among the organization's actions).
 Each run reads and checks them, drops what is wrong with one short message, and sets the
 widgets from them; a widget's change writes its param back in one URL update.
@@ -16,8 +16,9 @@ import json
 import pandas as pd
 import streamlit as st
 
-from components import admin_data, url
-from components import admin_keys as ak
+from components import url
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from components.pager import first_row, keyset_pager
 
 _COLUMNS = {

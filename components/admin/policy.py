@@ -13,9 +13,10 @@ import streamlit as st
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import admin_data, data
-from components import admin_keys as ak
+from components import data
 from components import format as fmt
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from sessionscope import policy, redaction
 from sessionscope.auth import Viewer
 from sessionscope.db import begin_write

@@ -1,6 +1,6 @@
 """System-wide analytics of the filtered sessions: KPI cards against the previous period and
 the charts of charts/admin.py. Every number is aggregated in SQL (queries.analytics, cached
-in components.admin_data).
+in components.admin.data).
 
 Without a date range in the URL the analytics cover the last DEFAULT_DAYS days (the table
 still shows all sessions): a bounded period is what the cards compare with the period
@@ -21,9 +21,10 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import admin_data, clock, url
-from components import admin_keys as ak
-from components.admin_kpis import kpi_row
+from components import clock, url
+from components.admin import data as admin_data
+from components.admin import keys as ak
+from components.admin.kpis import kpi_row
 from components.keys import P_USER
 from queries.admin import AdminFilter
 from queries.analytics import previous_period

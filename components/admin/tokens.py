@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import admin_data, data
-from components import admin_keys as ak
+from components import data
 from components import format as fmt
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from queries.tokens import TokenInfo
 from sessionscope import tokens
 from sessionscope.auth import Viewer

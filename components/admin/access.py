@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import admin_data, data
-from components import admin_keys as ak
+from components import data
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from sessionscope import audit, denials
 from sessionscope.auth import Identity, Viewer
 

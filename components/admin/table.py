@@ -8,10 +8,10 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import admin_data
-from components import admin_keys as ak
 from components import format as fmt
-from components.admin_filters import status_label
+from components.admin import data as admin_data
+from components.admin import keys as ak
+from components.admin.filters import status_label
 from components.keys import P_SESSION, P_USER, PATH_SESSION, PATH_USER
 from components.pager import first_row, keyset_pager
 from queries.admin import SORTS, AdminFilter

@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from components import history, keys
+from components import keys, sidebar_sessions
 from tests.conftest import DatabaseFactory
 from tests.pages.details_data import DETAILS, Opener, build_history, opener
 
-OPEN = {history.KEEP_OPEN: True}  # as if the viewer had opened it
+OPEN = {sidebar_sessions.KEEP_OPEN: True}  # as if the viewer had opened it
 _built: dict[str, sa.Engine] = {}
 
 
@@ -95,7 +95,7 @@ def test_recently_viewed_keeps_the_sessions_opened_here(history_app) -> None:
 
 
 def test_recently_viewed_shows_nothing_of_another_org(history_app) -> None:
-    state = OPEN | {history.VIEWED: ["ses_globex", "ses_gone", "ses_live"]}
+    state = OPEN | {sidebar_sessions.VIEWED: ["ses_globex", "ses_gone", "ses_live"]}
     at = history_app("app_pages/users.py", state=state)
     assert viewed(at) == ["ses_live"]
     assert "Globex" not in " ".join(label for label, _ in links(at.sidebar))
@@ -106,7 +106,7 @@ def test_remember_puts_a_session_first_once_and_keeps_eight(monkeypatch) -> None
 
     monkeypatch.setattr(st, "session_state", {})
     for i in range(10):
-        history.remember(f"ses_{i}")
-    history.remember("ses_5")
-    assert st.session_state[history.VIEWED] == ["ses_5", "ses_9", "ses_8", "ses_7", "ses_6",
-                                                "ses_4", "ses_3", "ses_2"]  # fmt: skip
+        sidebar_sessions.remember(f"ses_{i}")
+    sidebar_sessions.remember("ses_5")
+    newest_first = ["ses_5", "ses_9", "ses_8", "ses_7", "ses_6", "ses_4", "ses_3", "ses_2"]
+    assert st.session_state[sidebar_sessions.VIEWED] == newest_first

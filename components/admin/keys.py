@@ -13,7 +13,7 @@ from components.keys import P_Q, P_USER
 P_STATUS, P_FROM, P_TO, P_SERVER = "status", "from", "to", "server"
 FILTER_PARAMS = (P_STATUS, P_USER, P_FROM, P_TO, P_Q, P_SERVER)
 
-# Filter bar (each widget mirrors one param; see components.admin_filters)
+# Filter bar (each widget mirrors one param; see components.admin.filters)
 F_STATUS = "adm_f_status"
 F_USER = "adm_f_user"
 F_FROM = "adm_f_from"

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import admin_data, clock, data, frame
-from components import admin_keys as ak
+from components import clock, data, frame
 from components import format as fmt
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from components.export_file import ExportFile, download_button, size_text
 from queries.admin import AdminFilter
 from sessionscope import bulk

@@ -20,9 +20,10 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components import admin_data, url
-from components import admin_keys as ak
 from components import format as fmt
+from components import url
+from components.admin import data as admin_data
+from components.admin import keys as ak
 from components.keys import P_Q, P_USER
 from queries.admin import AdminFilter
 from sessionscope.schema import SESSION_STATUSES
