@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import admin, frame
+from components import admin
 from components import format as fmt
+from components.viewer import current_identity, current_viewer_or_none
 
-viewer = frame.current_viewer_or_none()
+viewer = current_viewer_or_none()
 if viewer is None:  # signed in, but not a member of any organization
-    admin.refuse_non_member(frame.current_identity())
+    admin.refuse_non_member(current_identity())
     st.stop()
 if not admin.admit(viewer):
     st.stop()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, session_view, sidebar_sessions, url
+from components import data, keys, session_view, sidebar_sessions, url
 from components.resume_panel import resume_panel
+from components.viewer import current_viewer
 
-viewer = frame.current_viewer()
+viewer = current_viewer()
 session_id = url.param(keys.P_SESSION)
 session = (
     data.session_now(viewer.org_id, session_id)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, panes, sidebar_sessions, url
+from components import data, keys, panes, sidebar_sessions, url
 from components.item_view import item_pane
 from components.session_list import sessions_pane
 from components.timeline_view import timeline_pane
+from components.viewer import current_viewer
 from queries.sessions import SessionDetail
 from queries.users import EndUser
 from sessionscope.auth import Source, Viewer
 
 st.set_page_config(initial_sidebar_state="collapsed")  # the panes need the room
-viewer = frame.current_viewer()
+viewer = current_viewer()
 ref = url.param(keys.P_USER)
 user = data.end_user(viewer.org_id, ref) if ref and url.is_user_ref(ref) else None
 if user is None:
@@ -28,7 +29,7 @@ if user is None:
             "This link's user is not available in your organization.", icon=":material/link_off:"
         )
     st.info("Choose a user on the Users page to explore their sessions.", icon=":material/group:")
-    st.page_link("app_pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
+    st.page_link(keys.PAGE_USERS, label="Go to Users", icon=":material/arrow_forward:")
     st.stop()
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, frame, keys, recent, url
+from components import data, keys, pager, url
 from components.users_table import users_table
+from components.viewer import current_viewer
 
-viewer = frame.current_viewer()
+viewer = current_viewer()
 st.title("Users", anchor=False)
 q = url.param(keys.P_Q)
 if q is not None and not url.is_search_text(q):
@@ -33,16 +34,8 @@ st.text_input(
     on_change=url.write_search,
     args=(keys.P_Q, keys.USERS_SEARCH),
 )
-cursors: list = recent.kept(keys.USERS_CURSORS, q, lambda: [None])
-pages = [data.users_page(viewer.org_id, q, cursor) for cursor in cursors]
-picked = users_table([page.rows for page in pages])
+loaded = pager.load(keys.USERS_CURSORS, q, lambda cursor: data.users_page(viewer.org_id, q, cursor))
+picked = users_table([page.rows for page in loaded.pages])
 if picked is not None:
-    st.switch_page("app_pages/user_sessions.py", query_params={keys.P_USER: picked})
-if pages[-1].next_cursor is not None:
-    st.button(
-        "Load 50 more",
-        key=keys.USERS_MORE,
-        on_click=cursors.append,
-        args=(pages[-1].next_cursor,),
-        icon=":material/expand_more:",
-    )
+    st.switch_page(keys.PAGE_USER, query_params={keys.P_USER: picked})
+pager.more_button(loaded, "Load 50 more", key=keys.USERS_MORE, icon=":material/expand_more:")

@@ -48,8 +48,8 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
+from harness import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, free_port
 from sessionscope.db import make_engine
-from tests.browser.conftest import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, StreamlitServer, free_port
 
 VIEWERS = 10
 FAR_WINDOWS = 20  # "Older" presses before clicks_far: 20 windows of 50 = 1,000 sessions
@@ -72,8 +72,17 @@ OLDER = ".st-key-us_list_older button"
 NEWER = ".st-key-us_list_newer button"
 # "All three panes show content" for a user+session+item link.
 LINK_SHOWN = (SELECTED_SESSION, SELECTED_ITEM, ITEM_DETAILS)
-CONTRACT = (*PANES, SESSION_LIST, SELECTED_SESSION, TIMELINE, TIMELINE_ITEM, SELECTED_ITEM,
-            ITEM_DETAILS, OLDER, NEWER)  # fmt: skip
+CONTRACT = (
+    *PANES,
+    SESSION_LIST,
+    SELECTED_SESSION,
+    TIMELINE,
+    TIMELINE_ITEM,
+    SELECTED_ITEM,
+    ITEM_DETAILS,
+    OLDER,
+    NEWER,
+)
 
 # One predicate for every wait; `want` says what must hold:
 #   present: selectors that must match; contains: [selector, text] pairs;
@@ -219,8 +228,18 @@ class _Datasette:
     def __init__(self, db: Path, port: int) -> None:
         self.url = f"http://127.0.0.1:{port}/{db.stem}"
         exe = str(Path(sys.executable).with_name("datasette"))
-        cmd = [exe, "serve", str(db), "--port", str(port), "--host", "127.0.0.1",
-               "--setting", "sql_time_limit_ms", "10000"]  # fmt: skip
+        cmd = [
+            exe,
+            "serve",
+            str(db),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--setting",
+            "sql_time_limit_ms",
+            "10000",
+        ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             try:
@@ -240,10 +259,14 @@ def empty_sessions(sqlite_url: str, user: str) -> list[str]:
     engine = make_engine(sqlite_url)
     try:
         with engine.connect() as conn:
-            return list(conn.execute(
-                sa.text("SELECT id FROM sessions WHERE end_user_id = :u AND total_tool_calls = 0"),
-                {"u": user},
-            ).scalars())  # fmt: skip
+            return list(
+                conn.execute(
+                    sa.text(
+                        "SELECT id FROM sessions WHERE end_user_id = :u AND total_tool_calls = 0"
+                    ),
+                    {"u": user},
+                ).scalars()
+            )
     finally:
         engine.dispose()
 
@@ -265,8 +288,12 @@ def click_session(page: Any, n: int, empty: list[str], what: str) -> tuple[float
     """Click the n-th unchecked session until its timeline shows: (ms, the session has calls)."""
     before = page.evaluate(PARAM_OF, "session") or ""
     timeline = page.evaluate(TEXT_OF, TIMELINE) or ""
-    want = {"present": [SELECTED_SESSION], "param_changed": [["session", before]],
-            "text_changed": [[TIMELINE, timeline]], "timeline_unless_empty": empty}  # fmt: skip
+    want = {
+        "present": [SELECTED_SESSION],
+        "param_changed": [["session", before]],
+        "text_changed": [[TIMELINE, timeline]],
+        "timeline_unless_empty": empty,
+    }
     started = time.perf_counter()
     click_nth(page, OTHER_SESSION, n, what)
     wait_shown(page, want, what, CLICK_TIMEOUT_MS)
@@ -277,8 +304,11 @@ def click_session(page: Any, n: int, empty: list[str], what: str) -> tuple[float
 def click_item(page: Any, n: int, what: str) -> float:
     """Click the n-th unchecked timeline item until its details show its id; ms."""
     before = page.evaluate(PARAM_OF, "item") or ""
-    want = {"present": [SELECTED_ITEM, ITEM_DETAILS], "param_changed": [["item", before]],
-            "details_show_param": "item"}  # fmt: skip
+    want = {
+        "present": [SELECTED_ITEM, ITEM_DETAILS],
+        "param_changed": [["item", before]],
+        "details_show_param": "item",
+    }
     started = time.perf_counter()
     click_nth(page, OTHER_ITEM, n, what)
     wait_shown(page, want, what, CLICK_TIMEOUT_MS)
@@ -421,8 +451,10 @@ def measure(
                 open_link(page, app.url, ids, "clicks_far: the link")
                 moved = move_older(page, FAR_WINDOWS, "clicks_far")
                 far = click_through(page, runs, empty, f"clicks_far ({moved} windows down)")
-                return {"far_windows": moved, **{k.replace("_ms", "_far_ms"): v
-                                                 for k, v in far.items()}}  # fmt: skip
+                return {
+                    "far_windows": moved,
+                    **{k.replace("_ms", "_far_ms"): v for k, v in far.items()},
+                }
 
             def baselines() -> dict[str, Any]:
                 ms, cpu = cold(hello_open)

@@ -103,12 +103,16 @@ def deep_session(url: str) -> int:
         with engine.begin() as conn:
             if conn.execute(sa.select(s.c.id).where(s.c.id == DEEP_SESSION_ID)).first():
                 return 0
-            starts = conn.execute(
-                sa.select(s.c.started_at)
-                .where(s.c.end_user_id == HEAVY_USER_ID)
-                .order_by(s.c.started_at.desc(), s.c.id.desc())
-                .limit(DEEP_RANK)
-            ).scalars().all()  # fmt: skip
+            starts = (
+                conn.execute(
+                    sa.select(s.c.started_at)
+                    .where(s.c.end_user_id == HEAVY_USER_ID)
+                    .order_by(s.c.started_at.desc(), s.c.id.desc())
+                    .limit(DEEP_RANK)
+                )
+                .scalars()
+                .all()
+            )
             huge = conn.execute(sa.select(s).where(s.c.id == HUGE_SESSION_ID)).mappings().first()
             if len(starts) < DEEP_RANK or huge is None:
                 raise SystemExit(
@@ -129,12 +133,17 @@ def deep_session(url: str) -> int:
             conn.execute(s.insert().values(session))
             calls = conn.execute(
                 sa.select(t).where(t.c.session_id == HUGE_SESSION_ID).order_by(t.c.seq)
-            ).mappings()  # fmt: skip
+            ).mappings()
             written, batch = 0, []
             for call in calls:
-                batch.append(dict(call) | {"id": _DEEP_CALL.format(call["seq"]),
-                                           "session_id": DEEP_SESSION_ID,
-                                           "started_at": call["started_at"] + shift})  # fmt: skip
+                batch.append(
+                    dict(call)
+                    | {
+                        "id": _DEEP_CALL.format(call["seq"]),
+                        "session_id": DEEP_SESSION_ID,
+                        "started_at": call["started_at"] + shift,
+                    }
+                )
                 if len(batch) == 2000:
                     written += _insert(conn, t, batch)
             written += _insert(conn, t, batch)
@@ -165,13 +174,16 @@ def deep_ids(url: str) -> dict[str, str]:
                 .order_by(s.c.started_at.desc(), s.c.id.desc())
                 .offset(DEEP_RANK - 1)
                 .limit(1)
-            ).first()  # fmt: skip
+            ).first()
             item = None
             if ranked is not None:
                 item = conn.execute(
-                    sa.select(t.c.id).where(t.c.session_id == ranked.id)
-                    .order_by(t.c.seq).offset(DEEP_ITEM_SEQ - 1).limit(1)
-                ).scalar()  # fmt: skip
+                    sa.select(t.c.id)
+                    .where(t.c.session_id == ranked.id)
+                    .order_by(t.c.seq)
+                    .offset(DEEP_ITEM_SEQ - 1)
+                    .limit(1)
+                ).scalar()
     finally:
         engine.dispose()
     if ranked is None or item is None:

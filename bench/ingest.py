@@ -66,22 +66,25 @@ def make_batches(spans: int) -> list[bytes]:
 
 def _request(client: trace.Tracer, server: trace.Tracer, tool: str, n: int, fail: bool) -> None:
     common = {"mcp.method.name": "tools/call", "jsonrpc.request.id": str(n + 1)}
-    with client.start_as_current_span(f"MCP send tools/call {tool}", kind=trace.SpanKind.CLIENT,
-                                      attributes=common):  # fmt: skip
+    with client.start_as_current_span(
+        f"MCP send tools/call {tool}", kind=trace.SpanKind.CLIENT, attributes=common
+    ):
         attrs = {
             **common,
             "gen_ai.tool.name": tool,
             "gen_ai.operation.name": "execute_tool",
             "mcp.session.id": "",  # unset below; the process is the session, as in the SDK
             "gen_ai.tool.call.arguments": json.dumps({"query": f"question {n}", "limit": 10}),
-            "gen_ai.tool.call.result": json.dumps({"hits": [{"id": i, "title": f"page {i}"}
-                                                            for i in range(8)]}),
-        }  # fmt: skip
+            "gen_ai.tool.call.result": json.dumps(
+                {"hits": [{"id": i, "title": f"page {i}"} for i in range(8)]}
+            ),
+        }
         del attrs["mcp.session.id"]
         if fail:
             attrs["error.type"] = "tool_error"
-        with server.start_as_current_span(f"tools/call {tool}", kind=trace.SpanKind.SERVER,
-                                          attributes=attrs) as span:  # fmt: skip
+        with server.start_as_current_span(
+            f"tools/call {tool}", kind=trace.SpanKind.SERVER, attributes=attrs
+        ) as span:
             if fail:
                 span.set_status(trace.Status(trace.StatusCode.ERROR, "rate limited"))
 
@@ -91,8 +94,9 @@ def _fresh(url: str) -> tuple[sa.Engine, str]:
     engine = make_engine(url)
     upgrade(engine)
     with engine.begin() as conn:
-        conn.execute(organizations.insert().values(id="org_b", slug="b", name="B",
-                                                   created_at=sa.func.now()))  # fmt: skip
+        conn.execute(
+            organizations.insert().values(id="org_b", slug="b", name="B", created_at=sa.func.now())
+        )
         token = tokens.create(conn, org_id="org_b", name="bench", created_by="bench").token
     return engine, token
 
@@ -105,9 +109,14 @@ def throughput(url: str, batches: list[bytes]) -> dict[str, float]:
     per_batch = []
     for body in batches:
         t0 = time.perf_counter()
-        outcome = handle_export(engine, authorization=f"Bearer {token}",
-                                content_type="application/x-protobuf", content_encoding=None,
-                                body=body, idle=timedelta(minutes=30))  # fmt: skip
+        outcome = handle_export(
+            engine,
+            authorization=f"Bearer {token}",
+            content_type="application/x-protobuf",
+            content_encoding=None,
+            body=body,
+            idle=timedelta(minutes=30),
+        )
         per_batch.append((time.perf_counter() - t0) * 1000)
         assert outcome.status == 200, outcome.body
         spans += BATCH
@@ -127,8 +136,8 @@ def throughput(url: str, batches: list[bytes]) -> dict[str, float]:
 
 def post_to_visible(url: str, batches: list[bytes], runs: int = 10) -> dict[str, float]:
     """POST one batch to `streamlit run app.py` and time until the timeline query reads it."""
+    from harness import StreamlitServer
     from queries import timeline
-    from tests.browser.conftest import StreamlitServer
 
     engine, token = _fresh(url)
     server = StreamlitServer(url, script="app.py")
@@ -137,10 +146,14 @@ def post_to_visible(url: str, batches: list[bytes], runs: int = 10) -> dict[str,
         for body in batches[:runs]:
             t0 = time.perf_counter()
             request = urllib.request.Request(
-                f"{server.url}/v1/traces", data=body, method="POST",
-                headers={"Authorization": f"Bearer {token}",
-                         "Content-Type": "application/x-protobuf"},
-            )  # fmt: skip
+                f"{server.url}/v1/traces",
+                data=body,
+                method="POST",
+                headers={
+                    "Authorization": f"Bearer {token}",
+                    "Content-Type": "application/x-protobuf",
+                },
+            )
             with urllib.request.urlopen(request, timeout=60) as response:
                 assert response.status == 200
             _wait_visible(engine, timeline, body)
@@ -159,12 +172,15 @@ def _wait_visible(engine: sa.Engine, timeline: object, body: bytes) -> None:
     from sessionscope.ingest.mapping import map_spans
     from sessionscope.ingest.spans import spans_of
 
-    last = max(map_spans("org_b", spans_of(ExportTraceServiceRequest.FromString(body))).calls,
-               key=lambda c: c.started_at)  # fmt: skip
+    last = max(
+        map_spans("org_b", spans_of(ExportTraceServiceRequest.FromString(body))).calls,
+        key=lambda c: c.started_at,
+    )
     while True:
         with engine.connect() as conn:
-            session_id = conn.execute(sa.select(tool_calls.c.session_id).where(
-                tool_calls.c.id == last.id)).scalar_one_or_none()  # fmt: skip
+            session_id = conn.execute(
+                sa.select(tool_calls.c.session_id).where(tool_calls.c.id == last.id)
+            ).scalar_one_or_none()
             if session_id is not None:
                 window = timeline.window(conn, org_id="org_b", session_id=session_id)
                 if last.id in set(window.rows["id"]):

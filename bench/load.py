@@ -138,8 +138,11 @@ def shown_id(item: str) -> str:
 def link_shown(link: Link) -> dict[str, Any]:
     """READY's `want` for a link opened: three panes filled, with its session and item."""
     present = [*PANES, *LINK_SHOWN, ROW_OPTION, center_shows(link.session)]
-    return {"present": present, "contains": [[ITEM_DETAILS, shown_id(link.item)]],
-            "param": [["session", link.session], ["item", link.item]]}  # fmt: skip
+    return {
+        "present": present,
+        "contains": [[ITEM_DETAILS, shown_id(link.item)]],
+        "param": [["session", link.session], ["item", link.item]],
+    }
 
 
 async def wait_for(page: Any, want: dict[str, Any], what: str, timeout_ms: int) -> tuple[str, str]:
@@ -396,8 +399,11 @@ class _Viewer:
         title = await self.click(page, OTHER_SESSION, CARD_OPTION, what)
         if title is None:
             return None
-        want = {"present": [SELECTED_SESSION], "contains": [[CHECKED_CARD, title]],
-                "param_changed": [["session", before]]}  # fmt: skip
+        want = {
+            "present": [SELECTED_SESSION],
+            "contains": [[CHECKED_CARD, title]],
+            "param_changed": [["session", before]],
+        }
         await self.shown(page, want, f"{what} ({title[:60]!r})")
         session = await page.evaluate(PARAM_OF, "session") or ""
         await self.shown(page, {"present": [center_shows(session)]}, f"{what}: {session}")
@@ -416,8 +422,11 @@ class _Viewer:
         label = await self.click(page, OTHER_ITEM, ROW_OPTION, what)
         if label is None:
             return
-        want = {"present": [SELECTED_ITEM], "contains": [[CHECKED_ROW, label]],
-                "param_changed": [["item", before]]}  # fmt: skip
+        want = {
+            "present": [SELECTED_ITEM],
+            "contains": [[CHECKED_ROW, label]],
+            "param_changed": [["item", before]],
+        }
         await self.shown(page, want, f"{what} ({label[:60]!r})")
         item = await page.evaluate(PARAM_OF, "item") or ""
         # A stage's details name the stage, not its item id (stg_<name>).
@@ -521,8 +530,11 @@ async def consistency(browser: Any, bases: list[str], links: list[Link], timeout
         if a == b and isinstance(a, list):
             return None
         if isinstance(a, str) or isinstance(b, str):
-            return {"link": link.path, "a": a if isinstance(a, str) else "ok",
-                    "b": b if isinstance(b, str) else "ok"}  # fmt: skip
+            return {
+                "link": link.path,
+                "a": a if isinstance(a, str) else "ok",
+                "b": b if isinstance(b, str) else "ok",
+            }
         panes = {}
         for (name, _, _), ta, tb in zip(PARTS, a, b, strict=True):
             if ta != tb:
@@ -545,7 +557,7 @@ async def drive(
     """The viewers' arrival, `seconds` of all of them, then the consistency check."""
     from playwright.async_api import async_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from harness import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"the load test needs Debian's Chromium at {CHROMIUM}")
@@ -606,7 +618,7 @@ def summarise(crowd: list[_Viewer]) -> dict[str, Any]:
                 "loads": s.loads,
                 "clicks": s.clicks,
                 "errors": dict(s.errors),
-            }  # fmt: skip
+            }
             for s in stats
         ],
         "error_samples": samples,
@@ -682,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from bench import datasets
-    from tests.browser.conftest import StreamlitServer
+    from harness import StreamlitServer
 
     ds = datasets.postgres(args.set)
     links = pick_links(ds.url, max(args.viewers, 1) * 2)
@@ -702,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.seconds,
                 int(args.timeout * 1000),
                 args.arrivals,
-            )  # fmt: skip
+            )
         )
         figures = sampler.stop()
         logs = [s.log.read_text(errors="replace").count("Traceback") for s in servers]
@@ -717,7 +729,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "load_average_start": load_start,
             "load_average_end": os.getloadavg(),
-        },  # fmt: skip
+        },
         "viewers": args.viewers,
         "servers": args.servers,
         "seconds": args.seconds,

@@ -67,8 +67,12 @@ class Monitor:
         with self._lock:
             self._close(now, busy)
             self._phase = name
-            self._phases[name] = {"begin": now, "busy_begin": busy, "others_cpu_s": 0.0,
-                                  "load_max": os.getloadavg()[0]}  # fmt: skip
+            self._phases[name] = {
+                "begin": now,
+                "busy_begin": busy,
+                "others_cpu_s": 0.0,
+                "load_max": os.getloadavg()[0],
+            }
 
     def _close(self, now: float, busy: float) -> None:
         p = self._phases.get(self._phase)

@@ -69,9 +69,12 @@ def server_side(sets: dict[str, datasets.DataSet], runs: int, naive_large: bool)
             started = time.perf_counter()
             timing = server.measure(ds.url, state, 1 if naive and size == "large" else runs)
             rows[state.name] = asdict(timing)
-            print(f"  {size:5} {state.name:34} {timing.cold_ms:9.1f} ms cold "
-                  f"{timing.warm_ms:8.1f} ms warm {timing.sql_ms:8.1f} ms SQL "
-                  f"({time.perf_counter() - started:.0f} s)", flush=True)  # fmt: skip
+            print(
+                f"  {size:5} {state.name:34} {timing.cold_ms:9.1f} ms cold "
+                f"{timing.warm_ms:8.1f} ms warm {timing.sql_ms:8.1f} ms SQL "
+                f"({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
         out["sets"][size] = {"sessions": ds.sessions, "ids": ids, "states": rows}
     return out
 
@@ -116,27 +119,57 @@ def budgets(side: dict, r: dict) -> list[tuple[str, str, bool]]:
 
 # Issue 14's targets: (name, figure, baseline, at most this ratio; None: strictly below 1).
 TARGETS = (
-    ("Cold shared three-pane link <= 1.5 x hello-world page", "link_cold_ms", "hello_cold_ms",
-     1.5),
-    ("Same, 300th session + 15,000th call selected <= 1.25 x hello-world page",
-     "link_deep_ms", "hello_cold_ms", 1.25),
-    ("Click a timeline item until its details show < Datasette page navigation",
-     "click_item_ms", "datasette_click_ms", None),
-    ("Click another session until its timeline shows < Datasette page navigation",
-     "click_session_ms", "datasette_click_ms", None),
-    ("Click a timeline item, {far} < Datasette page navigation", "click_item_far_ms",
-     "datasette_click_ms", None),
-    ("Click another session, {far} < Datasette page navigation", "click_session_far_ms",
-     "datasette_click_ms", None),
-    ("Headless Chromium CPU, cold User sessions link <= 2 x hello-world page", "cpu_link_s",
-     "cpu_hello_s", 2.0),
-)  # fmt: skip
+    ("Cold shared three-pane link <= 1.5 x hello-world page", "link_cold_ms", "hello_cold_ms", 1.5),
+    (
+        "Same, 300th session + 15,000th call selected <= 1.25 x hello-world page",
+        "link_deep_ms",
+        "hello_cold_ms",
+        1.25,
+    ),
+    (
+        "Click a timeline item until its details show < Datasette page navigation",
+        "click_item_ms",
+        "datasette_click_ms",
+        None,
+    ),
+    (
+        "Click another session until its timeline shows < Datasette page navigation",
+        "click_session_ms",
+        "datasette_click_ms",
+        None,
+    ),
+    (
+        "Click a timeline item, {far} < Datasette page navigation",
+        "click_item_far_ms",
+        "datasette_click_ms",
+        None,
+    ),
+    (
+        "Click another session, {far} < Datasette page navigation",
+        "click_session_far_ms",
+        "datasette_click_ms",
+        None,
+    ),
+    (
+        "Headless Chromium CPU, cold User sessions link <= 2 x hello-world page",
+        "cpu_link_s",
+        "cpu_hello_s",
+        2.0,
+    ),
+)
 # Which browser measurement (bench.browser.MEASUREMENTS) gives a figure.
-_SOURCE = {"link_cold_ms": "link_cold", "link_deep_ms": "link_deep", "cpu_link_s": "link_cold",
-           "click_item_ms": "clicks", "click_session_ms": "clicks",
-           "click_item_far_ms": "clicks_far", "click_session_far_ms": "clicks_far",
-           "hello_cold_ms": "baselines", "cpu_hello_s": "baselines",
-           "datasette_click_ms": "baselines"}  # fmt: skip
+_SOURCE = {
+    "link_cold_ms": "link_cold",
+    "link_deep_ms": "link_deep",
+    "cpu_link_s": "link_cold",
+    "click_item_ms": "clicks",
+    "click_session_ms": "clicks",
+    "click_item_far_ms": "clicks_far",
+    "click_session_far_ms": "clicks_far",
+    "hello_cold_ms": "baselines",
+    "cpu_hello_s": "baselines",
+    "datasette_click_ms": "baselines",
+}
 Target = tuple[str, str, str, bool]  # target, measured, ratio, holds
 
 
@@ -155,8 +188,9 @@ def targets(results: dict[str, Any]) -> list[Target]:
         name = name.format(far=far)
         missing = [k for k in (key, base) if br.get(k) is None]
         if missing:
-            why = "; ".join(dict.fromkeys(errors.get(_SOURCE[k], f"no {k} in the results")
-                                          for k in missing))  # fmt: skip
+            why = "; ".join(
+                dict.fromkeys(errors.get(_SOURCE[k], f"no {k} in the results") for k in missing)
+            )
             out.append((name, f"not measured: {why}", "-", False))
             continue
         ratio = br[key] / br[base]
@@ -190,8 +224,12 @@ def machine_lines(m: dict[str, Any]) -> list[str]:
     ]
     act = m.get("activity")
     if not act:  # results of a run before bench/machine.py
-        return [*lines[:1], "", f"Load average at start {m['load_average_at_start']:.1f}; that run "
-                "measured nothing else about the machine's load."]  # fmt: skip
+        return [
+            *lines[:1],
+            "",
+            f"Load average at start {m['load_average_at_start']:.1f}; that run "
+            "measured nothing else about the machine's load.",
+        ]
     start, end = act["load_average_start"][0], act["load_average_end"][0]
     phases = act["phases"]
     peak = max((p["load_max"] for p in phases.values()), default=start)
@@ -233,8 +271,11 @@ def notes_lines(text: str, run_date: str) -> list[str]:
     written = found.group(1).strip()
     lines = ["", text.splitlines()[0], ""]
     if written[:10] != run_date[:10] or (len(written) > 10 and written != run_date):
-        lines += [f"*Written by hand for the run of {written}, not for this one ({run_date}): "
-                  "the figures they quote are that run's.*", ""]  # fmt: skip
+        lines += [
+            f"*Written by hand for the run of {written}, not for this one ({run_date}): "
+            "the figures they quote are that run's.*",
+            "",
+        ]
     else:
         lines += ["*Written by hand for this run.*", ""]
     return [*lines, "\n".join(text.splitlines()[1:]).strip()]
@@ -291,8 +332,11 @@ def markdown(results: dict) -> str:
     naive = r.get(server.NAIVE, {})
     if naive:
         lines += ["", "Ours / naive baseline (whole tables in pandas), User sessions with an item:"]
-        lines += [f"- {k.removeprefix('ours_over_naive_')}: {v:.3f}" for k, v in naive.items()
-                  if k.startswith("ours_over_naive")]  # fmt: skip
+        lines += [
+            f"- {k.removeprefix('ours_over_naive_')}: {v:.3f}"
+            for k, v in naive.items()
+            if k.startswith("ours_over_naive")
+        ]
     if b:
         lines += ["", "## Budgets (DESIGN.md)", "", "| budget | measured | holds |"]
         lines += ["|---|---|---|"]
@@ -308,8 +352,11 @@ def _kept_lines(results: dict[str, Any]) -> list[str]:
     kept = results.get("server_kept_from")
     if not kept:
         return []
-    return [f"Server-side figures: kept from the run of {kept} (`--browser-only`); the rest "
-            "is this run's.", ""]  # fmt: skip
+    return [
+        f"Server-side figures: kept from the run of {kept} (`--browser-only`); the rest "
+        "is this run's.",
+        "",
+    ]
 
 
 def _browser_lines(results: dict[str, Any]) -> list[str]:
@@ -354,8 +401,13 @@ def _browser_lines(results: dict[str, Any]) -> list[str]:
         lines += ["", f"Wall time of each browser measurement in this run: {took}."]
     for name, error in br.get("errors", {}).items():
         lines += ["", f"**{name} failed**: {error}"]
-    lines += ["", "## Targets (issue 14)", "", "| target | measured | ratio | holds |",
-              "|---|---|---:|---|"]  # fmt: skip
+    lines += [
+        "",
+        "## Targets (issue 14)",
+        "",
+        "| target | measured | ratio | holds |",
+        "|---|---|---:|---|",
+    ]
     lines += [f"| {t} | {m} | {r} | {_yes(ok)} |" for t, m, r, ok in targets(results)]
     return lines
 

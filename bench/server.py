@@ -23,6 +23,8 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from components import keys
+from components.viewer import VIEWER
 from sessionscope.db import make_engine
 from sessionscope.settings import PROJECT_ROOT
 
@@ -38,7 +40,7 @@ NAIVE = "Naive baseline: item selected"
 @dataclass(frozen=True)
 class State:
     name: str
-    page: str  # app_pages/... of the real app, or NAIVE_APP
+    page: str  # keys.PAGE_* of the real app, or NAIVE_APP
     params: dict[str, str] = field(default_factory=dict)
     email: str = ANALYST
     admin_tab: str | None = None
@@ -56,11 +58,17 @@ def pick_ids(url: str) -> dict[str, str]:
     """The heavy user's newest session with tool calls, the next one, and its first call."""
     engine = make_engine(url)
     with engine.connect() as conn:
-        two = conn.execute(
-            sa.text("SELECT id FROM sessions WHERE end_user_id = :u AND total_tool_calls > 0 "
-                    "AND archived_at IS NULL ORDER BY started_at DESC, id DESC LIMIT 2"),
-            {"u": HEAVY_USER},
-        ).scalars().all()  # fmt: skip
+        two = (
+            conn.execute(
+                sa.text(
+                    "SELECT id FROM sessions WHERE end_user_id = :u AND total_tool_calls > 0 "
+                    "AND archived_at IS NULL ORDER BY started_at DESC, id DESC LIMIT 2"
+                ),
+                {"u": HEAVY_USER},
+            )
+            .scalars()
+            .all()
+        )
         item = conn.execute(
             sa.text("SELECT id FROM tool_calls WHERE session_id = :s ORDER BY seq LIMIT 1"),
             {"s": two[0]},
@@ -73,15 +81,15 @@ def states(ids: dict[str, str]) -> list[State]:
     user = {"user": ids["user"]}
     session = {**user, "session": ids["session"]}
     item = {**session, "item": ids["item"]}
-    explorer, details = "app_pages/user_sessions.py", "app_pages/session_details.py"
+    explorer, details = keys.PAGE_USER, keys.PAGE_SESSION
     return [
-        State("Users", "app_pages/users.py"),
+        State("Users", keys.PAGE_USERS),
         State("User sessions: no selection", explorer, user),
         State("User sessions: session selected", explorer, session),
         State("User sessions: item selected", explorer, item),
         State("Session details: normal", details, {"session": ids["session"]}),
         State("Session details: 20,000 calls", details, {"session": HUGE_SESSION}),
-        State("Admin analytics, last 30 days", "app_pages/admin.py", {}, ADMIN, "Analytics"),
+        State("Admin analytics, last 30 days", keys.PAGE_ADMIN, {}, ADMIN, "Analytics"),
         State(NAIVE, NAIVE_APP, item),
     ]
 
@@ -137,7 +145,7 @@ def _run_ms(state: State, *, cold: bool) -> float:
     elapsed = (time.perf_counter() - started) * 1000
     if at.exception:
         raise RuntimeError(f"{state.name}: {at.exception[0].message}")
-    if state.page != NAIVE_APP and at.session_state["frame_viewer"] is None:
+    if state.page != NAIVE_APP and at.session_state[VIEWER] is None:
         raise RuntimeError(f"{state.name}: the frame found no viewer (sign-in refused?)")
     return elapsed
 
@@ -202,7 +210,7 @@ def empty_page_ms(runs: int, *, bare: bool = False) -> float:
         at.run()
         if at.exception:
             raise RuntimeError(f"empty page: {at.exception[0].message}")
-        if not bare and at.session_state["frame_viewer"] is None:
+        if not bare and at.session_state[VIEWER] is None:
             raise RuntimeError("empty page: the frame found no viewer (sign-in refused?)")
         return (time.perf_counter() - started) * 1000
 

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
 
-from components import format as fmt
+from sessionscope import human
 
 TRANSPARENT = "rgba(0,0,0,0)"
 MARGIN = {"l": 8, "r": 8, "t": 56, "b": 8}
@@ -93,12 +93,12 @@ def escaped(values: pd.Series) -> pd.Series:
 
 def human_ms(values: pd.Series) -> pd.Series:
     """Millisecond durations as people read them ('850 ms', '3 min 5 s'); '—' when unknown."""
-    return values.map(lambda ms: fmt.millis(None if pd.isna(ms) else float(ms))).astype(object)
+    return values.map(lambda ms: human.millis(None if pd.isna(ms) else float(ms))).astype(object)
 
 
 def human_s(values: pd.Series) -> pd.Series:
     """Second durations as people read them; '—' when unknown."""
-    return values.map(lambda s: fmt.duration(None if pd.isna(s) else float(s))).astype(object)
+    return values.map(lambda s: human.duration(None if pd.isna(s) else float(s))).astype(object)
 
 
 def utc_naive(values: pd.Series) -> pd.Series:

@@ -21,7 +21,7 @@ from charts.layout import (
 )
 from charts.shared import step_funnel, tool_bars
 from charts.waterfall import tool_waterfall  # re-exported: one module per page area
-from components import format as fmt
+from sessionscope import human
 from sessionscope.schema import STAGE_STATUSES, STAGES
 
 __all__ = [
@@ -61,7 +61,7 @@ def _stage_rows(stages: pd.DataFrame) -> pd.DataFrame:
     df["start"] = utc_naive(df["started_at"])
     df["end"] = utc_naive(df["completed_at"])
     seconds = (df["end"] - df["start"]).dt.total_seconds()
-    df["duration"] = [fmt.duration(s) if s == s else "not finished" for s in seconds]
+    df["duration"] = [human.duration(s) if s == s else "not finished" for s in seconds]
     return df
 
 
@@ -214,7 +214,7 @@ def _count_scale(fig: go.Figure, calls: np.ndarray) -> str:
     top = float(np.log10(calls.max() * 1.6))
     fig.update_yaxes(type="log", range=[np.log10(0.8), top], dtick=1, tickformat=",d")
     fig.update_layout(
-        title_subtitle_text=f"Calls on a log scale: {fmt.count(thin, 'call')} in bars too "
+        title_subtitle_text=f"Calls on a log scale: {human.count(thin, 'call')} in bars too "
         "short to see on a linear one"
     )
     return "Calls (log scale)"
@@ -261,6 +261,6 @@ def _mark_percentiles(fig: go.Figure, p50: float | None, p95: float | None, per:
         fig.add_vline(
             x=value / per,
             line={"dash": dash, "color": palette.UNKNOWN, "width": 2},
-            annotation_text=f"{name} {fmt.millis(value)}",
+            annotation_text=f"{name} {human.millis(value)}",
             annotation_position=where,
         )

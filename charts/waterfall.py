@@ -27,7 +27,7 @@ from charts.layout import (
     utc_naive,
     whole_ticks,
 )
-from components import format as fmt
+from sessionscope import human
 from sessionscope.schema import TICKET_PRIORITIES
 
 TITLE = "Tool calls over time"
@@ -244,9 +244,8 @@ def _draw_buckets(fig: go.Figure, b: pd.DataFrame, row: int) -> tuple[str, str]:
     _bucket_bars(fig, b, row)
     fig.update_layout(barmode="stack", bargap=0)
     fig.update_yaxes(count_axis(float(b["calls"].max())), row=row, col=1)
-    shown = (
-        f"{fmt.count(int(b['calls'].sum()), 'call')} shown as {fmt.count(len(b), 'time bucket')}"
-    )
+    calls = human.count(int(b["calls"].sum()), "call")
+    shown = f"{calls} shown as {human.count(len(b), 'time bucket')}"
     return f"{TITLE}: {shown}", "Calls per bucket"
 
 

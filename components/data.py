@@ -15,10 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from components import clock
 from queries import history, items, members, session_stats, sessions, stages, timeline, users
 from queries.page import Page
-from sessionscope import downloads, resume
+from sessionscope import clock, downloads, resume
 from sessionscope.db import begin_write, check_connection, make_engine
 from sessionscope.errors import NotFound
 from sessionscope.ingest import changes

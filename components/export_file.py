@@ -66,7 +66,3 @@ def download_button(label: str, file: ExportFile, *, key: str) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
-
-
-def size_text(n: int) -> str:
-    return f"{n / 1024:,.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:,.1f} MB"

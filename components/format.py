@@ -1,30 +1,27 @@
-"""Text for people: escaped markdown, durations, relative times, status badges. No st here."""
+"""Markdown for st: user text shown literally (md), status and priority badges, a session's
+row text (title, counts, card lines). No st here.
+
+Numbers, durations, sizes and times as people read them are sessionscope.human."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from typing import Any
 
-from components import clock
+from charts import palette
+from sessionscope import human
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark, which
 # turns markdown and HTML in user text (titles, payloads) into literal characters.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&\"'=])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
-STATUS_COLORS = {
-    "active": "blue",
-    "paused": "orange",
-    "completed": "green",
-    "failed": "red",
-}
 STATUS_ICONS = {
     "active": ":material/play_circle:",
     "paused": ":material/pause_circle:",
     "completed": ":material/check_circle:",
     "failed": ":material/error:",
 }
-PRIORITY_COLORS = {"low": "gray", "medium": "blue", "high": "orange", "critical": "red"}
 
 
 def md(text: object, *, limit: int | None = None) -> str:
@@ -37,106 +34,54 @@ def md(text: object, *, limit: int | None = None) -> str:
 
 def status_badge(status: str) -> str:
     """A markdown badge with colour, icon and word, so status never relies on colour alone."""
-    color = STATUS_COLORS.get(status, "gray")
-    return f":{color}-badge[{STATUS_ICONS.get(status, '')} {md(status)}]"
+    return f":{palette.badge_color(status)}-badge[{STATUS_ICONS.get(status, '')} {md(status)}]"
 
 
 def priority_badge(priority: str) -> str:
-    return f":{PRIORITY_COLORS.get(priority, 'gray')}-badge[{md(priority)} priority]"
+    return f":{palette.badge_color(priority)}-badge[{md(priority)} priority]"
 
 
-def duration(seconds: float | None) -> str:
-    """'850 ms', '42 s', '3 min 5 s', '2 h 4 min'; an em dash when unknown."""
-    if seconds is None or seconds != seconds or seconds < 0:  # unknown, NaN, clock skew
-        return "—"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
-    minutes, secs = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{hours // 24} d {hours % 24} h"
+# --- a session as a row: its title and counts, on cards, headers and sidebar links ---------------
 
 
-def millis(ms: float | None) -> str:
-    return "—" if ms is None or ms != ms else duration(ms / 1000)
+def title_of(row: Any) -> str:
+    """The title, or a readable fallback naming the server and the day."""
+    # Lists come back as DataFrames, where a missing title is NaN, not None.
+    if isinstance(row.title, str) and row.title.strip():
+        return row.title
+    return f"Untitled {row.server_name} session, {row.started_at:%b %d}"
 
 
-def absolute(ts: datetime | None) -> str:
-    return "—" if ts is None else ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+def counts_line(row: Any) -> str:
+    """Calls, errors and tickets (an MCP session) or jobs, companies, contacts and the stage
+    it is at (a workflow), joined by dots."""
+    parts = [human.count(row.total_tool_calls, "call")]
+    if row.total_errors:
+        parts.append(f":red[{human.count(row.total_errors, 'error')}]")
+    if row.ticket_count:
+        parts.append(human.count(row.ticket_count, "ticket"))
+    if row.server_kind == "workflow":
+        parts = [
+            human.count(row.total_jobs, "job"),
+            human.count(row.total_companies, "company").replace("companys", "companies"),
+            human.count(row.total_contacts, "contact"),
+        ]
+        stage = getattr(row, "current_stage", None)
+        if isinstance(stage, str) and stage:
+            parts.append(f"at {md(stage)}")
+    return " · ".join(parts)
 
 
-def relative(ts: datetime | None, *, now: datetime | None = None) -> str:
-    """'just now', '5 min ago', '3 h ago', '2 d ago', or the date for older times."""
-    if ts is None:
-        return "—"
-    delta = ((now or clock.now()) - ts).total_seconds()
-    if delta < 0:
-        return "in the future"
-    if delta < 60:
-        return "just now"
-    if delta < 3600:
-        return f"{int(delta // 60)} min ago"
-    if delta < 86400:
-        return f"{int(delta // 3600)} h ago"
-    if delta < 30 * 86400:
-        return f"{int(delta // 86400)} d ago"
-    return ts.astimezone(UTC).strftime("%Y-%m-%d")
+def card_title(row: Any) -> str:
+    """A session card's first line: its title, bold (the list's CSS keeps it to one line)."""
+    return f"**{md(title_of(row), limit=120)}**"
 
 
-def offset(ts: datetime | None, start: datetime | None) -> str:
-    """Time since the session started: '+0:12.3', '+1:02:03'."""
-    if ts is None or start is None:
-        return ""
-    total = max((ts - start).total_seconds(), 0.0)
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"+{int(hours)}:{int(minutes):02d}:{int(seconds):02d}"
-    return f"+{int(minutes)}:{seconds:04.1f}"
-
-
-def error_reason(exc: BaseException) -> str:
-    """The first line of an error (the driver's own, when it wraps one), escaped, for a message."""
-    orig = getattr(exc, "orig", None)
-    return md(str(orig if orig is not None else exc).splitlines()[0], limit=200)
-
-
-def count(n: int | None, word: str) -> str:
-    n = int(n or 0)
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-# --- numbers on metric cards and in their deltas ------------------------------------------------
-
-
-def number(v: float) -> str:
-    """A count as people read it: '1,234'; one decimal when it is not whole ('2.5', an average)."""
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
-
-
-def signed_number(d: float) -> str:
-    return ("+" if d >= 0 else "-") + number(abs(d))
-
-
-def percent(r: float) -> str:
-    """A rate as a percent with one decimal: '14.3%' (the charts' share() writes it the same)."""
-    return f"{r:.1%}"
-
-
-def signed_pp(d: float) -> str:
-    """A difference of two rates in percentage points: '+2.5 pp'."""
-    return f"{d * 100:+.1f} pp"
-
-
-def signed_duration(d: float) -> str:
-    """A difference of two durations in seconds: '+1 min 30 s', '-120 ms'."""
-    return ("+" if d >= 0 else "-") + duration(abs(d))
-
-
-def signed_millis(d: float) -> str:
-    return ("+" if d >= 0 else "-") + millis(abs(d))
+def card_caption(row: Any) -> str:
+    """A session card's second and third lines: status and counts; then server, when, how
+    long."""
+    return (
+        f"{status_badge(row.status)} {counts_line(row)}  \n"
+        f":gray[{md(row.server_name, limit=40)} · {human.relative(row.started_at)} · "
+        f"{human.duration(row.duration_s)}]"
+    )

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from components import data, identity, keys, sidebar_sessions
 from components import format as fmt
+from components.viewer import current_viewer_or_none, set_identity, set_viewer
 from sessionscope import auth
 from sessionscope.db import describe_db_error
 from sessionscope.errors import ConfigError, DatabaseUnavailable
@@ -16,16 +17,13 @@ from sessionscope.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
-_VIEWER = "frame_viewer"
-_IDENTITY = "frame_identity"
-
 
 def resolve_viewer() -> auth.Viewer | None:
     """The viewer for this run, or None after rendering why there is none (login, refusal,
     no access)."""
     # Cleared first: database_error reads it to decide who may see the database's address,
     # so a failure below must not leave the previous run's (admin) viewer behind.
-    st.session_state[_VIEWER] = None
+    set_viewer(None)
     try:
         who = identity.current(_settings())
     except auth.SignInRefused as exc:
@@ -34,14 +32,14 @@ def resolve_viewer() -> auth.Viewer | None:
     if who is None:
         _signed_out()
         return None
-    st.session_state[_IDENTITY] = who
+    set_identity(who)
     memberships = data.memberships(who.email)
     if not memberships:
         _non_member_navigation(who).run()
         return None
     chosen = auth.choose_membership(memberships, org_slug=st.session_state.get(keys.ORG_SWITCH))
     viewer = auth.viewer_from(who, chosen)
-    st.session_state[_VIEWER] = viewer
+    set_viewer(viewer)
     return viewer
 
 
@@ -60,28 +58,13 @@ def decorate(viewer: auth.Viewer) -> None:
         )
 
 
-def current_viewer() -> auth.Viewer:
-    """The viewer the frame resolved for this run (pages run only after it did)."""
-    return st.session_state[_VIEWER]
-
-
-def current_viewer_or_none() -> auth.Viewer | None:
-    """The viewer, or None for a signed-in non-member (only /admin runs for them)."""
-    return st.session_state.get(_VIEWER)
-
-
-def current_identity() -> auth.Identity:
-    """Who is signed in this run, member or not."""
-    return st.session_state[_IDENTITY]
-
-
 def _non_member_navigation(identity: auth.Identity) -> st.navigation:
     """A non-member sees "No access" everywhere; /admin still runs its own check, so the
     attempt is refused as "admins only" and audited like an analyst's."""
     no_access = st.Page(
         lambda: _no_access(identity), title="No access", url_path="no-access", default=True
     )
-    admin = st.Page("app_pages/admin.py", title="Admin", url_path=keys.PATH_ADMIN)
+    admin = st.Page(keys.PAGE_ADMIN, title="Admin", url_path=keys.PATH_ADMIN)
     return st.navigation([no_access, admin], position="hidden")
 
 
@@ -208,7 +191,7 @@ def _engine_ready() -> bool:
 def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
     """The navigation for this viewer: analysts never see Admin."""
     users = st.Page(
-        "app_pages/users.py", title="Users", url_path=keys.PATH_USERS, icon=":material/group:"
+        keys.PAGE_USERS, title="Users", url_path=keys.PATH_USERS, icon=":material/group:"
     )
     # Streamlit serves the default page at "/", so /users would be "not found" if Users
     # were the default; a hidden default forwards "/" to /users, keeping the params.
@@ -223,13 +206,13 @@ def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
         home,
         users,
         st.Page(
-            "app_pages/user_sessions.py",
+            keys.PAGE_USER,
             title="User sessions",
             url_path=keys.PATH_USER,
             icon=":material/person_search:",
         ),
         st.Page(
-            "app_pages/session_details.py",
+            keys.PAGE_SESSION,
             title="Session details",
             url_path=keys.PATH_SESSION,
             icon=":material/insights:",
@@ -238,7 +221,7 @@ def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
     # Analysts get the admin page hidden, so a typed /admin reaches its role check
     # ("admins only", audited) instead of silently falling back to the default page.
     admin = st.Page(
-        "app_pages/admin.py",
+        keys.PAGE_ADMIN,
         title="Admin",
         url_path=keys.PATH_ADMIN,
         icon=":material/admin_panel_settings:",

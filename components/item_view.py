@@ -15,7 +15,7 @@ from components.resume_panel import resume_panel
 from queries.items import TicketDetail, ToolCallDetail
 from queries.sessions import SessionDetail
 from queries.timeline import STAGE_PREFIX
-from sessionscope import bulk
+from sessionscope import bulk, human
 from sessionscope.auth import Viewer
 from sessionscope.schema import TOOL_CALL_METHOD
 
@@ -27,7 +27,9 @@ MAX_DOWNLOAD_BYTES = bulk.MAX_EXPORT_PAYLOAD_BYTES  # what one export may carry,
 Download = Callable[[str], Callable[[], bytes]]
 
 
-def tool_call_view(call: ToolCallDetail, *, session_started_at: Any, download: Download) -> None:
+def tool_call_view(
+    call: ToolCallDetail, *, session_started_at: datetime, download: Download
+) -> None:
     """A tool call, or another MCP request (initialize, tools/list...) stored beside them."""
     is_tool = call.method == TOOL_CALL_METHOD
     icon, noun = (":material/build:", "call") if is_tool else (":material/sync_alt:", "request")
@@ -37,7 +39,7 @@ def tool_call_view(call: ToolCallDetail, *, session_started_at: Any, download: D
         if call.is_error
         else (":green-badge[:material/check: ok]")
     )
-    st.markdown(f"{status} {noun} #{call.seq:,} · {fmt.millis(call.duration_ms)}")
+    st.markdown(f"{status} {noun} #{call.seq:,} · {human.millis(call.duration_ms)}")
     _fields(_call_fields(call, session_started_at, is_tool=is_tool))
     if call.is_error:
         st.error(fmt.md(call.error_message or "(no message)"), icon=":material/error:")
@@ -49,15 +51,17 @@ def tool_call_view(call: ToolCallDetail, *, session_started_at: Any, download: D
     _attributes(call.attributes, expanded=not is_tool)
 
 
-def _call_fields(call: ToolCallDetail, session_started_at: Any, *, is_tool: bool) -> dict[str, str]:
+def _call_fields(
+    call: ToolCallDetail, session_started_at: datetime, *, is_tool: bool
+) -> dict[str, str]:
     # A protocol request's tool_name is its target (a resource uri, a prompt) or its method.
     target = {} if is_tool or call.tool_name in ("", call.method) else {"Target": call.tool_name}
     return {
         "Method": call.method,
         **target,
-        "Started": fmt.absolute(call.started_at),
-        "Offset": fmt.offset(call.started_at, session_started_at),
-        "Duration": fmt.millis(call.duration_ms),
+        "Started": human.absolute(call.started_at),
+        "Offset": human.offset(call.started_at, session_started_at),
+        "Duration": human.millis(call.duration_ms),
         ("Tool call id" if is_tool else "Item id"): call.id,
         "Session id": call.session_id,
     }
@@ -78,8 +82,8 @@ def ticket_view(ticket: TicketDetail) -> None:
     _fields(
         {
             "Email": ticket.email or "—",
-            "Created": fmt.absolute(ticket.created_at),
-            "Resolved": fmt.absolute(ticket.resolved_at),
+            "Created": human.absolute(ticket.created_at),
+            "Resolved": human.absolute(ticket.resolved_at),
             "Ticket id": ticket.id,
             "Session id": ticket.session_id or "—",
         }
@@ -101,7 +105,7 @@ def _activities(activities: list[dict[str, Any]] | None) -> None:
 
 def _activity_line(activity: dict[str, Any]) -> str:
     at = activity.get("at")
-    when = fmt.absolute(datetime.fromisoformat(at)) if at else "time unknown"
+    when = human.absolute(datetime.fromisoformat(at)) if at else "time unknown"
     content = activity.get("content")
     text = content if isinstance(content, str | None) else json.dumps(content)
     who, kind = fmt.md(activity.get("by") or "—"), fmt.md(activity.get("type"))
@@ -126,7 +130,7 @@ def _payload(
         # Protocol requests and calls without a result have none; st.json(None) shows an error.
         st.caption(f"{label}: none recorded.")
         return
-    size_text = _size(size or 0)
+    size_text = human.size(size or 0)
     with st.expander(f"{label} · {size_text}", expanded=True):
         if preview is None:
             # Only the open tab is drawn: the JSON is sent once per run, not twice.
@@ -154,8 +158,8 @@ def _download(item_id: str, field: str, size: int, download: Download) -> None:
     even of a 300 MB payload, reads and writes nothing."""
     if size > MAX_DOWNLOAD_BYTES:
         st.caption(
-            f":material/block: Too large to download here ({_size(size)}; at most "
-            f"{MAX_DOWNLOAD_BYTES // 2**20:,} MiB, as for an export)."
+            f":material/block: Too large to download here ({human.size(size)}; at most "
+            f"{human.size(MAX_DOWNLOAD_BYTES)}, as for an export)."
         )
         return
     st.download_button(
@@ -168,10 +172,6 @@ def _download(item_id: str, field: str, size: int, download: Download) -> None:
         icon=":material/download:",
         help="Each download is written to the audit log.",
     )
-
-
-def _size(size: int) -> str:
-    return f"{size / 1024:,.1f} KB" if size < 1_000_000 else f"{size / 1_000_000:,.1f} MB"
 
 
 def item_pane(viewer: Viewer, session: SessionDetail | None, item_id: str | None) -> None:
@@ -228,9 +228,9 @@ def stage_view(stage: dict[str, Any]) -> None:
             "Total": f"{int(stage['total']):,}",
             "Completed": f"{int(stage['completed']):,}",
             "Failed": f"{int(stage['failed']):,}",
-            "Started": fmt.absolute(started),
-            "Finished": fmt.absolute(completed),
-            "Took": fmt.duration(took),
+            "Started": human.absolute(started),
+            "Finished": human.absolute(completed),
+            "Took": human.duration(took),
             "Item id": f"{STAGE_PREFIX}{stage['stage']}",
             "Session id": stage["session_id"],
         }

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 # URL contract (DESIGN.md): stable page paths and their params.
 PATH_USERS, PATH_USER, PATH_SESSION, PATH_ADMIN = "users", "user", "session", "admin"
+# The page files behind them (relative to the app's folder): st.Page builds the navigation
+# from these, st.switch_page / st.page_link / AppTest.switch_page name a page by them.
+PAGE_USERS = "app_pages/users.py"
+PAGE_USER = "app_pages/user_sessions.py"
+PAGE_SESSION = "app_pages/session_details.py"
+PAGE_ADMIN = "app_pages/admin.py"
 P_Q, P_USER, P_SESSION, P_ITEM = "q", "user", "session", "item"
 
 # Frame
@@ -13,7 +19,7 @@ RETRY = "frame_retry"
 # Users page
 USERS_SEARCH = "users_search"
 USERS_MORE = "users_more"
-USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (components.recent)
+USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (pager.load)
 
 # User sessions page: view state in the URL beside the selection (README, "Links")
 P_STATUS, P_TITLE, P_EMPTY = "status", "title", "empty"  # the session list's filters
@@ -66,4 +72,4 @@ HIS_OPEN = "his_open"
 HIS_Q = "his_q"
 HIS_STATUS = "his_status"
 HIS_MORE = "his_more"
-HIS_CURSORS = "his_cursors"  # per organization and filters (components.recent)
+HIS_CURSORS = "his_cursors"  # per organization and filters (pager.load)

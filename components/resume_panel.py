@@ -24,8 +24,9 @@ from streamlit.errors import StreamlitAPIException
 
 from components import data, keys
 from components import format as fmt
+from components.outcome import dismiss_button
 from queries.sessions import SessionDetail
-from sessionscope import resume
+from sessionscope import human, resume
 from sessionscope.auth import Viewer
 from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
 from sessionscope.settings import load_settings
@@ -112,7 +113,7 @@ def _offer(preview: resume.StatePreview, in_dialog: bool) -> None:
         _heading(preview)
         if preview.problems:
             st.warning(
-                f"The saved state has {fmt.count(len(preview.problems), 'problem')}: resuming "
+                f"The saved state has {human.count(len(preview.problems), 'problem')}: resuming "
                 "from it is refused, resuming from the last completed stage is possible.",
                 icon=":material/warning:",
             )
@@ -148,25 +149,28 @@ def _confirm_body(
                 source=f"rebuilt from the stage records (version {preview.latest_version} "
                 "is kept as it is)",
             )
-            if st.button(
-                "Resume from the last completed stage",
-                key=_key(keys.SD_RESUME_FALLBACK, in_dialog),
-                type="primary",
-                icon=":material/history:",
-            ):
-                _resume(org_id, preview, actor, use_fallback=True, in_dialog=in_dialog)
+            _resume_button(org_id, preview, actor, use_fallback=True, in_dialog=in_dialog)
     else:
         _summary(preview.raw_state, source=f"saved state version {preview.latest_version}")
-        if st.button(
-            "Resume",
-            key=_key(keys.SD_RESUME_CONFIRM, in_dialog),
-            type="primary",
-            icon=":material/play_arrow:",
-        ):
-            _resume(org_id, preview, actor, use_fallback=False, in_dialog=in_dialog)
+        _resume_button(org_id, preview, actor, use_fallback=False, in_dialog=in_dialog)
     if st.button("Cancel", key=_key(keys.SD_RESUME_CANCEL, in_dialog)):
         _close(in_dialog)
         _rerun(in_dialog)
+
+
+# The confirming button, by whether it restores the fallback: label, key, icon.
+_RESUME_BUTTONS = {
+    False: ("Resume", keys.SD_RESUME_CONFIRM, ":material/play_arrow:"),
+    True: ("Resume from the last completed stage", keys.SD_RESUME_FALLBACK, ":material/history:"),
+}
+
+
+def _resume_button(
+    org_id: str, preview: resume.StatePreview, actor: str, *, use_fallback: bool, in_dialog: bool
+) -> None:
+    label, key, icon = _RESUME_BUTTONS[use_fallback]
+    if st.button(label, key=_key(key, in_dialog), type="primary", icon=icon):
+        _resume(org_id, preview, actor, use_fallback=use_fallback, in_dialog=in_dialog)
 
 
 def _rerun(in_dialog: bool) -> None:
@@ -266,14 +270,7 @@ def _show_outcome(outcome: Outcome, in_dialog: bool) -> None:
         )
     elif outcome.result is not None:
         _resumed(outcome.result, in_dialog)
-    st.button(
-        "Dismiss",
-        key=_key(keys.SD_RESUME_DISMISS, in_dialog),
-        on_click=st.session_state.pop,
-        args=(_OUTCOME, None),
-        type="tertiary",
-        icon=":material/close:",
-    )
+    dismiss_button(_key(keys.SD_RESUME_DISMISS, in_dialog), st.session_state.pop, (_OUTCOME, None))
 
 
 def resumed_text(result: resume.ResumeResult, resume_url: str | None) -> str:

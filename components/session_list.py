@@ -14,10 +14,10 @@ from components import data, keys, recent, url
 from components import format as fmt
 from components.panes import choice_list
 from components.recent import Anchored
-from components.session_card import card_caption, card_title
 from queries.page import Page, iso
 from queries.sessions import ListFilter, SessionDetail
 from queries.users import EndUser
+from sessionscope import human
 from sessionscope.schema import SESSION_STATUSES
 
 PAGE = 50  # sessions per window (queries.sessions.for_user's limit)
@@ -31,9 +31,10 @@ def user_header(user: EndUser) -> None:
     # colour falls under 4.5:1 contrast (tests/browser/test_accessibility_browser.py).
     st.markdown(f":small[{fmt.md(user.email or 'no email')} · id {fmt.md(user.distinct_id)}]")
     st.caption(
-        f"{fmt.count(user.session_count, 'session')} · {fmt.count(user.tool_calls, 'tool call')}"
-        f" · {fmt.count(user.errors, 'error')} · {fmt.count(user.ticket_count, 'ticket')} · "
-        f"last seen {fmt.relative(user.last_seen_at)}"
+        f"{human.count(user.session_count, 'session')} · "
+        f"{human.count(user.tool_calls, 'tool call')} · {human.count(user.errors, 'error')} · "
+        f"{human.count(user.ticket_count, 'ticket')} · "
+        f"last seen {human.relative(user.last_seen_at)}"
     )
 
 
@@ -84,7 +85,7 @@ def _filters(org_id: str, user: EndUser) -> ListFilter:
     if hidden:
         st.session_state[keys.US_EMPTY] = flt.include_empty
         st.toggle(
-            f"Show {fmt.count(hidden, 'empty synced session')}",
+            f"Show {human.count(hidden, 'empty synced session')}",
             key=keys.US_EMPTY,
             on_change=url.write_flag,
             args=(keys.P_EMPTY, keys.US_EMPTY),
@@ -126,11 +127,11 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
     choice_list(
         "Sessions, newest first",
         keys.US_LIST,
-        {r.id: card_title(r) for r in rows.itertuples()},
+        {r.id: fmt.card_title(r) for r in rows.itertuples()},
         selected,
         _chosen,
         (_start_key(user, flt),),
-        captions=[card_caption(r) for r in rows.itertuples()],
+        captions=[fmt.card_caption(r) for r in rows.itertuples()],
     )
     if page.next_cursor is not None:
         st.button(

@@ -5,7 +5,7 @@ Used by the Session details page and by the dialog a session card opens ("View d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,18 +13,16 @@ import streamlit as st
 
 from charts import session as charts
 from charts import waterfall
-from components import clock, data, frame, keys, sidebar_sessions, url
+from components import data, keys, metrics, sidebar_sessions, url
 from components import format as fmt
-from components.export_file import ExportFile, download_button, size_text
+from components.export_file import ExportFile, download_button
 from components.resume_panel import resume_panel
-from components.session_card import title_of
+from components.viewer import current_viewer
 from queries.session_stats import UserAverages
 from queries.sessions import SessionDetail
-from sessionscope import bulk
+from sessionscope import bulk, clock, human
 from sessionscope.errors import ExportTooLarge
 
-DETAILS_PAGE = "app_pages/session_details.py"
-USER_PAGE = "app_pages/user_sessions.py"
 _EXPORT = "sd_export_ready"  # the last export this viewer prepared
 
 
@@ -37,12 +35,12 @@ def unavailable(session_id: str | None) -> None:
         url.drop(keys.P_SESSION)
         st.warning("This link's session is not available.", icon=":material/link_off:")
     st.info("Open a session from a user's sessions to see its details.", icon=":material/insights:")
-    st.page_link("app_pages/users.py", label="Go to Users", icon=":material/arrow_forward:")
+    st.page_link(keys.PAGE_USERS, label="Go to Users", icon=":material/arrow_forward:")
 
 
 def header(session: SessionDetail, *, in_dialog: bool = False) -> None:
     """Title, status, server, start, end, duration, and where to go from here."""
-    title = fmt.md(title_of(session), limit=160)
+    title = fmt.md(fmt.title_of(session), limit=160)
     if in_dialog:
         st.subheader(title, anchor=False)
     else:
@@ -52,19 +50,19 @@ def header(session: SessionDetail, *, in_dialog: bool = False) -> None:
         f"({fmt.md(session.server_kind)}) · :material/person: {fmt.md(user_label(session))}"
     )
     st.caption(
-        f"Started {fmt.absolute(session.started_at)} · {end_text(session)} · "
-        f"duration {fmt.duration(session.duration_s)}"
+        f"Started {human.absolute(session.started_at)} · {end_text(session)} · "
+        f"duration {human.duration(session.duration_s)}"
     )
     with st.container(horizontal=True, gap="medium"):
         st.page_link(
-            USER_PAGE,
+            keys.PAGE_USER,
             label=f"All sessions of {fmt.md(user_label(session), limit=60)}",
             icon=":material/arrow_back:",
             query_params={keys.P_USER: session.end_user_id, keys.P_SESSION: session.id},
         )
         if in_dialog:
             st.page_link(
-                DETAILS_PAGE,
+                keys.PAGE_SESSION,
                 label="Open the full page (resume, export)",
                 icon=":material/open_in_new:",
                 query_params={keys.P_SESSION: session.id},
@@ -77,104 +75,51 @@ def user_label(session: SessionDetail) -> str:
 
 def end_text(session: SessionDetail) -> str:
     if session.completed_at is not None:
-        return f"ended {fmt.absolute(session.completed_at)}"
+        return f"ended {human.absolute(session.completed_at)}"
     last = session.last_activity_at or session.started_at
     if session.status == "active":
-        return f"running, last activity {fmt.relative(last)}"
-    return f"{session.status} after its last activity at {fmt.absolute(last)}"
+        return f"running, last activity {human.relative(last)}"
+    return f"{session.status} after its last activity at {human.absolute(last)}"
 
 
 # --- metric cards ----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class MetricCard:
-    """One st.metric: the value, its difference from the user's average, and how to colour it."""
-
-    label: str
-    value: str
-    delta: str | None = None
-    color: str = "normal"
-    arrow: str = "auto"
-    help: str | None = None
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """How a metric reads: its value, a signed difference, and whether more is better."""
-
-    show: Callable[[float], str]
-    signed: Callable[[float], str]
-    better: str  # "higher", "lower" or "neither"
-
-
-COUNT = _Kind(fmt.number, fmt.signed_number, "higher")
-NEUTRAL_COUNT = _Kind(fmt.number, fmt.signed_number, "neither")
-PROBLEM_COUNT = _Kind(fmt.number, fmt.signed_number, "lower")
-RATE = _Kind(fmt.percent, fmt.signed_pp, "lower")
-LATENCY = _Kind(fmt.millis, fmt.signed_millis, "lower")
-_COLORS = {"higher": "normal", "lower": "inverse", "neither": "off"}
+NO_AVERAGE = "No other session of this user to compare with."
 
 
 def metric_card(
-    label: str, mine: float | None, avg: float | None, n: int, kind: _Kind
-) -> MetricCard:
+    label: str, mine: float | None, avg: float | None, n: int, kind: metrics.Kind
+) -> metrics.Card:
     """The session's value with its difference from the user's average over n sessions."""
-    value = "—" if mine is None else kind.show(mine)
     if mine is None or avg is None or n < 2:
-        return MetricCard(label, value, help="No other session of this user to compare with.")
+        return metrics.card(label, mine, None, kind, help=NO_AVERAGE)
     about = f"This user's average session: {kind.show(avg)} (over {n:,} sessions)."
-    diff = mine - avg
-    zero = kind.signed(0.0)
-    if kind.signed(abs(diff)) == zero:  # no difference at the precision shown
-        return MetricCard(label, value, zero.replace("+", "±"), "off", "off", about)
-    return MetricCard(label, value, kind.signed(diff), color=_COLORS[kind.better], help=about)
+    return metrics.card(label, mine, avg, kind, help=about)
 
 
 def mcp_cards(
     s: SessionDetail, latency: tuple[float | None, ...], avg: UserAverages
-) -> list[MetricCard]:
+) -> list[metrics.Card]:
     rate = s.total_errors / s.total_tool_calls if s.total_tool_calls else None
     n = avg.sessions
     return [
-        metric_card("Tool calls", s.total_tool_calls, avg.tool_calls, n, NEUTRAL_COUNT),
-        metric_card("Errors", s.total_errors, avg.errors, n, PROBLEM_COUNT),
-        metric_card("Error rate", rate, avg.error_rate, n, RATE),
-        metric_card("Tickets", s.ticket_count, avg.tickets, n, PROBLEM_COUNT),
-        metric_card("Median latency", latency[0], avg.p50_ms, n, LATENCY),
-        metric_card("p95 latency", latency[1], avg.p95_ms, n, LATENCY),
+        metric_card("Tool calls", s.total_tool_calls, avg.tool_calls, n, metrics.NEUTRAL_COUNT),
+        metric_card("Errors", s.total_errors, avg.errors, n, metrics.PROBLEM_COUNT),
+        metric_card("Error rate", rate, avg.error_rate, n, metrics.ERROR_RATE),
+        metric_card("Tickets", s.ticket_count, avg.tickets, n, metrics.PROBLEM_COUNT),
+        metric_card("Median latency", latency[0], avg.p50_ms, n, metrics.LATENCY),
+        metric_card("p95 latency", latency[1], avg.p95_ms, n, metrics.LATENCY),
     ]
 
 
-def workflow_cards(s: SessionDetail, avg: UserAverages) -> list[MetricCard]:
+def workflow_cards(s: SessionDetail, avg: UserAverages) -> list[metrics.Card]:
     n = avg.sessions
     return [
-        metric_card("Jobs scraped", s.total_jobs, avg.jobs, n, COUNT),
-        metric_card("Companies enriched", s.total_companies, avg.companies, n, COUNT),
-        metric_card("Contacts found", s.total_contacts, avg.contacts, n, COUNT),
-        metric_card("Campaigns", s.total_campaigns, avg.campaigns, n, COUNT),
+        metric_card("Jobs scraped", s.total_jobs, avg.jobs, n, metrics.COUNT),
+        metric_card("Companies enriched", s.total_companies, avg.companies, n, metrics.COUNT),
+        metric_card("Contacts found", s.total_contacts, avg.contacts, n, metrics.COUNT),
+        metric_card("Campaigns", s.total_campaigns, avg.campaigns, n, metrics.COUNT),
     ]
-
-
-def metric_row(cards: Sequence[MetricCard]) -> None:
-    """The cards side by side, wrapping onto another row when the width runs out.
-
-    In a horizontal container a stretch-wide metric grows from its content's width (flex basis
-    fit-content), so a card is never narrower than its label and number: no value is cut
-    ("14.…" in st.columns at 1,280 px); tests/browser/test_metric_widths_browser.py checks it.
-    """
-    with st.container(horizontal=True, wrap=True, gap="small"):
-        for card in cards:
-            st.metric(
-                card.label,
-                card.value,
-                card.delta,
-                card.color,  # type: ignore[arg-type]
-                help=card.help,
-                border=True,
-                height="stretch",
-                delta_arrow=card.arrow,  # type: ignore[arg-type]
-            )
 
 
 def metric_cards(org_id: str, session: SessionDetail) -> None:
@@ -184,11 +129,11 @@ def metric_cards(org_id: str, session: SessionDetail) -> None:
     else:
         fresh = data.freshness(session.status == "active")
         cards = mcp_cards(session, data.session_latency(org_id, session.id, fresh), avg)
-    metric_row(cards)
+    metrics.row(cards)
     if any(card.delta for card in cards):
         st.caption(
             f"Below each number: its difference from the average session of "
-            f"{fmt.md(user_label(session))} ({fmt.count(avg.sessions, 'session')})."
+            f"{fmt.md(user_label(session))} ({human.count(avg.sessions, 'session')})."
         )
 
 
@@ -295,9 +240,9 @@ def open_clicked(org_id: str, session: SessionDetail, clicked: Clicked | None) -
         return
     if clicked.kind == waterfall.BUCKET:
         st.caption(
-            f":material/info: That bar is a time bucket of {fmt.count(clicked.calls, 'call')} "
+            f":material/info: That bar is a time bucket of {human.count(clicked.calls, 'call')} "
             f"({fmt.md(clicked.span)} UTC), not one call: open a single call from the "
-            f"timeline of {fmt.md(title_of(session), limit=60)} in the User sessions page."
+            f"timeline of {fmt.md(fmt.title_of(session), limit=60)} in the User sessions page."
         )
         return
     item = clicked.call_id
@@ -305,7 +250,7 @@ def open_clicked(org_id: str, session: SessionDetail, clicked: Clicked | None) -
         st.caption(":material/info: That call is no longer in this session.")
         return
     params = {keys.P_USER: session.end_user_id, keys.P_SESSION: session.id, keys.P_ITEM: item}
-    st.switch_page(USER_PAGE, query_params=params)
+    st.switch_page(keys.PAGE_USER, query_params=params)
 
 
 # --- live: the parts of the page that move while the session runs ----------------------------
@@ -353,7 +298,7 @@ def numbers_part(org_id: str, session: SessionDetail) -> None:
 def details_dialog(session_id: str) -> None:
     """The session's header, Resume (as on the page), metrics and charts over the page that
     opened it."""
-    viewer = frame.current_viewer()
+    viewer = current_viewer()
     org_id = viewer.org_id
     session = data.session(org_id, session_id)
     if session is None:
@@ -364,6 +309,16 @@ def details_dialog(session_id: str) -> None:
     resume_panel(viewer, session, in_dialog=True)
     metric_cards(org_id, session)
     session_charts(org_id, session, in_dialog=True)
+
+
+def details_link(session_id: str, *, label: str = "Session details") -> None:
+    """A link to the Session details page (a real link: it opens in a new tab too)."""
+    st.page_link(
+        keys.PAGE_SESSION,
+        label=label,
+        icon=":material/open_in_new:",
+        query_params={keys.P_SESSION: session_id},
+    )
 
 
 def details_button(session_id: str) -> None:
@@ -428,7 +383,7 @@ def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
         "JSON: the session with its timeline, every tool call with its input and output and "
         "every ticket. CSV: one row per tool call or ticket, input and output as JSON text. "
         f"One export holds at most {bulk.MAX_EXPORT_ITEMS:,} tool calls and tickets and "
-        f"{bulk.MAX_EXPORT_PAYLOAD_BYTES // 2**20:,} MiB of inputs and outputs."
+        f"{human.size(bulk.MAX_EXPORT_PAYLOAD_BYTES)} of inputs and outputs."
     )
     ready: Export | None = st.session_state.get(_EXPORT)
     if ready is None or ready.session_id != session.id:
@@ -446,6 +401,8 @@ def export_panel(org_id: str, session: SessionDetail, *, actor: str) -> None:
         slot.empty()
         _keep(ready)
     with st.container(horizontal=True, vertical_alignment="center"):
-        download_button(f"JSON · {size_text(ready.json.size)}", ready.json, key=keys.SD_EXPORT_JSON)
-        download_button(f"CSV · {size_text(ready.csv.size)}", ready.csv, key=keys.SD_EXPORT_CSV)
-        st.caption(f"Prepared {fmt.relative(ready.at)}")
+        download_button(
+            f"JSON · {human.size(ready.json.size)}", ready.json, key=keys.SD_EXPORT_JSON
+        )
+        download_button(f"CSV · {human.size(ready.csv.size)}", ready.csv, key=keys.SD_EXPORT_CSV)
+        st.caption(f"Prepared {human.relative(ready.at)}")

@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from components import data, keys, recent
+from components import data, keys, pager
 from components import format as fmt
-from components.session_card import counts_line, title_of
 from queries.history import SEARCH_SCOPE, QuickStats
+from sessionscope import human
 from sessionscope.schema import SESSION_STATUSES
 
 VIEWED = "his_viewed"  # session ids, most recently viewed first
@@ -23,7 +23,6 @@ MAX_VIEWED = 8
 # Whether the viewer left the panel open. The expander itself forgets that on a page switch
 # (Streamlit 1.67), so the panel reopens from this copy.
 KEEP_OPEN = "his_open_kept"
-DETAILS_PAGE = "app_pages/session_details.py"
 
 
 def remember(session_id: str) -> None:
@@ -97,25 +96,21 @@ def _filters() -> tuple[tuple[str, ...], str | None]:
 
 
 def _latest(org_id: str, statuses: tuple[str, ...], title_q: str | None) -> None:
-    # Cursors of the pages shown so far, per organization and filters ("Older" appends).
-    cursors: list = recent.kept(keys.HIS_CURSORS, (org_id, statuses, title_q), lambda: [None])
-    page = None
-    for cursor in cursors:
-        page = data.history_latest(org_id, statuses, title_q, cursor)
+    # The pages shown so far, per organization and filters ("Older" loads one more).
+    loaded = pager.load(
+        keys.HIS_CURSORS,
+        (org_id, statuses, title_q),
+        lambda cursor: data.history_latest(org_id, statuses, title_q, cursor),
+    )
+    for page in loaded.pages:
         cards(page.rows)
-    if page is not None and page.rows.empty and len(cursors) == 1:
+    if len(loaded.pages) == 1 and loaded.pages[0].rows.empty:
         st.caption("No sessions match." if statuses or title_q else "No sessions yet.")
     if title_q:
         st.caption(f"The search covers the newest {SEARCH_SCOPE:,} sessions.")
-    if page is not None and page.next_cursor is not None:
-        st.button(
-            "Older",
-            key=keys.HIS_MORE,
-            on_click=cursors.append,
-            args=(page.next_cursor,),
-            icon=":material/expand_more:",
-            type="tertiary",
-        )
+    pager.more_button(
+        loaded, "Older", key=keys.HIS_MORE, icon=":material/expand_more:", type="tertiary"
+    )
 
 
 def _viewed(org_id: str, statuses: tuple[str, ...], title_q: str | None) -> None:
@@ -135,11 +130,12 @@ def card(row: Any) -> None:
     """Title (a link to its details), status badge, key counts and when it started."""
     with st.container(border=True, gap=None):
         st.page_link(
-            DETAILS_PAGE,
-            label=fmt.md(title_of(row), limit=60),
+            keys.PAGE_SESSION,
+            label=fmt.md(fmt.title_of(row), limit=60),
             query_params={keys.P_SESSION: row.id},
-            help=fmt.md(title_of(row), limit=200),
+            help=fmt.md(fmt.title_of(row), limit=200),
         )
         st.caption(
-            f"{fmt.status_badge(row.status)} {counts_line(row)} · {fmt.relative(row.started_at)}"
+            f"{fmt.status_badge(row.status)} {fmt.counts_line(row)} · "
+            f"{human.relative(row.started_at)}"
         )

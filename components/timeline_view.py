@@ -17,8 +17,7 @@ from components import data, keys, recent, url
 from components import format as fmt
 from components.panes import choice_list
 from components.recent import Anchored
-from components.session_card import counts_line, details_link, title_of
-from components.session_view import details_button
+from components.session_view import details_button, details_link
 from queries.page import Page
 from queries.sessions import SessionDetail
 from queries.timeline import (
@@ -30,6 +29,7 @@ from queries.timeline import (
     TimelineFilter,
     TimelineSummary,
 )
+from sessionscope import human
 
 WINDOW = 100  # items per window
 ABOVE = 3  # items shown above a linked item
@@ -45,13 +45,14 @@ STAGE_COLORS = {"completed": "green", "failed": "red", "running": "blue", "skipp
 
 def header(session: SessionDetail) -> None:
     """Title; status, server and counts; start and duration with where to go from here."""
-    st.subheader(fmt.md(title_of(session), limit=120), anchor=False)
+    st.subheader(fmt.md(fmt.title_of(session), limit=120), anchor=False)
     st.markdown(
-        f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · {counts_line(session)}"
+        f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · "
+        f"{fmt.counts_line(session)}"
     )
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
         st.caption(
-            f"Started {fmt.absolute(session.started_at)} · {fmt.duration(session.duration_s)}"
+            f"Started {human.absolute(session.started_at)} · {human.duration(session.duration_s)}"
         )
         details_link(session.id)
         details_button(session.id)
@@ -261,12 +262,12 @@ def _pending(summary: TimelineSummary | None) -> None:
 
 def row_label(row: Any, started_at: Any) -> str:
     """One line: kind icon, name, time (+offset from the start), duration, error or priority."""
-    at = f"{row.at:%H:%M:%S} ({fmt.offset(row.at, started_at)})"
+    at = f"{row.at:%H:%M:%S} ({human.offset(row.at, started_at)})"
     if row.kind == PROTOCOL:
         return _quiet_label(row, at)
     name = f"{KIND_ICONS[row.kind]} **{fmt.md(row.label, limit=60)}**"
     if row.kind == TOOL_CALL:
-        parts = [name, at, fmt.millis(row.duration_ms)]
+        parts = [name, at, human.millis(row.duration_ms)]
         if row.is_error:
             parts.append(":red-badge[:material/error: error]")
     elif row.kind == STAGE:
@@ -282,7 +283,7 @@ def _quiet_label(row: Any, at: str) -> str:
     """A protocol request (initialize, tools/list, resources/read <uri>...): small and gray,
     so the tool calls around it stand out."""
     text = " · ".join(
-        [f"{KIND_ICONS[PROTOCOL]} {fmt.md(row.label, limit=60)}", at, fmt.millis(row.duration_ms)]
+        [f"{KIND_ICONS[PROTOCOL]} {fmt.md(row.label, limit=60)}", at, human.millis(row.duration_ms)]
     )
     label = f":gray[:small[{text}]]"
     return label + (" · :red-badge[:material/error: error]" if row.is_error else "")

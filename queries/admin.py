@@ -10,14 +10,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import Page, contains, frame, page_of
+from queries.sql import epoch_us
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
 SORTS = ("started_at", "duration", "errors")
 _CURSOR_COLUMN = {"started_at": "started_at", "duration": "duration_s", "errors": "total_errors"}
 EXPORT_CHUNK = 500  # ids per IN list: well under SQLite's bound-parameter limit
-
-_UTC = sa.literal_column("'UTC'")  # a literal, not a bind: GROUP BY must match the SELECT text
 
 
 @dataclass(frozen=True)
@@ -33,13 +32,6 @@ class AdminFilter:
     include_archived: bool = False
 
 
-def day_bucket(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement:
-    """The UTC calendar day of a timestamp column, as a DATE (datetime.date in Python)."""
-    if is_postgres(conn):
-        return sa.cast(sa.func.timezone(_UTC, col), sa.Date)
-    return sa.func.date(col, type_=sa.Date)  # SQLite keeps naive UTC text
-
-
 def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
     """Seconds from started_at to completed_at (NULL while running), exact to the microsecond.
 
@@ -49,15 +41,8 @@ def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
     s = schema.sessions
     if is_postgres(conn):
         return sa.cast(sa.extract("epoch", s.c.completed_at - s.c.started_at), sa.Float)
-    micros = epoch_us(s.c.completed_at) - epoch_us(s.c.started_at)
+    micros = epoch_us(conn, s.c.completed_at) - epoch_us(conn, s.c.started_at)
     return sa.type_coerce(micros / 1_000_000.0, sa.Float)
-
-
-def epoch_us(col: sa.ColumnElement) -> sa.ColumnElement[int]:
-    # SQLite keeps SQLAlchemy's 'YYYY-MM-DD HH:MM:SS.ffffff' text (the date range filters
-    # compare that text too): whole seconds from the first 19 characters, then the micros.
-    seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(col, 1, 19)), sa.Integer)
-    return seconds * 1_000_000 + sa.cast(sa.func.substr(col, 21, 6), sa.Integer)
 
 
 def date_range(col: sa.ColumnElement, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:

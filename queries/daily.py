@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
-from queries.admin import AdminFilter, day_bucket, epoch_us, session_filters
+from queries.admin import AdminFilter, session_filters
+from queries.sql import day_bucket, epoch_us
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
@@ -66,7 +67,7 @@ def session_ms(conn: sa.Connection) -> sa.ColumnElement[int]:
     if is_postgres(conn):
         epoch = sa.extract("epoch", s.c.completed_at - s.c.started_at) * 1000
         return sa.cast(sa.func.round(epoch), sa.BigInteger)
-    micros = epoch_us(s.c.completed_at) - epoch_us(s.c.started_at)
+    micros = epoch_us(conn, s.c.completed_at) - epoch_us(conn, s.c.started_at)
     return sa.type_coerce((micros + 500) // 1000, sa.BigInteger)
 
 

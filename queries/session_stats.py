@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from queries.admin import epoch_us
 from queries.page import frame
+from queries.sessions import visible
+from queries.sql import epoch_us
 from sessionscope.db import is_postgres
 from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, tool_calls
 
@@ -50,11 +51,6 @@ class UserAverages:
     p95_ms: float | None
 
 
-def _visible(org_id: str, session_id: str) -> sa.ColumnElement[bool]:
-    s = sessions.c
-    return sa.exists().where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
-
-
 def _calls_of(org_id: str, session_id: str) -> list[sa.ColumnElement[bool]]:
     """The session's tool calls, if the session is visible."""
     t = tool_calls.c
@@ -62,7 +58,7 @@ def _calls_of(org_id: str, session_id: str) -> list[sa.ColumnElement[bool]]:
         t.session_id == session_id,
         t.org_id == org_id,
         t.method == TOOL_CALL_METHOD,
-        _visible(org_id, session_id),
+        visible(org_id, session_id),
     ]
 
 
@@ -114,7 +110,7 @@ def time_buckets(conn: sa.Connection, *, org_id: str, session_id: str, n: int) -
     ).one()
     lo, hi = _micros(first), _micros(last)
     width = max(-(-(hi - lo + 1) // n), 1_000)  # ceil, and at least 1 ms
-    at = _epoch_us(conn, t.started_at)
+    at = epoch_us(conn, t.started_at)
     bucket = (at - sa.literal(lo, sa.BigInteger)) // sa.literal(width, sa.BigInteger)
     src = (
         sa.select(bucket.label("bucket"), t.duration_ms, t.is_error)
@@ -137,13 +133,6 @@ def time_buckets(conn: sa.Connection, *, org_id: str, session_id: str, n: int) -
 
 def _micros(at: datetime) -> int:
     return (at - _EPOCH) // timedelta(microseconds=1)
-
-
-def _epoch_us(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement[int]:
-    """Microseconds since 1970 of a timestamp column, as an integer, in SQL."""
-    if is_postgres(conn):
-        return sa.cast(sa.extract("epoch", col) * 1_000_000, sa.BigInteger)
-    return epoch_us(col)
 
 
 def _per_bucket(conn: sa.Connection, src: sa.Subquery) -> sa.Select:
@@ -198,7 +187,7 @@ def tickets(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFram
     k = support_tickets.c
     stmt = (
         sa.select(k.created_at.label("at"), k.title.label("label"), k.priority, k.status)
-        .where(k.session_id == session_id, k.org_id == org_id, _visible(org_id, session_id))
+        .where(k.session_id == session_id, k.org_id == org_id, visible(org_id, session_id))
         .order_by(k.created_at, k.id)
     )
     return frame(conn.execute(stmt))

@@ -73,6 +73,13 @@ class SessionDetail:
     duration_s: float | None
 
 
+def visible(org_id: str, session_id: str) -> sa.Exists:
+    """The session is this organization's and not archived, as a condition: every statement
+    about one session's rows carries it, so deciding visibility costs no statement of its own."""
+    s = sessions.c
+    return sa.exists().where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
+
+
 def duration_s(row: Mapping[str, Any]) -> float | None:
     """Seconds from start to completion, else to the last activity, else None."""
     end = row["completed_at"] or row["last_activity_at"]

@@ -6,16 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import frame
-from sessionscope.schema import STAGES, session_stages, session_states, sessions
-
-
-def _visible_session(org_id: str, session_id: str) -> sa.Exists:
-    s = sessions.c
-    return (
-        sa.select(s.id)
-        .where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
-        .exists()
-    )
+from queries.sessions import visible
+from sessionscope.schema import STAGES, session_stages, session_states
 
 
 def stages(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFrame:
@@ -26,7 +18,7 @@ def stages(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFrame
     )
     stmt = (
         sa.select(session_stages)
-        .where(st.session_id == session_id, _visible_session(org_id, session_id))
+        .where(st.session_id == session_id, visible(org_id, session_id))
         .order_by(canonical, st.stage)
     )
     return frame(conn.execute(stmt))
@@ -37,7 +29,7 @@ def states(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFrame
     st = session_states.c
     stmt = (
         sa.select(st.version, st.created_at, st.state)
-        .where(st.session_id == session_id, _visible_session(org_id, session_id))
+        .where(st.session_id == session_id, visible(org_id, session_id))
         .order_by(st.version.desc())
     )
     return frame(conn.execute(stmt))

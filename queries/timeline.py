@@ -19,15 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import sqlalchemy as sa
 
 from queries.page import Page, iso, page_of, row_compare, to_datetime
+from queries.sessions import visible
 from sessionscope.schema import (
     STAGES,
     TOOL_CALL_METHOD,
     session_stages,
-    sessions,
     support_tickets,
     tool_calls,
 )
@@ -95,12 +94,6 @@ _TICKETS = _Arm(TICKET, support_tickets, _st.created_at, (_st.created_at, _st.id
 _STAGES = _Arm(STAGE, session_stages, _sg.started_at, (_sg.started_at, _sg.stage))
 
 
-def _visible(conn: sa.Connection, org_id: str, session_id: str) -> bool:
-    s = sessions.c
-    stmt = sa.select(s.id).where(s.id == session_id, s.org_id == org_id, s.archived_at.is_(None))
-    return conn.execute(stmt).first() is not None
-
-
 def _call_kinds(flt: TimelineFilter) -> set[str]:
     """The kinds of tool_calls rows the filter keeps (a tool names a tools/call row)."""
     kinds = {TOOL_CALL, PROTOCOL} & set(flt.kinds)
@@ -118,10 +111,15 @@ def _arms(flt: TimelineFilter) -> list[_Arm]:
 
 def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list[Any]:
     c = arm.table.c
-    if arm is _STAGES:  # no org_id column: every caller checked the session's visibility
+    if arm is _STAGES:  # no org_id column: the visibility condition scopes it
         failed = [c.status == "failed"] if flt.errors_only else []
-        return [c.session_id == session_id, c.started_at.is_not(None), *failed]
-    conds = [c.org_id == org_id, c.session_id == session_id]
+        return [
+            c.session_id == session_id,
+            c.started_at.is_not(None),
+            visible(org_id, session_id),
+            *failed,
+        ]
+    conds = [c.org_id == org_id, c.session_id == session_id, visible(org_id, session_id)]
     if arm is _CALLS:
         conds += _method_where(flt)
     if arm is _CALLS and flt.tool is not None:
@@ -265,8 +263,6 @@ def window(
     limit: int = 200,
 ) -> Page:
     """Up to limit timeline items after the cursor, in merged time order."""
-    if not _visible(conn, org_id, session_id):
-        return Page(pd.DataFrame(columns=list(COLUMNS)), None)
     rows = _merged(conn, org_id, session_id, flt, after, after=True, limit=limit + 1)
     return page_of(rows, COLUMNS, limit, _key)
 
@@ -274,8 +270,6 @@ def window(
 def _count(
     conn: sa.Connection, org_id: str, session_id: str, flt: TimelineFilter, upto: tuple | None
 ) -> int:
-    if not _visible(conn, org_id, session_id):
-        return 0
     counts = []
     for arm in _arms(flt):
         stmt = sa.select(sa.func.count()).select_from(arm.table)
@@ -313,7 +307,7 @@ def cursor_before(
     limit: int,
 ) -> tuple | None:
     """The after cursor of the window of limit items ending at cursor; None for the start."""
-    if cursor is None or not _visible(conn, org_id, session_id):
+    if cursor is None:
         return None
     rows = _merged(conn, org_id, session_id, flt, cursor, after=False, limit=limit + 1)
     return _key(rows[limit]) if len(rows) > limit else None
@@ -322,19 +316,18 @@ def cursor_before(
 def cursor_at_seq(conn: sa.Connection, *, org_id: str, session_id: str, seq: int) -> tuple | None:
     """An after cursor whose window starts at request number seq (tool call or protocol
     request: they share the numbering); None if there is none."""
-    if not _visible(conn, org_id, session_id):
-        return None
     c = _tc
-    stmt = sa.select(c.started_at).where(c.org_id == org_id, c.session_id == session_id)
+    stmt = sa.select(c.started_at).where(
+        c.org_id == org_id, c.session_id == session_id, visible(org_id, session_id)
+    )
     at = conn.execute(stmt.where(c.seq == seq).order_by(c.started_at, c.id).limit(1)).scalar()
     # "" sorts before every real id, so the cursor sits just before the call for any filter.
     return None if at is None else (iso(at), RANKS[TOOL_CALL], seq, "")
 
 
 def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSummary | None:
-    """Counts, tool names and time span of a visible session's timeline; None if not visible."""
-    if not _visible(conn, org_id, session_id):
-        return None
+    """Counts, tool names and time span of a visible session's timeline; None if not visible.
+    Three statements: the counts with the visibility, the tool names, the stages."""
     c, t, f = _tc, _st, sa.func
     is_tool = c.method == TOOL_CALL_METHOD
     calls = sa.select(
@@ -346,9 +339,14 @@ def summary(conn: sa.Connection, *, org_id: str, session_id: str) -> TimelineSum
     ).where(c.org_id == org_id, c.session_id == session_id)
     tickets = sa.select(f.count(), f.min(t.created_at), f.max(t.created_at))
     tickets = tickets.where(t.org_id == org_id, t.session_id == session_id)
+    one_row_each = calls.subquery(), tickets.subquery()
+    both = sa.select(visible(org_id, session_id), *one_row_each[0].c, *one_row_each[1].c)
+    both = both.select_from(one_row_each[0].join(one_row_each[1], sa.true()))
+    seen, *counts = conn.execute(both).one()
+    if not seen:
+        return None
+    n_calls, n_errors, c_first, c_last, n_protocol, n_tickets, t_first, t_last = counts
     tools = sa.select(c.tool_name).where(c.org_id == org_id, c.session_id == session_id, is_tool)
-    n_calls, n_errors, c_first, c_last, n_protocol = conn.execute(calls).one()
-    n_tickets, t_first, t_last = conn.execute(tickets).one()
     names = conn.execute(tools.distinct()).scalars().all()
     started, pending = _stage_summary(conn, session_id)
     firsts = [x for x in (c_first, t_first, *started) if x is not None]
@@ -379,21 +377,20 @@ def _stage_summary(conn: sa.Connection, session_id: str) -> tuple[list[datetime]
 
 def item_key(conn: sa.Connection, *, org_id: str, session_id: str, item_id: str) -> tuple | None:
     """The merged order key of one item of a visible session (a cursor at that item), or None."""
-    if not _visible(conn, org_id, session_id):
-        return None
+    seen = visible(org_id, session_id)
     if item_id.startswith("tc_"):
         c = _tc
-        where = (c.id == item_id, c.org_id == org_id, c.session_id == session_id)
+        where = (c.id == item_id, c.org_id == org_id, c.session_id == session_id, seen)
         row = conn.execute(sa.select(c.started_at, c.seq).where(*where)).first()
         return None if row is None else (iso(row[0]), RANKS[TOOL_CALL], row[1], item_id)
     if item_id.startswith("sr_"):
         t = _st
-        where = (t.id == item_id, t.org_id == org_id, t.session_id == session_id)
+        where = (t.id == item_id, t.org_id == org_id, t.session_id == session_id, seen)
         at = conn.execute(sa.select(t.created_at).where(*where)).scalar()
         return None if at is None else (iso(at), RANKS[TICKET], 0, item_id)
     if item_id.startswith(STAGE_PREFIX):
         g = _sg
-        where = (g.session_id == session_id, g.stage == item_id.removeprefix(STAGE_PREFIX))
+        where = (g.session_id == session_id, g.stage == item_id.removeprefix(STAGE_PREFIX), seen)
         at = conn.execute(sa.select(g.started_at).where(*where)).scalar()
         return None if at is None else (iso(at), RANKS[STAGE], 0, item_id)
     return None

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from queries.admin import sessions_by_ids
 from queries.items import payload_size
-from sessionscope import audit, rollup
+from sessionscope import audit, human, rollup
 from sessionscope.db import begin_write
 from sessionscope.errors import ExportTooLarge
 from sessionscope.schema import sessions, support_tickets, tool_calls
@@ -225,13 +225,9 @@ def _too_large(items: int, payload: int, limits: ExportLimits) -> str:
             f"most {limits.items:,}"
         )
     return (
-        f"its tool calls' inputs and outputs come to at least {_mib(payload)}, and one export "
-        f"holds at most {_mib(limits.payload_bytes)}"
+        f"its tool calls' inputs and outputs come to at least {human.size(payload)}, and one "
+        f"export holds at most {human.size(limits.payload_bytes)}"
     )
-
-
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.1f} MiB"
 
 
 def _check_size(

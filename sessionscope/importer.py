@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from sessionscope import audit, redaction, rollup, schema
+from sessionscope import audit, human, redaction, rollup, schema
 from sessionscope.errors import ImportValidationError, SessionscopeError
 
 MAX_ERRORS = 20
@@ -429,10 +429,6 @@ _SHAPE = bytes.maketrans(b"{}", b"[]")
 _NOT_SHAPE = bytes(b for b in range(256) if b not in b'[]{}"')
 
 
-def _mib(size: int) -> str:
-    return f"{size / 2**20:g} MiB"
-
-
 def _lines(handle: IO[bytes], seen: Callable[[bytes], None]) -> Iterator[tuple[int, bytes | None]]:
     """(number, bytes) per line, passing every byte read to `seen`; None for a line over
     MAX_LINE_BYTES, which is skipped chunk by chunk instead of being held whole."""
@@ -542,7 +538,7 @@ class _Importer:
                 continue
             self.report.records += 1
             if raw is None:
-                self.error(line, LINE, f"is longer than {_mib(MAX_LINE_BYTES)}, the limit")
+                self.error(line, LINE, f"is longer than {human.size(MAX_LINE_BYTES)}, the limit")
             else:
                 self.add(line, raw)
             if len(self.errors) >= MAX_ERRORS:

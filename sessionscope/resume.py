@@ -20,18 +20,18 @@ from sqlalchemy.exc import IntegrityError
 from sessionscope import audit, rollup
 from sessionscope.db import begin_write
 from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
-from sessionscope.schema import STAGES, members, session_stages, session_states, sessions
+from sessionscope.schema import (
+    METRIC_OF_STAGE,
+    STAGES,
+    members,
+    session_stages,
+    session_states,
+    sessions,
+)
 
 # An active session silent for this long is taken to be stuck, so it may be resumed.
 IDLE_AFTER = timedelta(minutes=15)
 RESUMABLE_STATUSES = ("paused", "failed", "active")  # active only once idle for IDLE_AFTER
-# The metric that counts the items each stage completed (the contract the seed writes to).
-METRIC_OF_STAGE = {
-    "scraping": "jobs",
-    "enrichment": "companies",
-    "contacts": "contacts",
-    "campaigns": "campaigns",
-}
 DEFAULT_BATCH_SIZE = 25  # the runner's batch size, for a rebuilt cursor when no state names one
 ACTION_RESUME = "session.resume"
 ACTION_RESUME_FALLBACK = "session.resume_fallback"

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from queries import daily
-from queries.admin import day_bucket
+from queries.sql import day_bucket
 from sessionscope import schema
 
 _EPOCH = date(1970, 1, 1)  # a new mark starts here: nothing is settled yet

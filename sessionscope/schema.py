@@ -24,6 +24,14 @@ TICKET_STATUSES = ("needs_email", "pending", "in_progress", "resolved", "closed"
 TICKET_PRIORITIES = ("low", "medium", "high", "critical")
 STAGES = ("scraping", "enrichment", "contacts", "campaigns", "results")
 STAGE_STATUSES = ("pending", "running", "completed", "failed", "skipped")
+# The metric counting the items each stage completed: its key in a saved state's "metrics",
+# and the session's total_<metric> column (the contract the seed writes and Resume checks).
+METRIC_OF_STAGE = {
+    "scraping": "jobs",
+    "enrichment": "companies",
+    "contacts": "contacts",
+    "campaigns": "campaigns",
+}
 ROLES = ("admin", "analyst")
 SERVER_KINDS = ("mcp", "workflow")
 # Where a session came from (contract v2). Open-ended: an outside tool may name its own.

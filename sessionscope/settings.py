@@ -1,4 +1,7 @@
-"""Settings from the environment: one frozen object, read once per process."""
+"""Settings from the environment: one frozen object, read afresh at each load_settings().
+
+Each page run reads the environment again (the frame, Resume); only the database engine,
+built once per process from the settings of its first run, keeps what it read then."""
 
 from __future__ import annotations
 

@@ -149,3 +149,16 @@ def stage(conn: sa.Connection, ses: Row, stage: str, **kw: Any) -> Row:
 def state(conn: sa.Connection, ses: Row, version: int, state: Any, **kw: Any) -> Row:
     row = {"session_id": ses["id"], "version": version, "state": state, "created_at": T0} | kw
     return _insert(conn, schema.session_states, row)
+
+
+def valid_state(version: int = 2, **changes: Any) -> dict[str, Any]:
+    """A saved workflow state that resume accepts: a lead-gen run stopped part-way through
+    `contacts` (scraping and enrichment done), with `changes` over it."""
+    return {
+        "version": version,
+        "stage": "contacts",
+        "completed_stages": ["scraping", "enrichment"],
+        "metrics": {"jobs": 118, "companies": 50, "contacts": 40, "campaigns": 0},
+        "cursor": {"stage": "contacts", "offset": 40, "batch_size": 10},
+        "config": {"workflow": "lead-gen", "query": {"role": "CTO", "city": "Lyon"}},
+    } | changes

@@ -105,10 +105,15 @@ BROWSER = {
 
 
 def test_the_targets_of_issue_14_are_ratios_of_one_run() -> None:
-    got = {name: (measured, ratio, ok) for name, measured, ratio, ok in
-           run.targets(_fake_results(**BROWSER))}  # fmt: skip
+    got = {
+        name: (measured, ratio, ok)
+        for name, measured, ratio, ok in run.targets(_fake_results(**BROWSER))
+    }
     assert got["Cold shared three-pane link <= 1.5 x hello-world page"] == (
-        "1,400 ms vs 1,000 ms", "1.40", True)  # fmt: skip
+        "1,400 ms vs 1,000 ms",
+        "1.40",
+        True,
+    )
     deep = got["Same, 300th session + 15,000th call selected <= 1.25 x hello-world page"]
     assert deep[1:] == ("1.30", False)
     assert got["Click a timeline item until its details show < Datasette page navigation"][2]

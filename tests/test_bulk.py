@@ -20,16 +20,11 @@ from sessionscope.errors import ExportTooLarge
 from sessionscope.schema import audit_log, sessions, tool_calls
 from tests import factories
 from tests.factories import T0
+from tests.test_queries_admin import COLUMNS as ADMIN_COLUMNS
 
 ACTOR = "admin@acme.example"
 NOW = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)
 EARLIER = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
-ADMIN_COLUMNS = [
-    "id", "title", "status", "end_user_id", "user_email", "user_distinct_id", "server_name",
-    "server_kind", "started_at", "completed_at", "duration_s", "total_tool_calls",
-    "total_errors", "total_jobs", "total_companies", "total_contacts", "total_campaigns",
-    "archived_at",
-]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -48,9 +43,16 @@ def _world(conn: sa.Connection) -> World:
         archived = EARLIER if n == 3 else None
         start, end = T0 + timedelta(hours=n), T0 + timedelta(hours=n, minutes=5)
         factories.session(
-            conn, acme, user, srv, id=f"ses_a{n}", started_at=start, completed_at=end,
-            last_activity_at=end, archived_at=archived,
-        )  # fmt: skip
+            conn,
+            acme,
+            user,
+            srv,
+            id=f"ses_a{n}",
+            started_at=start,
+            completed_at=end,
+            last_activity_at=end,
+            archived_at=archived,
+        )
     b_user, b_srv = factories.end_user(conn, beta), factories.server(conn, beta)
     factories.session(conn, beta, b_user, b_srv, id="ses_b1", archived_at=EARLIER)
     ids = ("ses_a1", "ses_a2", "ses_a3", "ses_a4")
@@ -431,7 +433,7 @@ TIMELINE_EXPORTS = [bulk.export_json, bulk.export_timeline_csv]
     ("limits", "said"),
     [
         (bulk.ExportLimits(items=5), "at least 6 tool calls and tickets"),  # the world has 6
-        (bulk.ExportLimits(payload_bytes=200), "one export holds at most 0.0 MiB"),
+        (bulk.ExportLimits(payload_bytes=200), "one export holds at most 200 B"),
     ],
 )
 def test_an_export_over_a_limit_is_refused_before_anything_is_written(
@@ -465,9 +467,13 @@ def test_the_sessions_csv_is_refused_over_the_item_limit(conn: sa.Connection, wo
     out = io.BytesIO()
     with pytest.raises(ExportTooLarge, match="at least 2 tool calls and tickets"):
         bulk.export_csv(
-            conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1", "ses_a2"], out=out,
+            conn,
+            org_id=world.acme,
+            actor=ACTOR,
+            session_ids=["ses_a1", "ses_a2"],
+            out=out,
             limits=bulk.ExportLimits(items=1),
-        )  # fmt: skip
+        )
     assert out.getvalue() == b"" and _audit(conn) == []
 
 
@@ -481,9 +487,13 @@ def test_a_timeline_that_grows_past_the_limit_while_exporting_stops_the_export(
     out = io.BytesIO()
     with pytest.raises(ExportTooLarge, match="at least 4 tool calls and tickets"):
         bulk.export_json(
-            conn, org_id=world.acme, actor=ACTOR, session_ids=["ses_a1"], out=out,
+            conn,
+            org_id=world.acme,
+            actor=ACTOR,
+            session_ids=["ses_a1"],
+            out=out,
             limits=bulk.ExportLimits(items=3),
-        )  # fmt: skip
+        )
     assert _audit(conn) == []
 
 

@@ -24,13 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 from sessionscope.db import make_engine
 from sessionscope.migrate import upgrade
-from sessionscope.settings import PROJECT_ROOT
 from tests import factories
 from tests.conftest import DatabaseFactory, pg_uri_to_sqlalchemy
+from tests.pages.client import open_app
+from tests.pages.datasets import ANALYST
 
-APP = str(PROJECT_ROOT / "dashboard_app.py")
-RUN_TIMEOUT_S = 60
-ANALYST = "analyst@acme.example"
 RETRY = "frame_retry"
 UNAVAILABLE = "The database is not available right now."
 
@@ -85,13 +83,6 @@ def small_world(engine: sa.Engine) -> None:
         acme = factories.org(conn, id="org_acme", slug="acme", name="Acme Corp")
         factories.member(conn, acme, email=ANALYST, role="analyst")
         factories.end_user(conn, acme, id="usr_ann", display_name="Ann Lee")
-
-
-def open_app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-    at.user = {"email": ANALYST}
-    at.run()
-    return at
 
 
 def assert_users_shown(at: AppTest) -> None:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from components import format as fmt
+from sessionscope import human
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -38,7 +39,7 @@ def test_md_keeps_unicode_and_drops_control_characters() -> None:
     ],
 )
 def test_duration(seconds: float | None, text: str) -> None:
-    assert fmt.duration(seconds) == text
+    assert human.duration(seconds) == text
 
 
 @pytest.mark.parametrize(
@@ -53,27 +54,31 @@ def test_duration(seconds: float | None, text: str) -> None:
     ],
 )
 def test_relative(ago: timedelta, text: str) -> None:
-    assert fmt.relative(NOW - ago, now=NOW) == text
+    assert human.relative(NOW - ago, now=NOW) == text
 
 
 def test_offset_and_status_badge_carry_words_not_only_colour() -> None:
-    assert fmt.offset(NOW + timedelta(seconds=72.5), NOW) == "+1:12.5"
-    assert fmt.offset(NOW + timedelta(hours=1, seconds=3), NOW) == "+1:00:03"
+    assert human.offset(NOW + timedelta(seconds=72.5), NOW) == "+1:12.5"
+    assert human.offset(NOW + timedelta(hours=1, seconds=3), NOW) == "+1:00:03"
     assert "failed" in fmt.status_badge("failed") and ":red-badge" in fmt.status_badge("failed")
 
 
 @pytest.mark.parametrize(
     ("fn", "value", "text"),
     [
-        (fmt.number, 1234, "1,234"),
-        (fmt.number, 2.5, "2.5"),
-        (fmt.signed_number, -6, "-6"),
-        (fmt.percent, 0.1432, "14.3%"),
-        (fmt.signed_pp, 0.025, "+2.5 pp"),
-        (fmt.signed_duration, -0.12, "-120 ms"),
-        (fmt.signed_duration, 90, "+1 min 30 s"),
-        (fmt.signed_millis, 409, "+409 ms"),
-        (fmt.millis, 1234, "1.2 s"),
+        (human.number, 1234, "1,234"),
+        (human.number, 2.5, "2.5"),
+        (human.signed_number, -6, "-6"),
+        (human.percent, 0.1432, "14.3%"),
+        (human.signed_pp, 0.025, "+2.5 pp"),
+        (human.signed_duration, -0.12, "-120 ms"),
+        (human.signed_duration, 90, "+1 min 30 s"),
+        (human.signed_millis, 409, "+409 ms"),
+        (human.millis, 1234, "1.2 s"),
+        (human.size, 200, "200 B"),
+        (human.size, 12_345, "12.1 KiB"),
+        (human.size, 1_258_291, "1.2 MiB"),
+        (human.size, 8 * 2**20, "8 MiB"),
     ],
 )
 def test_metric_numbers_carry_their_unit(fn, value: float, text: str) -> None:

@@ -10,8 +10,8 @@ from email.message import Message
 
 import pytest
 
+from harness import StreamlitServer
 from sessionscope.headers import FRAME_GUARD, FrameGuard
-from tests.browser.conftest import StreamlitServer
 from tests.support import run_async
 
 EXPECTED = {"content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY"}

@@ -237,13 +237,20 @@ def test_contract_v2_fields_are_imported_and_external_ids_are_unique_per_source(
     with pytest.raises(ImportRejected, match="external_id"):
         import_lines(fresh_engine, tmp_path, *PARENTS, twin)
     # A line that leaves the v2 fields out keeps the defaults: an import, a tools/call.
-    import_lines(fresh_engine, tmp_path, *PARENTS, SESSION_A | {"id": "ses_c"},
-                 CALL_A | {"id": "tc_c", "session_id": "ses_c"})  # fmt: skip
+    import_lines(
+        fresh_engine,
+        tmp_path,
+        *PARENTS,
+        SESSION_A | {"id": "ses_c"},
+        CALL_A | {"id": "tc_c", "session_id": "ses_c"},
+    )
     with fresh_engine.connect() as conn:
         assert conn.execute(
-            sa.text("SELECT s.source, t.method FROM sessions s JOIN tool_calls t "
-                    "ON t.session_id = s.id WHERE s.id = 'ses_c'")
-        ).one() == ("import", "tools/call")  # fmt: skip
+            sa.text(
+                "SELECT s.source, t.method FROM sessions s JOIN tool_calls t "
+                "ON t.session_id = s.id WHERE s.id = 'ses_c'"
+            )
+        ).one() == ("import", "tools/call")
 
 
 # --- the organization boundary (issue 15, finding 5) ------------------------------------------
@@ -409,7 +416,7 @@ def test_every_import_run_is_audited_with_who_the_digest_and_the_counts(
             "support_ticket": 1,
             "stage": 3,
             "state": 2,
-        },  # fmt: skip
+        },
         "updated": {},
         "unchanged": {},
         "dry_run": False,

@@ -19,6 +19,7 @@ from sessionscope.ingest import otlp
 from sessionscope.ingest.receiver import handle_export, ingest
 from sessionscope.schema import audit_log, end_users, servers, sessions, tool_calls
 from tests import factories
+from tests.support import halves, spans_in
 from tests.test_ingest_mapping import OTLP, recorded  # noqa: F401
 
 IDLE = timedelta(minutes=30)
@@ -82,8 +83,15 @@ def test_a_recorded_session_lands_with_its_calls_errors_and_totals(
     org_id, token = org_token
     answer = post(fresh_engine, token, recorded("v1-openllmetry-stdio.binpb").SerializeToString())
     assert answer.status == 200
-    (row,) = table(fresh_engine, sessions, "org_id", "source", "total_tool_calls", "total_errors",
-                   "client_name")  # fmt: skip
+    (row,) = table(
+        fresh_engine,
+        sessions,
+        "org_id",
+        "source",
+        "total_tool_calls",
+        "total_errors",
+        "client_name",
+    )
     assert row == (org_id, "otlp", 5, 2, "scenario-client")
     calls = table(fresh_engine, tool_calls, "seq", "method", "tool_name", "is_error")
     assert [c[0] for c in calls] == list(range(1, 11))
@@ -131,11 +139,15 @@ def test_client_and_server_sent_apart_merge_in_either_order_and_name_the_owner(
     assert all(c[1]["sides"] == ["client", "server"] for c in calls)
     with fresh_engine.connect() as conn:
         owner = conn.execute(
-            sa.select(servers.c.name, end_users.c.distinct_id, end_users.c.last_seen_at,
-                      sessions.c.last_activity_at)
+            sa.select(
+                servers.c.name,
+                end_users.c.distinct_id,
+                end_users.c.last_seen_at,
+                sessions.c.last_activity_at,
+            )
             .join_from(sessions, servers, servers.c.id == sessions.c.server_id)
             .join_from(sessions, end_users, end_users.c.id == sessions.c.end_user_id)
-        ).one()  # fmt: skip
+        ).one()
     assert owner[:2] == ("Docs MCP", "user-42")
     assert owner.last_seen_at == owner.last_activity_at
 
@@ -144,20 +156,7 @@ def test_spans_arriving_out_of_order_land_in_order(
     fresh_engine: sa.Engine, org_token: tuple[str, str]
 ) -> None:
     org_id, _ = org_token
-    request = recorded("v2-builtin-http.binpb")
-    spans = [s for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans]
-    cut = sorted(s.start_time_unix_nano for s in spans)[len(spans) // 2]
-    late, early = ExportTraceServiceRequest(), ExportTraceServiceRequest()
-    late.CopyFrom(request)
-    early.CopyFrom(request)
-    halves = ((late, lambda s: s.start_time_unix_nano >= cut),
-              (early, lambda s: s.start_time_unix_nano < cut))  # fmt: skip
-    for part, keep in halves:
-        for rs in part.resource_spans:
-            for ss in rs.scope_spans:
-                kept = [s for s in ss.spans if keep(s)]
-                del ss.spans[:]
-                ss.spans.extend(kept)
+    early, late = halves(recorded("v2-builtin-http.binpb"))
     ingest(fresh_engine, org_id=org_id, request=late, idle=IDLE)
     ingest(fresh_engine, org_id=org_id, request=early, idle=IDLE)
     rows = table(fresh_engine, tool_calls, "started_at", "seq")
@@ -189,14 +188,19 @@ def test_a_session_is_active_while_calls_are_recent(
 ) -> None:
     org_id, _ = org_token
     request = recorded("v2-builtin-stdio.binpb")
-    spans = [s for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans]
-    last_end = datetime.fromtimestamp(max(s.end_time_unix_nano for s in spans) / 1e9, UTC)
+    last_end = max(s.end_time_unix_nano for s in spans_in(request))
+    last_end = datetime.fromtimestamp(last_end / 1e9, UTC)
     ingest(
         fresh_engine, org_id=org_id, request=request, idle=IDLE, now=last_end + timedelta(minutes=5)
     )
     assert table(fresh_engine, sessions, "status", "completed_at") == [("active", None)]
-    ingest(fresh_engine, org_id=org_id, request=ExportTraceServiceRequest(), idle=IDLE,
-           now=last_end + timedelta(minutes=31))  # fmt: skip
+    ingest(
+        fresh_engine,
+        org_id=org_id,
+        request=ExportTraceServiceRequest(),
+        idle=IDLE,
+        now=last_end + timedelta(minutes=31),
+    )
     assert table(fresh_engine, sessions, "status")[0] == ("completed",)
 
 
@@ -254,8 +258,13 @@ def test_json_and_gzip_bodies_are_read_like_protobuf(
     )  # noqa: E501
     assert recorded_path.exists()
     for line in lines:
-        answer = post(fresh_engine, token, gzip.compress(line), content_type="application/json",
-                      content_encoding="gzip")  # fmt: skip
+        answer = post(
+            fresh_engine,
+            token,
+            gzip.compress(line),
+            content_type="application/json",
+            content_encoding="gzip",
+        )
         assert answer.status == 200, answer.body
         assert answer.content_type == "application/json"
     assert len(table(fresh_engine, tool_calls, "id")) == 10
@@ -292,10 +301,13 @@ def _one_span_request(count: int, **attrs: str) -> ExportTraceServiceRequest:
     scope = request.resource_spans.add().scope_spans.add()
     for i in range(count):
         span = scope.spans.add(
-            trace_id=(i + 1).to_bytes(16, "big"), span_id=(i + 1).to_bytes(8, "big"),
-            name="tools/call t", kind=2, start_time_unix_nano=1_780_000_000 * 10**9 + i,
+            trace_id=(i + 1).to_bytes(16, "big"),
+            span_id=(i + 1).to_bytes(8, "big"),
+            name="tools/call t",
+            kind=2,
+            start_time_unix_nano=1_780_000_000 * 10**9 + i,
             end_time_unix_nano=1_780_000_000 * 10**9 + i + 1_000_000,
-        )  # fmt: skip
+        )
         for key, value in {"mcp.method.name": "tools/call", **attrs}.items():
             kv = span.attributes.add(key=key)
             kv.value.string_value = value

@@ -8,28 +8,25 @@ import json
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
+from components import keys
+from harness import StreamlitServer
 from sessionscope import tokens
 from sessionscope.ingest import otlp
 from sessionscope.schema import end_users, servers, sessions, tool_calls
-from sessionscope.settings import PROJECT_ROOT
 from tests import factories
-from tests.browser.conftest import StreamlitServer
 from tests.conftest import DatabaseFactory
 from tests.mcp_scenarios.run import FAMILIES, TRANSPORTS, run_scenario
 from tests.mcp_scenarios.sidevenv import SideVenvError
+from tests.pages.client import Open, make_app_client
 from tests.pages.explorer_view import card_ids, card_titles, row_labels
 
-APP = str(PROJECT_ROOT / "dashboard_app.py")
-USER_PAGE = "app_pages/user_sessions.py"
 ERROR_BADGE = ":red-badge[:material/error: error]"
 VIEWER = "admin@acme.example"
 TOOLS = ["search_docs", "get_page", "get_page", "fail", "no_such_tool"]
@@ -276,27 +273,10 @@ def test_the_end_user_was_last_seen_no_earlier_than_the_session(
 
 
 @pytest.fixture()
-def open_page(served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., AppTest]]:
+def open_page(served: Served, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
     """open(**params) -> the User sessions page as VIEWER after its run, caches cleared."""
-    monkeypatch.setenv("DATABASE_URL", served.engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def open_(**params: str) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.user = {"email": VIEWER}
-        for name, value in params.items():
-            at.query_params[name] = value
-        at.run()
-        return at.switch_page(USER_PAGE).run()
-
-    yield open_
-    from components import data
-
-    data.engine().dispose()
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with make_app_client(served.engine, monkeypatch, keys.PAGE_USER, email=VIEWER) as open_:
+        yield open_
 
 
 def plain(label: str) -> str:
@@ -305,7 +285,7 @@ def plain(label: str) -> str:
 
 
 def test_the_user_page_shows_an_ingested_session_its_tools_and_errors(
-    served: Served, open_page: Callable[..., AppTest]
+    served: Served, open_page: Open
 ) -> None:
     (session,) = run(served, "v2-recorder", "stdio").sessions
     at = open_page(user=session["end_user_id"], session=session["id"])

@@ -26,14 +26,19 @@ def recorded(name: str) -> ExportTraceServiceRequest:
 FAMILIES = [
     ("v2-builtin-stdio.binpb", ["server/discover", *V2_METHODS], False, None, "docs-mcp"),
     ("v2-builtin-http.binpb", ["server/discover", *V2_METHODS], False, None, "docs-mcp"),
-    ("v2-builtin-stdio-legacy.binpb",
-     ["initialize", "notifications/initialized", *V2_METHODS], False, None, "docs-mcp"),
+    (
+        "v2-builtin-stdio-legacy.binpb",
+        ["initialize", "notifications/initialized", *V2_METHODS],
+        False,
+        None,
+        "docs-mcp",
+    ),
     ("v2-recorder-stdio.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v2-recorder-http.binpb", ["server/discover", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v2-recorder-http-legacy.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v1-openllmetry-stdio.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
     ("v1-openllmetry-http.binpb", ["initialize", *V2_METHODS], True, CLIENT, "Docs MCP"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "methods", "payloads", "client", "server"), FAMILIES)

@@ -122,10 +122,12 @@ def _members_at_0004(engine: sa.Engine, *emails: str) -> None:
         conn.execute(sa.text("INSERT INTO organizations VALUES ('org_m', 'm', 'M', '2026-11-01')"))
         for n, email in enumerate(emails):
             conn.execute(
-                sa.text("INSERT INTO members (id, org_id, email, role, created_at) VALUES "
-                        "(:id, 'org_m', :email, :role, '2026-11-01')"),
+                sa.text(
+                    "INSERT INTO members (id, org_id, email, role, created_at) VALUES "
+                    "(:id, 'org_m', :email, :role, '2026-11-01')"
+                ),
                 {"id": f"mem_{n}", "email": email, "role": ("admin", "analyst")[n % 2]},
-            )  # fmt: skip
+            )
 
 
 def _emails(engine: sa.Engine) -> list[str]:

@@ -43,9 +43,15 @@ NOW_B = NOW_A + timedelta(minutes=1)
 EARLIER = T0 - timedelta(days=30)
 WAIT_S = 60  # upper bound on any wait; reached only when something hangs
 TOUCHED = (
-    schema.sessions, schema.session_states, schema.session_stages, schema.audit_log,
-    schema.rollup_marks, schema.rollup_sessions, schema.rollup_durations, schema.rollup_tools,
-)  # fmt: skip
+    schema.sessions,
+    schema.session_states,
+    schema.session_stages,
+    schema.audit_log,
+    schema.rollup_marks,
+    schema.rollup_sessions,
+    schema.rollup_durations,
+    schema.rollup_tools,
+)
 ROLLUPS = (schema.rollup_sessions, schema.rollup_durations, schema.rollup_tools)
 
 
@@ -63,11 +69,16 @@ def sessions_world(engine: Engine, *, archived: tuple[int, ...] = ()) -> str:
         for n in range(1, 9):
             start = T0 + timedelta(hours=n)
             factories.session(
-                conn, org, user, srv, id=f"ses_n{n}", started_at=start,
+                conn,
+                org,
+                user,
+                srv,
+                id=f"ses_n{n}",
+                started_at=start,
                 last_activity_at=start + timedelta(minutes=5),
                 completed_at=start + timedelta(minutes=5),
                 archived_at=EARLIER if n in archived else None,
-            )  # fmt: skip
+            )
         rollup.settle(conn, org_id=org["id"], now=SETTLE_AT)
     return org["id"]
 
@@ -86,9 +97,12 @@ def resumable(engine: Engine) -> dict[str, Any]:
 
 def resume_kwargs(ses: dict[str, Any], actor: str, now: datetime) -> dict[str, Any]:
     return {
-        "org_id": ses["org_id"], "session_id": ses["id"], "actor": actor,
-        "expected_version": 2, "now": now,
-    }  # fmt: skip
+        "org_id": ses["org_id"],
+        "session_id": ses["id"],
+        "actor": actor,
+        "expected_version": 2,
+        "now": now,
+    }
 
 
 def _is(statement: str, prefix: str) -> bool:
@@ -127,9 +141,14 @@ def test_bulk_failing_at_its_audit_insert_leaves_every_table_as_it_was(
     fail_on("INSERT INTO AUDIT_LOG")
     with pytest.raises(Injected):
         bulk.run_in_transaction(
-            fresh_engine, getattr(bulk, action), org_id=org_id, actor=ANN,
-            session_ids=ids(1, 2, 3, 4, 5, 6), chunk_size=2, now=NOW_A,
-        )  # fmt: skip
+            fresh_engine,
+            getattr(bulk, action),
+            org_id=org_id,
+            actor=ANN,
+            session_ids=ids(1, 2, 3, 4, 5, 6),
+            chunk_size=2,
+            now=NOW_A,
+        )
     assert contents(fresh_engine) == before
 
 
@@ -185,9 +204,12 @@ class Worker:
         args = {**kwargs, "now": kwargs["now"].isoformat()}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", WORKER, url, op, pause_at, json.dumps(args)],
-            cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            cwd=PROJECT_ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         line = self.proc.stdout.readline() if self.proc.stdout else ""
         if not line.startswith("PAUSED"):
             self.proc.kill()

@@ -401,16 +401,21 @@ def test_durations_are_exact_to_the_microsecond(conn, world):
     acme, user = {"id": world.acme}, {"id": world.alice}
     srv = {"id": world.mcp}
     start = datetime(2026, 11, 20, 23, 59, 59, 999_600, tzinfo=UTC)
-    for sid, length in (("ses_us1", timedelta(seconds=30, microseconds=250_500)),
-                        ("ses_us2", timedelta(days=2, microseconds=1)),
-                        ("ses_us3", timedelta(microseconds=400))):  # fmt: skip
-        factories.session(conn, acme, user, srv, id=sid, started_at=start,
-                          completed_at=start + length)  # fmt: skip
+    for sid, length in (
+        ("ses_us1", timedelta(seconds=30, microseconds=250_500)),
+        ("ses_us2", timedelta(days=2, microseconds=1)),
+        ("ses_us3", timedelta(microseconds=400)),
+    ):
+        factories.session(
+            conn, acme, user, srv, id=sid, started_at=start, completed_at=start + length
+        )
     flt = AdminFilter(date_from=date(2026, 11, 20))
     rows = list_sessions(conn, org_id=world.acme, flt=flt, sort="duration").rows
     assert list(zip(rows["id"], rows["duration_s"], strict=True)) == [
-        ("ses_us2", 172800.000001), ("ses_us1", 30.2505), ("ses_us3", 0.0004)
-    ]  # fmt: skip
+        ("ses_us2", 172800.000001),
+        ("ses_us1", 30.2505),
+        ("ses_us3", 0.0004),
+    ]
 
 
 @pytest.mark.parametrize("field", ["user_q", "title_q"])

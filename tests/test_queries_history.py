@@ -36,8 +36,17 @@ def world(conn: sa.Connection) -> dict:
     ses("ses_week_done", 6 * D, title="Older fix")
     ses("ses_too_old", 8 * D, title="Fix from last month")  # outside the 7 days
     ses("ses_gone", timedelta(minutes=30), "active", archived_at=NOW, title="Fix")
-    f.session(conn, acme, ann, wf, id="ses_wf", started_at=NOW - 4 * D, status="failed",
-              title="Leads", total_jobs=7)  # fmt: skip
+    f.session(
+        conn,
+        acme,
+        ann,
+        wf,
+        id="ses_wf",
+        started_at=NOW - 4 * D,
+        status="failed",
+        title="Leads",
+        total_jobs=7,
+    )
     f.ticket(conn, done, ann)
     b_user, b_srv = f.end_user(conn, other), f.server(conn, other)
     for sid, status in (("ses_b1", "active"), ("ses_b2", "completed")):

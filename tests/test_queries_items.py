@@ -103,8 +103,16 @@ ATTRIBUTES = {
 
 def test_a_protocol_request_has_its_method_and_attributes(conn: sa.Connection, world) -> None:
     ses = {"id": "ses_a", "org_id": "org_a", "started_at": T0}
-    factories.request(conn, ses, "resources/read", "docs://index", id="tc_read", seq=5,
-                      is_error=True, attributes=ATTRIBUTES)  # fmt: skip
+    factories.request(
+        conn,
+        ses,
+        "resources/read",
+        "docs://index",
+        id="tc_read",
+        seq=5,
+        is_error=True,
+        attributes=ATTRIBUTES,
+    )
     got = items.get(conn, **A, item_id="tc_read")
     assert (got.method, got.tool_name, got.attributes) == (
         "resources/read",

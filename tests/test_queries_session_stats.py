@@ -20,15 +20,30 @@ def world(conn: sa.Connection) -> dict:
     ann = f.end_user(conn, acme)
     srv = f.server(conn, acme)
     s1 = f.session(conn, acme, ann, srv, total_tool_calls=5, total_errors=1, total_jobs=10)
-    s2 = f.session(conn, acme, ann, srv, total_tool_calls=1, total_errors=0, total_jobs=20,
-                   started_at=f.T0 + timedelta(hours=1))  # fmt: skip
+    s2 = f.session(
+        conn,
+        acme,
+        ann,
+        srv,
+        total_tool_calls=1,
+        total_errors=0,
+        total_jobs=20,
+        started_at=f.T0 + timedelta(hours=1),
+    )
     f.session(conn, acme, ann, srv, total_tool_calls=100, archived_at=f.T0)  # not counted
     for seq, (tool, ms, err) in enumerate(
         [("a", 10, False), ("b", 20, True), ("a", 30, False), ("a", 40, False), ("c", 50, False)],
         start=1,
     ):
-        f.tool_call(conn, s1, seq=seq, tool_name=tool, duration_ms=ms, is_error=err,
-                    started_at=f.T0 + timedelta(seconds=seq))  # fmt: skip
+        f.tool_call(
+            conn,
+            s1,
+            seq=seq,
+            tool_name=tool,
+            duration_ms=ms,
+            is_error=err,
+            started_at=f.T0 + timedelta(seconds=seq),
+        )
     f.tool_call(conn, s2, seq=1, tool_name="a", duration_ms=1000, started_at=s2["started_at"])
     f.ticket(conn, s1, ann, title="Help", created_at=f.T0 + timedelta(seconds=2.5))
     f.ticket(conn, s2, ann)
@@ -92,8 +107,16 @@ def _add_protocol_requests(conn: sa.Connection, ses: dict, first_seq: int) -> No
     for i, (method, target) in enumerate(
         [("initialize", None), ("tools/list", None), ("resources/read", "docs://index")]
     ):
-        f.request(conn, ses, method, target, seq=first_seq + i, duration_ms=9000 + i,
-                  is_error=i == 2, started_at=ses["started_at"] + timedelta(seconds=i))  # fmt: skip
+        f.request(
+            conn,
+            ses,
+            method,
+            target,
+            seq=first_seq + i,
+            duration_ms=9000 + i,
+            is_error=i == 2,
+            started_at=ses["started_at"] + timedelta(seconds=i),
+        )
 
 
 def test_protocol_requests_are_not_tool_calls(conn: sa.Connection, world: dict) -> None:
@@ -124,13 +147,19 @@ def _long_session(conn: sa.Connection, world: dict, n: int) -> dict:
     conn.execute(
         tool_calls.insert(),
         [
-            {"id": f"tc_long{i}", "org_id": ses["org_id"], "session_id": ses["id"], "seq": i,
-             "tool_name": "t", "started_at": f.T0 + timedelta(microseconds=int(us)),
-             "duration_ms": None if i % 11 == 0 else int(rng.integers(1, 5000)),
-             "is_error": i % 7 == 0}
+            {
+                "id": f"tc_long{i}",
+                "org_id": ses["org_id"],
+                "session_id": ses["id"],
+                "seq": i,
+                "tool_name": "t",
+                "started_at": f.T0 + timedelta(microseconds=int(us)),
+                "duration_ms": None if i % 11 == 0 else int(rng.integers(1, 5000)),
+                "is_error": i % 7 == 0,
+            }
             for i, us in enumerate(offsets, start=1)
         ],
-    )  # fmt: skip
+    )
     return ses
 
 

@@ -320,8 +320,11 @@ def test_stages_merge_in_time_and_page_by_keyset(
 def test_stage_rows_and_summary(conn: sa.Connection, stage_world) -> None:
     rows = timeline.window(conn, **W).rows.set_index("id")
     assert list(rows.loc["stg_enrichment", ["kind", "label", "status", "is_error"]]) == [
-        "stage", "enrichment", "failed", True,
-    ]  # fmt: skip
+        "stage",
+        "enrichment",
+        "failed",
+        True,
+    ]
     got = timeline.summary(conn, **W)
     assert (got.stages, got.pending_stages) == (2, ("contacts", "results"))
     assert got.last_at == T0 + 2 * S

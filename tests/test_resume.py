@@ -15,7 +15,7 @@ from sessionscope import schema
 from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
 from sessionscope.resume import preview, resume, resume_session, validate_state
 from tests import factories
-from tests.factories import T0, Row
+from tests.factories import T0, Row, valid_state
 
 NOW = T0 + timedelta(days=1)
 ACTOR = "ops@example.com"
@@ -29,20 +29,6 @@ STAGE_ROWS = [
     {"stage": "campaigns", "status": "pending", "total": 0, "completed": 0, "failed": 0},
     {"stage": "results", "status": "pending", "total": 0, "completed": 0, "failed": 0},
 ]
-CONFIG = {"workflow": "lead-gen", "query": {"role": "CTO", "city": "Lyon"}}
-
-
-def valid_state(version: int = 2, **changes: Any) -> dict[str, Any]:
-    return {
-        "version": version,
-        "stage": "contacts",
-        "completed_stages": ["scraping", "enrichment"],
-        "metrics": {"jobs": 118, "companies": 50, "contacts": 40, "campaigns": 0},
-        "cursor": {"stage": "contacts", "offset": 40, "batch_size": 10},
-        "config": CONFIG,
-    } | changes
-
-
 EARLY_STATE = valid_state(
     1,
     stage="scraping",
@@ -309,7 +295,7 @@ def test_fallback_resumes_after_the_last_completed_stage(conn: sa.Connection, ac
     assert fallback["completed_stages"] == ["scraping", "enrichment", "contacts"]
     assert fallback["metrics"] == {"jobs": 118, "companies": 50, "contacts": 9, "campaigns": 0}
     assert fallback["cursor"] == {"stage": "results", "offset": 0, "batch_size": 10}
-    assert fallback["config"] == CONFIG  # from version 1: the latest is unreadable
+    assert fallback["config"] == valid_state()["config"]  # from version 1: the latest is unreadable
     assert validate_state(fallback, stages=stages, latest_version=2) == []
 
 
@@ -517,9 +503,13 @@ def test_resume_in_its_own_transaction_refuses_an_analyst(fresh_engine: Engine) 
         before = contents(conn)
     with pytest.raises(Forbidden):
         resume(
-            fresh_engine, org_id=ses["org_id"], session_id=ses["id"],
-            actor="analyst@acme.example", expected_version=2, now=NOW,
-        )  # fmt: skip
+            fresh_engine,
+            org_id=ses["org_id"],
+            session_id=ses["id"],
+            actor="analyst@acme.example",
+            expected_version=2,
+            now=NOW,
+        )
     with fresh_engine.connect() as conn:
         assert contents(conn) == before
 

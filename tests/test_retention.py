@@ -92,9 +92,12 @@ def test_apply_deletes_expired_sessions_with_their_children_in_batches(orgs: sa.
     assert _ids(orgs, schema.support_tickets, "session_id") == kept  # the orphan went too
     assert run.batches == 2
     assert dict(run.deleted) == {
-        "sessions": 4, "tool_calls": 8, "support_tickets": 5, "session_stages": 4,
+        "sessions": 4,
+        "tool_calls": 8,
+        "support_tickets": 5,
+        "session_stages": 4,
         "session_states": 4,
-    }  # fmt: skip
+    }
     after = _audit(orgs)
     assert after[: len(before)] == before
     [(_, org_id, action, detail)] = after[len(before) :]
@@ -152,5 +155,5 @@ def test_make_run_and_the_app_never_delete() -> None:
     makefile = (root / "Makefile").read_text(encoding="utf-8")
     recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "sessionscope db upgrade" in recipe and "retention" not in recipe
-    app_code = [root / "app.py", *root.glob("app_pages/*.py"), *root.glob("components/*.py")]
+    app_code = [root / "app.py", *root.glob("app_pages/*.py"), *root.glob("components/**/*.py")]
     assert [p.name for p in app_code if "import retention" in p.read_text("utf-8")] == []

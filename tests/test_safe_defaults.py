@@ -18,15 +18,14 @@ from urllib.parse import quote, urlsplit
 import pytest
 import sqlalchemy as sa
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from sessionscope import cli
 from sessionscope.db import check_connection, make_engine, safe_url
 from sessionscope.errors import DatabaseUnavailable
 from sessionscope.settings import PROJECT_ROOT, load_settings
 from tests import factories as f
-from tests.pages.conftest import APP, RUN_TIMEOUT_S
-from tests.pages.test_isolation import rendered
+from tests.pages.client import open_app
+from tests.pages.explorer_view import rendered
 
 STREAMLIT_DIR = PROJECT_ROOT / ".streamlit"
 SECRETS = ".streamlit/secrets.toml"
@@ -84,9 +83,7 @@ def test_the_demo_banner_says_localhost_only(
     st.cache_data.clear()
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = {}  # no identity (AppTest's default is test@example.com)
-        at.run()
+        at = open_app(email=None)  # no identity (AppTest's default is test@example.com)
         assert not at.exception
         banner = at.info[0].value
         assert "Demo mode" in banner and "Served on localhost only." in banner
@@ -235,9 +232,7 @@ def test_the_app_shows_and_logs_no_password(
     st.cache_resource.clear()
     caplog.set_level(logging.DEBUG)
     try:
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = {"email": "analyst@acme.example"}
-        at.run()
+        at = open_app()  # as analyst@acme.example
         assert not at.exception
         assert "The database is not available right now." in at.error[0].value
         assert "DATABASE_URL" in at.error[0].value and at.button(key="frame_retry")

@@ -18,30 +18,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sessionscope import schema, seed
-from sessionscope import seed_content as content
+from sessionscope import schema
 from sessionscope.errors import ConfigError, DatabaseUnavailable
 from sessionscope.seed import (
-    ACTIVE_SESSION_ID,
     ACTIVE_WINDOW,
-    BIG_PAYLOAD_SESSION_ID,
-    BIG_PAYLOAD_TOOL_CALL_ID,
-    CORRUPT_SESSION_IDS,
-    EDGE_SESSION_IDS,
-    EMPTY_SESSION_ID,
-    FAILED_SESSION_ID,
-    HEAVY_USER_DISTINCT_ID,
-    HEAVY_USER_ID,
-    HOSTILE_SESSION_ID,
-    HOSTILE_USER_ID,
-    HUGE_SESSION_ID,
-    PAUSED_SESSION_ID,
     TABLES,
     SeedConfig,
-    _Progress,
+    content,
+    generate,
+    ids,
     is_empty,
     seed_database,
 )
+from sessionscope.seed.progress import Progress
 from tests.conftest import DatabaseFactory
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -100,7 +89,7 @@ def test_bad_config_is_refused(kwargs: dict[str, Any]) -> None:
 
 def test_progress_bar_reports_rows_rate_and_eta() -> None:
     out = io.StringIO()
-    bar = _Progress(1000, enabled=True, stream=out)
+    bar = Progress(1000, enabled=True, stream=out)
     bar.advance(1000, 5000)
     bar.phase("ANALYZE")
     text = out.getvalue()
@@ -165,13 +154,13 @@ def test_a_failed_load_leaves_no_rows_and_the_schema_intact(
     fresh_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = schema_shape(fresh_engine)
-    first_batch_only = seed._Generator.batches
+    first_batch_only = generate.Generator.batches
 
-    def batches_then_crash(self: seed._Generator) -> Iterator[seed._Batch]:
+    def batches_then_crash(self: generate.Generator) -> Iterator[generate.Batch]:
         yield from itertools.islice(first_batch_only(self), 1)
         raise RuntimeError("generator crashed")
 
-    monkeypatch.setattr(seed._Generator, "batches", batches_then_crash)
+    monkeypatch.setattr(generate.Generator, "batches", batches_then_crash)
     with pytest.raises(RuntimeError, match="generator crashed"):
         seed_database(fresh_engine, SeedConfig.for_size(100, now=NOW))
     assert is_empty(fresh_engine)
@@ -267,8 +256,8 @@ def test_saved_states_match_sessions_except_the_corrupted_ones(demo_engine: Engi
         if problem := _latest_problem(ses.workflow_state, ses, stages[ses.id]):
             invalid[ses.id] = problem
             assert ses.status in ("paused", "failed"), ses.id  # resumable, so resume sees it
-    assert {sid: invalid.get(sid) for sid in CORRUPT_SESSION_IDS.values()} == {
-        sid: kind for kind, sid in CORRUPT_SESSION_IDS.items()
+    assert {sid: invalid.get(sid) for sid in ids.CORRUPT_SESSION_IDS.values()} == {
+        sid: kind for kind, sid in ids.CORRUPT_SESSION_IDS.items()
     }
     assert len(invalid) < 0.1 * len(stages)
 
@@ -300,22 +289,18 @@ def test_every_timestamp_is_at_or_before_now(demo_engine: Engine) -> None:
 def test_rows_reference_only_their_own_organization(demo_engine: Engine) -> None:
     s, u, srv = schema.sessions, schema.end_users, schema.servers
     tc, t = schema.tool_calls, schema.support_tickets
+
+    def crossing(child: sa.Table, parent: sa.Table, key: sa.Column, *more: Any) -> sa.Select:
+        """Rows of `child` whose `parent` (by `key`) is another organization's (or `more`)."""
+        bad = sa.or_(parent.c.org_id != child.c.org_id, *more)
+        return sa.select(child.c.id).join(parent, parent.c.id == key).where(bad)
+
     crossings = {
-        "session -> user": sa.select(s.c.id)
-        .join(u, u.c.id == s.c.end_user_id)
-        .where(u.c.org_id != s.c.org_id),
-        "session -> server": sa.select(s.c.id)
-        .join(srv, srv.c.id == s.c.server_id)
-        .where(srv.c.org_id != s.c.org_id),
-        "tool call -> session": sa.select(tc.c.id)
-        .join(s, s.c.id == tc.c.session_id)
-        .where(s.c.org_id != tc.c.org_id),
-        "ticket -> user": sa.select(t.c.id)
-        .join(u, u.c.id == t.c.end_user_id)
-        .where(u.c.org_id != t.c.org_id),
-        "ticket -> session": sa.select(t.c.id)
-        .join(s, s.c.id == t.c.session_id)
-        .where(sa.or_(s.c.org_id != t.c.org_id, s.c.end_user_id != t.c.end_user_id)),
+        "session -> user": crossing(s, u, s.c.end_user_id),
+        "session -> server": crossing(s, srv, s.c.server_id),
+        "tool call -> session": crossing(tc, s, tc.c.session_id),
+        "ticket -> user": crossing(t, u, t.c.end_user_id),
+        "ticket -> session": crossing(t, s, t.c.session_id, s.c.end_user_id != t.c.end_user_id),
     }
     for name, stmt in crossings.items():
         assert rows(demo_engine, stmt) == [], name
@@ -360,49 +345,51 @@ def test_the_mix_covers_every_screen(demo_engine: Engine) -> None:
 def test_edge_cases_are_present_with_their_ids(demo_engine: Engine) -> None:
     s, t, u = schema.sessions, schema.support_tickets, schema.end_users
     edge = {
-        row.id: row for row in rows(demo_engine, sa.select(s).where(s.c.id.in_(EDGE_SESSION_IDS)))
+        row.id: row
+        for row in rows(demo_engine, sa.select(s).where(s.c.id.in_(ids.EDGE_SESSION_IDS)))
     }
-    assert set(edge) == set(EDGE_SESSION_IDS)
+    assert set(edge) == set(ids.EDGE_SESSION_IDS)
     assert {row.org_id for row in edge.values()} == {"org_acme"}
-    assert edge[HUGE_SESSION_ID].total_tool_calls == DEMO.huge_session_calls
-    assert edge[EMPTY_SESSION_ID].total_tool_calls == 0
-    assert rows(demo_engine, sa.select(t.c.id).where(t.c.session_id == EMPTY_SESSION_ID)) == []
-    assert (edge[PAUSED_SESSION_ID].status, edge[PAUSED_SESSION_ID].current_stage) == (
+    assert edge[ids.HUGE_SESSION_ID].total_tool_calls == DEMO.huge_session_calls
+    assert edge[ids.EMPTY_SESSION_ID].total_tool_calls == 0
+    assert rows(demo_engine, sa.select(t.c.id).where(t.c.session_id == ids.EMPTY_SESSION_ID)) == []
+    assert (edge[ids.PAUSED_SESSION_ID].status, edge[ids.PAUSED_SESSION_ID].current_stage) == (
         "paused",
         "contacts",
     )
-    assert edge[FAILED_SESSION_ID].status == "failed"
-    assert edge[ACTIVE_SESSION_ID].status == "active"
-    heavy = rows(demo_engine, sa.select(s.c.id).where(s.c.end_user_id == HEAVY_USER_ID))
+    assert edge[ids.FAILED_SESSION_ID].status == "failed"
+    assert edge[ids.ACTIVE_SESSION_ID].status == "active"
+    heavy = rows(demo_engine, sa.select(s.c.id).where(s.c.end_user_id == ids.HEAVY_USER_ID))
     assert len(heavy) == DEMO.heavy_user_sessions
-    distinct = rows(demo_engine, sa.select(u.c.distinct_id).where(u.c.id == HEAVY_USER_ID))
-    assert distinct == [(HEAVY_USER_DISTINCT_ID,)]
+    distinct = rows(demo_engine, sa.select(u.c.distinct_id).where(u.c.id == ids.HEAVY_USER_ID))
+    assert distinct == [(ids.HEAVY_USER_DISTINCT_ID,)]
 
 
 def test_big_payload_is_over_its_size(demo_engine: Engine) -> None:
     tc = schema.tool_calls
     [(session_id, output)] = rows(
         demo_engine,
-        sa.select(tc.c.session_id, tc.c.output).where(tc.c.id == BIG_PAYLOAD_TOOL_CALL_ID),
+        sa.select(tc.c.session_id, tc.c.output).where(tc.c.id == ids.BIG_PAYLOAD_TOOL_CALL_ID),
     )
-    assert session_id == BIG_PAYLOAD_SESSION_ID
+    assert session_id == ids.BIG_PAYLOAD_SESSION_ID
     size = len(json.dumps(output, separators=(",", ":")))
     assert DEMO.big_payload_bytes <= size < DEMO.big_payload_bytes * 1.05
 
 
 def test_hostile_text_reaches_titles_payloads_and_tickets(demo_engine: Engine) -> None:
     s, tc, t, u = schema.sessions, schema.tool_calls, schema.support_tickets, schema.end_users
-    [(title,)] = rows(demo_engine, sa.select(s.c.title).where(s.c.id == HOSTILE_SESSION_ID))
+    [(title,)] = rows(demo_engine, sa.select(s.c.title).where(s.c.id == ids.HOSTILE_SESSION_ID))
     assert content.SCRIPT in title and content.ARABIC in title and content.HEBREW in title
-    [(name,)] = rows(demo_engine, sa.select(u.c.display_name).where(u.c.id == HOSTILE_USER_ID))
+    [(name,)] = rows(demo_engine, sa.select(u.c.display_name).where(u.c.id == ids.HOSTILE_USER_ID))
     assert content.IMG in name
     payloads = rows(
-        demo_engine, sa.select(tc.c.input, tc.c.output).where(tc.c.session_id == HOSTILE_SESSION_ID)
+        demo_engine,
+        sa.select(tc.c.input, tc.c.output).where(tc.c.session_id == ids.HOSTILE_SESSION_ID),
     )
     text = json.dumps([list(p) for p in payloads], ensure_ascii=False)
     for hostile in (content.SCRIPT, content.IMG, content.ARABIC, content.HEBREW, content.EMOJI):
         assert hostile in text
-    tickets = rows(demo_engine, sa.select(t).where(t.c.session_id == HOSTILE_SESSION_ID))
+    tickets = rows(demo_engine, sa.select(t).where(t.c.session_id == ids.HOSTILE_SESSION_ID))
     assert any(
         content.SCRIPT in ticket.title
         and content.IMG in ticket.summary

@@ -46,14 +46,26 @@ ROWS = {
 
 def _session(sid: str, slug: str, ts: int | None, user: str | None) -> dict:
     day = datetime.fromtimestamp((ts or T - 86_400_000) / 1000, tz=UTC).date()
-    return {"mcp_server_session_id": sid, "mcp_server_slug": slug, "connection_date": day,
-            "connection_timestamp": ts, "mcp_server_user_id": user}  # fmt: skip
+    return {
+        "mcp_server_session_id": sid,
+        "mcp_server_slug": slug,
+        "connection_date": day,
+        "connection_timestamp": ts,
+        "mcp_server_user_id": user,
+    }
 
 
 def _call(cid: str, at: int | None, server: str, session: str, output: object) -> dict:
-    return {"id": cid, "created_at": at, "mcp_server_id": server, "tool_name": "get_support",
-            "mcp_server_user_id": None, "mcp_server_session_id": session,
-            "input": {"q": cid}, "output": output}  # fmt: skip
+    return {
+        "id": cid,
+        "created_at": at,
+        "mcp_server_id": server,
+        "tool_name": "get_support",
+        "mcp_server_user_id": None,
+        "mcp_server_session_id": session,
+        "input": {"q": cid},
+        "output": output,
+    }
 
 
 SESSIONS = [
@@ -70,18 +82,41 @@ CALLS = [
     _call("tc_e", T + 1200, "srv1", "nope", None),  # a session MCPlatform does not have
 ]
 TICKETS = [
-    {"id": "sr_1", "created_at": T + 300, "title": "Stuck", "concise_summary": "stuck",
-     "status": "in_progress", "priority": "high", "email": "eve@x.example",
-     "organization_id": "o_acme", "mcp_server_session_id": "s1"},
-    {"id": "sr_2", "created_at": T + 400, "title": "Billing", "concise_summary": None,
-     "status": "resolved", "priority": "low", "email": "Zed@x.example", "resolved_at": T + 9000,
-     "organization_id": "o_acme", "mcp_server_session_id": None},
-]  # fmt: skip
+    {
+        "id": "sr_1",
+        "created_at": T + 300,
+        "title": "Stuck",
+        "concise_summary": "stuck",
+        "status": "in_progress",
+        "priority": "high",
+        "email": "eve@x.example",
+        "organization_id": "o_acme",
+        "mcp_server_session_id": "s1",
+    },
+    {
+        "id": "sr_2",
+        "created_at": T + 400,
+        "title": "Billing",
+        "concise_summary": None,
+        "status": "resolved",
+        "priority": "low",
+        "email": "Zed@x.example",
+        "resolved_at": T + 9000,
+        "organization_id": "o_acme",
+        "mcp_server_session_id": None,
+    },
+]
 
 
 def _activity(aid: str, at: int | None, ticket: str, kind: str, content: object) -> dict:
-    return {"id": aid, "created_at": at, "support_request_id": ticket, "user_id": "u_al",
-            "activity_type": kind, "content": content}  # fmt: skip
+    return {
+        "id": aid,
+        "created_at": at,
+        "support_request_id": ticket,
+        "user_id": "u_al",
+        "activity_type": kind,
+        "content": content,
+    }
 
 
 ACTIVITIES = [  # inserted out of time order: the sync orders them by created_at
@@ -97,8 +132,7 @@ def _insert(url: str, table: str, rows: list[dict]) -> None:
     with engine.begin() as conn:
         for row in rows:
             cols = ", ".join(row)
-            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in JSONB else f":{c}"
-                               for c in row)  # fmt: skip
+            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in JSONB else f":{c}" for c in row)
             params = {c: json.dumps(v) if c in JSONB else v for c, v in row.items()}
             # Table and column names come from this module's fixture rows; values are bound.
             sql = f"INSERT INTO {table} ({cols}) VALUES ({values})"  # fixture names; bound values
@@ -127,8 +161,16 @@ def run(engine: sa.Engine, url: str, **kw: object) -> mcplatform.Report:
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list]:
-    tables = ("organizations", "members", "servers", "end_users", "sessions", "tool_calls",
-              "support_tickets", "sync_marks")  # fmt: skip
+    tables = (
+        "organizations",
+        "members",
+        "servers",
+        "end_users",
+        "sessions",
+        "tool_calls",
+        "support_tickets",
+        "sync_marks",
+    )
     out = {}
     with engine.connect() as conn:
         for name in tables:
@@ -150,15 +192,22 @@ def test_a_sync_maps_mcplatform_onto_the_contract(
         orgs = dict(conn.execute(sa.text("SELECT slug, id FROM organizations")).all())
         assert set(orgs) == {"acme", "beta-labs"}
         roles = set(conn.execute(sa.text("SELECT org_id, email, role FROM members")).all())
-        assert roles == {(orgs["acme"], "al@acme.example", "admin"),
-                         (orgs["acme"], "bo@acme.example", "analyst"),
-                         (orgs["beta-labs"], "al@acme.example", "admin")}  # fmt: skip
+        assert roles == {
+            (orgs["acme"], "al@acme.example", "admin"),
+            (orgs["acme"], "bo@acme.example", "analyst"),
+            (orgs["beta-labs"], "al@acme.example", "admin"),
+        }
         users = conn.execute(
             sa.text("SELECT org_id, distinct_id, display_name FROM end_users")
         ).all()
         acme, beta = orgs["acme"], orgs["beta-labs"]
-        expected = {(acme, "dist-1"), (beta, "dist-1"), (acme, "anonymous:acme-docs"),
-                    (acme, "mcpu_2"), (acme, "zed@x.example")}  # fmt: skip
+        expected = {
+            (acme, "dist-1"),
+            (beta, "dist-1"),
+            (acme, "anonymous:acme-docs"),
+            (acme, "mcpu_2"),
+            (acme, "zed@x.example"),
+        }
         assert {(o, d) for o, d, _ in users} >= expected
         assert "Eve Example" in {n for _, _, n in users}
         s = schema.sessions.c
@@ -211,8 +260,11 @@ def test_a_later_activity_on_a_synced_ticket_is_appended_once(
     fresh_engine: sa.Engine, mcplatform_url: str
 ) -> None:
     run(fresh_engine, mcplatform_url)
-    _insert(mcplatform_url, "support_ticket_activities",
-            [_activity("sta_4", T + 90_000, "sr_1", "comment", "Fixed")])  # fmt: skip
+    _insert(
+        mcplatform_url,
+        "support_ticket_activities",
+        [_activity("sta_4", T + 90_000, "sr_1", "comment", "Fixed")],
+    )
     again = run(fresh_engine, mcplatform_url)
     assert dict(again.read) == {"support_ticket_activities": 1}
     assert [a["id"] for a in activities(fresh_engine, "sr_1")] == ["sta_1", "sta_2", "sta_4"]

@@ -21,13 +21,14 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from components import clock, url
+from components import url
 from components.admin import data as admin_data
 from components.admin import keys as ak
 from components.admin.kpis import kpi_row
 from components.keys import P_USER
 from queries.admin import AdminFilter
 from queries.analytics import previous_period
+from sessionscope import clock
 
 DEFAULT_DAYS = 30
 TOOL_NOTE = (

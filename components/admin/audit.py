@@ -19,7 +19,7 @@ import streamlit as st
 from components import url
 from components.admin import data as admin_data
 from components.admin import keys as ak
-from components.pager import first_row, keyset_pager
+from components.pager import first_row, keyset_pager, stack
 
 _COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
@@ -90,17 +90,9 @@ def view(rows: pd.DataFrame) -> pd.DataFrame:
     )[list(_COLUMNS)]
 
 
-def _cursors(key: tuple) -> list:
-    kept = st.session_state.get(ak.AUDIT_CURSORS)
-    if kept is None or kept[0] != key:
-        kept = (key, [None])
-        st.session_state[ak.AUDIT_CURSORS] = kept
-    return kept[1]
-
-
 def audit_section(org_id: str) -> None:
     actor, actions = _filters(org_id)
-    cursors = _cursors((actor, actions))
+    cursors = stack(ak.AUDIT_CURSORS, (actor, actions))
     page = admin_data.audit_page(org_id, actor, actions, cursors[-1])
     if page.rows.empty:
         st.caption("No audit entries match.")

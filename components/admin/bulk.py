@@ -12,13 +12,15 @@ from dataclasses import dataclass
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from components import clock, data, frame
+from components import data
 from components import format as fmt
 from components.admin import data as admin_data
 from components.admin import keys as ak
-from components.export_file import ExportFile, download_button, size_text
+from components.export_file import ExportFile, download_button
+from components.outcome import outcome_line
+from components.viewer import current_viewer
 from queries.admin import AdminFilter
-from sessionscope import bulk
+from sessionscope import bulk, clock, human
 from sessionscope.auth import Viewer
 from sessionscope.errors import ExportTooLarge
 
@@ -95,7 +97,7 @@ def bulk_bar(selected: list[str], total: int, flt: AdminFilter) -> None:
 def _scope(selected: list[str], total: int) -> bool:
     """True when the actions apply to every session matching the filter."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{fmt.count(len(selected), 'session')} selected**")
+        st.markdown(f"**{human.count(len(selected), 'session')} selected**")
         everything = st.toggle(
             f"Apply to all {total:,} matching the filter",
             key=ak.SCOPE_ALL,
@@ -116,8 +118,8 @@ def _dialog(pending: Pending) -> None:
 
 
 def _confirm(pending: Pending) -> None:
-    viewer = frame.current_viewer()
-    what = fmt.count(pending.count, "session")
+    viewer = current_viewer()
+    what = human.count(pending.count, "session")
     scope = "matching the filter" if pending.flt is not None else "selected"
     if pending.action == "export":
         _export_form(viewer, pending, f"{what} {scope}")
@@ -172,13 +174,12 @@ def _run_change(viewer: Viewer, pending: Pending) -> Outcome:
             chunk_size=CHUNK,
         )
     except SQLAlchemyError as exc:
-        return Outcome(
-            pending.action, f"{label} failed; nothing was changed. {fmt.error_reason(exc)}", False
-        )
+        reason = fmt.md(human.error_reason(exc))
+        return Outcome(pending.action, f"{label} failed; nothing was changed. {reason}", False)
     finally:
         admin_data.sessions_changed()
     done = "archived" if pending.action == "archive" else "restored"
-    message = f"{fmt.count(result.changed, 'session')} {done}"
+    message = f"{human.count(result.changed, 'session')} {done}"
     if result.skipped:
         message += f"; {result.skipped:,} already {done}"
     if result.not_found:
@@ -228,12 +229,12 @@ def _run_export(viewer: Viewer, pending: Pending, kind: str) -> Outcome:
     except ExportTooLarge as exc:
         return Outcome("export", f"Not exported: {fmt.md(str(exc))}. Select fewer sessions.", False)
     except SQLAlchemyError as exc:
-        return Outcome("export", f"Export failed. {fmt.error_reason(exc)}", False)
+        return Outcome("export", f"Export failed. {fmt.md(human.error_reason(exc))}", False)
     finally:
         admin_data.audit_written()
     return Outcome(
         "export",
-        f"Export of {fmt.count(pending.count, 'session')} ready ({size_text(file.size)}).",
+        f"Export of {human.count(pending.count, 'session')} ready ({human.size(file.size)}).",
         True,
         file=file,
     )
@@ -250,17 +251,13 @@ def _finish(outcome: Outcome) -> None:
 
 
 def _show_outcome(outcome: Outcome) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        if outcome.ok:
-            st.success(outcome.message, icon=":material/check_circle:")
-        else:
-            st.error(outcome.message, icon=":material/error:")
-        if outcome.file is not None:
-            download_button(f"Download {outcome.file.name}", outcome.file, key=ak.DOWNLOAD)
-        st.button(
-            "Dismiss",
-            key=ak.DISMISS,
-            on_click=_drop_outcome,
-            type="tertiary",
-            icon=":material/close:",
-        )
+    file = outcome.file
+    outcome_line(
+        outcome.ok,
+        outcome.message,
+        dismiss=ak.DISMISS,
+        on_dismiss=_drop_outcome,
+        extra=None
+        if file is None
+        else lambda: download_button(f"Download {file.name}", file, key=ak.DOWNLOAD),
+    )

@@ -20,13 +20,13 @@ import sqlalchemy as sa
 import streamlit as st
 
 from charts import admin as charts
-from components import clock, data
+from components import data
 from components.data import connect
 from queries import admin, analytics, audit, tokens
 from queries.admin import AdminFilter
 from queries.page import Page
 from queries.tokens import TokenInfo
-from sessionscope import rollup
+from sessionscope import clock, rollup
 from sessionscope.db import begin_write, is_postgres
 
 # Seconds. The table moves as sessions start and end; analytics are heavy and change

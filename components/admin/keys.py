@@ -7,10 +7,11 @@ and the audit log's filters (actor, action).
 
 from __future__ import annotations
 
-from components.keys import P_Q, P_USER
+from components.keys import P_Q, P_STATUS, P_USER
 
 # URL contract: /admin?status=failed,paused&user=...&from=2026-11-01&to=2026-11-30&q=...
-P_STATUS, P_FROM, P_TO, P_SERVER = "status", "from", "to", "server"
+# (status, user and q are named as on the explorer's pages)
+P_FROM, P_TO, P_SERVER = "from", "to", "server"
 FILTER_PARAMS = (P_STATUS, P_USER, P_FROM, P_TO, P_Q, P_SERVER)
 
 # Filter bar (each widget mirrors one param; see components.admin.filters)
@@ -45,7 +46,7 @@ SORT = "adm_sort"
 TABLE = "adm_table"  # prefix: the key carries the page, so a new page starts unselected
 NEXT = "adm_next"
 PREV = "adm_prev"
-CURSORS = "adm_cursors"  # (filter, sort, [cursor of each page shown so far])
+CURSORS = "adm_cursors"  # ((filter, sort), [cursor of each page shown so far]): pager.stack
 
 # Bulk bar and its dialog
 SCOPE_ALL = "adm_scope_all"
@@ -75,7 +76,7 @@ AUDIT_ACTOR = "adm_audit_actor"
 AUDIT_ACTIONS = "adm_audit_actions"
 AUDIT_OLDER = "adm_audit_older"
 AUDIT_NEWER = "adm_audit_newer"
-AUDIT_CURSORS = "adm_audit_cursors"
+AUDIT_CURSORS = "adm_audit_cursors"  # ((actor, actions), [cursor of each page]): pager.stack
 
 # Ingest tokens
 TOK_FORM = "adm_tok_form"

@@ -8,14 +8,14 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from components import format as fmt
 from components.admin import data as admin_data
 from components.admin import keys as ak
 from components.admin.filters import status_label
 from components.keys import P_SESSION, P_USER, PATH_SESSION, PATH_USER
-from components.pager import first_row, keyset_pager
+from components.pager import first_row, keyset_pager, stack
 from queries.admin import SORTS, AdminFilter
 from queries.page import Page
+from sessionscope import human
 
 SORT_LABELS = {"started_at": "Newest", "duration": "Longest", "errors": "Most errors"}
 _COLUMNS = {
@@ -56,15 +56,6 @@ def _sort() -> str:
     return sort if sort in SORTS else SORTS[0]
 
 
-def _cursors(flt: AdminFilter, sort: str) -> list[tuple | None]:
-    """The cursor of every page shown so far for this filter and sort ([None] = first page)."""
-    kept = st.session_state.get(ak.CURSORS)
-    if kept is None or kept[0] != (flt, sort):
-        kept = ((flt, sort), [None])
-        st.session_state[ak.CURSORS] = kept
-    return kept[1]
-
-
 def view(rows: pd.DataFrame, *, archived: bool) -> pd.DataFrame:
     """The page's rows as shown: readable status, links, duration in words, error share."""
     calls, errors = rows["total_tool_calls"].fillna(0), rows["total_errors"].fillna(0)
@@ -74,7 +65,7 @@ def view(rows: pd.DataFrame, *, archived: bool) -> pd.DataFrame:
         title=rows["title"].where(rows["title"].notna(), "(untitled)"),
         session=[f"{PATH_SESSION}?{P_SESSION}={quote(i)}" for i in rows["id"]],
         user=[f"{PATH_USER}?{P_USER}={quote(u)}" for u in rows["end_user_id"]],
-        duration=rows["duration_s"].map(lambda s: fmt.duration(None if pd.isna(s) else s)),
+        duration=rows["duration_s"].map(lambda s: human.duration(None if pd.isna(s) else s)),
         error_rate=(errors / calls.where(calls > 0)).astype(float),
     )
     columns = [c for c in _COLUMNS if archived or c != "archived_at"]
@@ -95,14 +86,14 @@ def _pager(cursors: list, page: Page, total: int, shown: int) -> None:
         page.next_cursor,
         keys=(ak.PREV, ak.NEXT),
         labels=("Previous", "Next"),
-        caption=f"{where}{fmt.count(total, 'session')} · page {len(cursors)}",
+        caption=f"{where}{human.count(total, 'session')} · page {len(cursors)}",
     )
 
 
 def sessions_table(org_id: str, flt: AdminFilter) -> tuple[list[str], int]:
     """The table of the filter's sessions; returns the selected ids and the total matching."""
     sort = _sort()
-    cursors = _cursors(flt, sort)
+    cursors = stack(ak.CURSORS, (flt, sort))
     total = admin_data.session_count(org_id, flt)
     page = admin_data.sessions_page(org_id, flt, sort, cursors[-1])
     rows = page.rows

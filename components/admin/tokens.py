@@ -21,8 +21,9 @@ from components import data
 from components import format as fmt
 from components.admin import data as admin_data
 from components.admin import keys as ak
+from components.outcome import outcome_line
 from queries.tokens import TokenInfo
-from sessionscope import tokens
+from sessionscope import human, tokens
 from sessionscope.auth import Viewer
 from sessionscope.db import begin_write
 from sessionscope.errors import NotFound, SessionscopeError
@@ -129,7 +130,7 @@ def _row(row: TokenInfo) -> None:
     name.markdown(f"**{fmt.md(row.name)}**")
     by.markdown(fmt.md(row.created_by))
     created.markdown(row.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
-    used.markdown(fmt.relative(row.last_used_at) if row.last_used_at else "never")
+    used.markdown(human.relative(row.last_used_at) if row.last_used_at else "never")
     if row.active:
         status.markdown(":green-badge[:material/check_circle: active]")
         action.button(
@@ -141,9 +142,8 @@ def _row(row: TokenInfo) -> None:
             type="tertiary",
         )
     else:
-        status.markdown(
-            ":gray-badge[:material/block: revoked]", help=f"Revoked {fmt.absolute(row.revoked_at)}"
-        )
+        revoked = f"Revoked {human.absolute(row.revoked_at)}"
+        status.markdown(":gray-badge[:material/block: revoked]", help=revoked)
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -187,7 +187,8 @@ def _create(viewer: Viewer) -> None:
         with begin_write(data.engine()) as conn:
             new = tokens.create(conn, org_id=viewer.org_id, name=name, created_by=viewer.email)
     except (SQLAlchemyError, SessionscopeError) as exc:
-        st.session_state[ak.TOK_ERROR] = f"The token was not created. {fmt.error_reason(exc)}"
+        reason = fmt.md(human.error_reason(exc))
+        st.session_state[ak.TOK_ERROR] = f"The token was not created. {reason}"
         return
     finally:
         admin_data.tokens_changed()
@@ -253,9 +254,8 @@ def _revoke(viewer: Viewer, pending: Pending) -> Outcome:
     except NotFound:
         return Outcome("That token is not in this organization.", False)
     except SQLAlchemyError as exc:
-        return Outcome(
-            f"Revoking {name} failed; nothing was changed. {fmt.error_reason(exc)}", False
-        )
+        reason = fmt.md(human.error_reason(exc))
+        return Outcome(f"Revoking {name} failed; nothing was changed. {reason}", False)
     finally:
         admin_data.tokens_changed()
     if not changed:
@@ -264,16 +264,10 @@ def _revoke(viewer: Viewer, pending: Pending) -> Outcome:
 
 
 def _show_outcome(outcome: Outcome) -> None:
-    with st.container(horizontal=True, vertical_alignment="center"):
-        if outcome.ok:
-            st.success(outcome.message, icon=":material/check_circle:")
-        else:
-            st.error(outcome.message, icon=":material/error:")
-        st.button(
-            "Dismiss",
-            key=ak.TOK_DISMISS,
-            on_click=st.session_state.pop,
-            args=(ak.TOK_OUTCOME, None),
-            type="tertiary",
-            icon=":material/close:",
-        )
+    outcome_line(
+        outcome.ok,
+        outcome.message,
+        dismiss=ak.TOK_DISMISS,
+        on_dismiss=st.session_state.pop,
+        args=(ak.TOK_OUTCOME, None),
+    )

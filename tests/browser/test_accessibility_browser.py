@@ -31,8 +31,8 @@ from typing import Any
 
 import pytest
 
+from harness import screenshot, wait_for_query, wait_idle
 from sessionscope.settings import PROJECT_ROOT
-from tests.browser.conftest import screenshot, wait_for_query, wait_idle
 
 REPORT_DIR = PROJECT_ROOT / "test-output" / "accessibility"
 FAILING_IMPACTS = ("critical", "serious")
@@ -74,24 +74,51 @@ class Scan:
 RESUME = "role=button[name='Resume…']"
 SCANS = [
     Scan("users", "server", "/users", "css=[data-testid='stDataFrame'] canvas"),
-    Scan("user-sessions-call", "server", "/user?user=usr_ann&session=ses_long&item=tc_long010",
-         "rate limited"),
-    Scan("user-sessions-ticket", "server", "/user?user=usr_ann&session=ses_long&item=sr_long1",
-         "The export button fails"),
+    Scan(
+        "user-sessions-call",
+        "server",
+        "/user?user=usr_ann&session=ses_long&item=tc_long010",
+        "rate limited",
+    ),
+    Scan(
+        "user-sessions-ticket",
+        "server",
+        "/user?user=usr_ann&session=ses_long&item=sr_long1",
+        "The export button fails",
+    ),
     Scan("session-details-mcp", "server", "/session?session=ses_long", "Calls per tool"),
     Scan("session-details-workflow", "demo_server", "/session?session=ses_demo_paused", "Resume"),
-    Scan("resume-dialog", "demo_server", "/session?session=ses_demo_paused",
-         "css=[role='dialog'] :text('Completed stages')", click=RESUME),
-    Scan("resume-dialog-corrupt", "demo_server", "/session?session=ses_demo_corrupt",
-         "css=[role='dialog'] :text('Resume from the last completed stage')", click=RESUME),
+    Scan(
+        "resume-dialog",
+        "demo_server",
+        "/session?session=ses_demo_paused",
+        "css=[role='dialog'] :text('Completed stages')",
+        click=RESUME,
+    ),
+    Scan(
+        "resume-dialog-corrupt",
+        "demo_server",
+        "/session?session=ses_demo_corrupt",
+        "css=[role='dialog'] :text('Resume from the last completed stage')",
+        click=RESUME,
+    ),
     Scan("admin", "demo_server", "/admin", "css=[data-testid='stDataFrame'] canvas"),
-    Scan("admin-analytics", "demo_server", "/admin",
-         "css=[data-testid='stPlotlyChart'] .main-svg", click="role=tab[name='Analytics']"),
-    Scan("admin-audit", "demo_server", "/admin", "Append-only",
-         click="role=tab[name='Audit log']"),
-    Scan("history-panel", "server", "/users", "Recently viewed",
-         click="css=[data-testid='stSidebar'] summary:has-text('Session history')"),
-]  # fmt: skip
+    Scan(
+        "admin-analytics",
+        "demo_server",
+        "/admin",
+        "css=[data-testid='stPlotlyChart'] .main-svg",
+        click="role=tab[name='Analytics']",
+    ),
+    Scan("admin-audit", "demo_server", "/admin", "Append-only", click="role=tab[name='Audit log']"),
+    Scan(
+        "history-panel",
+        "server",
+        "/users",
+        "Recently viewed",
+        click="css=[data-testid='stSidebar'] summary:has-text('Session history')",
+    ),
+]
 _REPORT: dict[str, dict[str, Any]] = {}
 
 
@@ -153,10 +180,16 @@ def write_report() -> None:
     for _key, entry in sorted(_REPORT.items()):
         cells = []
         for impact in IMPACTS:
-            own = sum(r["count"] for r in entry["rows"] if r["impact"] == impact and
-                      r["whose"] == "project")  # fmt: skip
-            theirs = sum(r["count"] for r in entry["rows"] if r["impact"] == impact and
-                         r["whose"] == "streamlit")  # fmt: skip
+            own = sum(
+                r["count"]
+                for r in entry["rows"]
+                if r["impact"] == impact and r["whose"] == "project"
+            )
+            theirs = sum(
+                r["count"]
+                for r in entry["rows"]
+                if r["impact"] == impact and r["whose"] == "streamlit"
+            )
             cells.append(f"{own} / {theirs}")
         lines.append(f"| {entry['page']} | {entry['theme']} | " + " | ".join(cells) + " |")
     lines += ["", "Counts are nodes, project / Streamlit.", ""]
@@ -194,9 +227,12 @@ def test_no_serious_violation_in_project_markup(  # type: ignore[no-untyped-def]
     violations = axe_violations(page)
     rows = summarize(violations)
     _REPORT[f"{scan.name}/{scheme}"] = {
-        "page": scan.name, "theme": scheme, "path": scan.path, "screenshot": str(shot),
+        "page": scan.name,
+        "theme": scheme,
+        "path": scan.path,
+        "screenshot": str(shot),
         "rows": rows,
-    }  # fmt: skip
+    }
     write_report()
     failing = [r for r in rows if r["whose"] == "project" and r["impact"] in FAILING_IMPACTS]
     assert failing == [], json.dumps(failing, indent=2)
@@ -318,10 +354,22 @@ def test_a_session_an_item_and_its_details_by_keyboard_alone(browser, server) ->
 # --- status is never colour alone ------------------------------------------------------------
 
 STATUS_WORDS = {
-    "active", "paused", "completed", "failed", "error", "ok",
-    "needs_email", "pending", "in_progress", "resolved", "closed",
-    "low priority", "medium priority", "high priority", "critical priority",
-}  # fmt: skip
+    "active",
+    "paused",
+    "completed",
+    "failed",
+    "error",
+    "ok",
+    "needs_email",
+    "pending",
+    "in_progress",
+    "resolved",
+    "closed",
+    "low priority",
+    "medium priority",
+    "high priority",
+    "critical priority",
+}
 # Every badge and coloured span in project markup, with its text without icons.
 _COLOURED = """(selector) => [...document.querySelectorAll(selector)]
   .flatMap(box => [...box.querySelectorAll('.stMarkdownBadge, span[style*="color"]')])
@@ -335,13 +383,17 @@ _COLOURED = """(selector) => [...document.querySelectorAll(selector)]
   })"""
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("/user?user=usr_ann&session=ses_long&item=tc_long010", {"completed", "active", "error"}),
-    ("/user?user=usr_ann&session=ses_long&item=sr_long1", {"high priority", "pending"}),
-    ("/session?session=ses_live", {"active"}),
-])  # fmt: skip
-def test_status_is_spelled_out_not_only_coloured(browser, server, scheme: str, path: str,
-                                                 expected: set[str]) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/user?user=usr_ann&session=ses_long&item=tc_long010", {"completed", "active", "error"}),
+        ("/user?user=usr_ann&session=ses_long&item=sr_long1", {"high priority", "pending"}),
+        ("/session?session=ses_live", {"active"}),
+    ],
+)
+def test_status_is_spelled_out_not_only_coloured(
+    browser, server, scheme: str, path: str, expected: set[str]
+) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, color_scheme=scheme)
     page = context.new_page()
     page.goto(server.url + path)

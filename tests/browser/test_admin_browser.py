@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_for_query, wait_idle
+from harness import screenshot, wait_for_query, wait_idle
 
 CHARTS = "[data-testid='stPlotlyChart']"
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.conftest import open_link, screenshot, wait_for_query, wait_idle, watched_page
+from harness import open_link, screenshot, wait_for_query, wait_idle, watched_page
 
 LINK = "/user?user=usr_ann&session=ses_long&item=tc_long010"
 # The session list and the timeline window are one radio each; an option is a card or a row.

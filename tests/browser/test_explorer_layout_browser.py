@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import open_link, screenshot, wait_for_query, watched_page
+from harness import open_link, screenshot, wait_for_query, watched_page
 
 HEIGHT = 800
 WIDE = [1920, 1600, 1366, 1280]  # three panes side by side
@@ -122,12 +122,16 @@ def chosen_in_view(chosen: dict[str, Any] | None, what: str) -> list[str]:
     if not chosen["highlighted"]:
         problems.append(f"{what}: drawn like the options not chosen")
     if chosen["top"] < 0 or chosen["bottom"] > chosen["viewport"] + 1:
-        problems.append(f"{what}: outside the viewport ({chosen['top']:.0f}-"
-                        f"{chosen['bottom']:.0f}, viewport {chosen['viewport']})")  # fmt: skip
+        problems.append(
+            f"{what}: outside the viewport ({chosen['top']:.0f}-"
+            f"{chosen['bottom']:.0f}, viewport {chosen['viewport']})"
+        )
     if chosen["top"] < chosen["paneTop"] - 1 or chosen["bottom"] > chosen["paneBottom"] + 1:
-        problems.append(f"{what}: outside its pane's visible box ({chosen['top']:.0f}-"
-                        f"{chosen['bottom']:.0f}, pane {chosen['paneTop']:.0f}-"
-                        f"{chosen['paneBottom']:.0f})")  # fmt: skip
+        problems.append(
+            f"{what}: outside its pane's visible box ({chosen['top']:.0f}-"
+            f"{chosen['bottom']:.0f}, pane {chosen['paneTop']:.0f}-"
+            f"{chosen['paneBottom']:.0f})"
+        )
     return problems
 
 
@@ -136,8 +140,10 @@ def item_row_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
     row = page.evaluate(_CHOSEN, "us_tl_items")
     problems = chosen_in_view(row, "the linked call's row")
     if row is not None and (row["index"] != 3 or "(+4:00.0)" not in row["text"]):
-        problems.append(f"the checked row is #{row['index'] + 1}, {row['text']!r}: not "
-                        "tc_long240 (4th row, +4:00.0)")  # fmt: skip
+        problems.append(
+            f"the checked row is #{row['index'] + 1}, {row['text']!r}: not "
+            "tc_long240 (4th row, +4:00.0)"
+        )
     return problems
 
 
@@ -164,8 +170,10 @@ def test_three_panes_side_by_side_each_scrolling_by_itself(light, width: int) ->
     for name in ("left", "center", "right"):
         pane = m[name]
         if pane["bottom"] > m["viewport"] + 1:
-            problems.append(f"the {name} pane ends at {pane['bottom']:.0f} px, below the "
-                            f"{m['viewport']} px viewport")  # fmt: skip
+            problems.append(
+                f"the {name} pane ends at {pane['bottom']:.0f} px, below the "
+                f"{m['viewport']} px viewport"
+            )
     scrolled = {k: v for k, v in m["scrolls"].items() if v > PAGE_SCROLL_MAX_PX}
     if scrolled:
         problems.append(f"the page scrolls (px beyond the viewport): {scrolled}")
@@ -182,8 +190,10 @@ def test_three_panes_side_by_side_each_scrolling_by_itself(light, width: int) ->
     cards = light.evaluate(_OPTION_HEIGHTS, "us_list")
     rows = light.evaluate(_OPTION_HEIGHTS, "us_tl_items")
     if len(cards) != 50 or not all(CARD_PX[0] <= h <= CARD_PX[1] for h in cards):
-        problems.append(f"{len(cards)} cards, heights {sorted(set(round(h) for h in cards))} "
-                        f"px, not 50 within {CARD_PX}")  # fmt: skip
+        problems.append(
+            f"{len(cards)} cards, heights {sorted(set(round(h) for h in cards))} "
+            f"px, not 50 within {CARD_PX}"
+        )
     if not rows or max(rows) >= ROW_MAX_PX:
         problems.append(f"timeline rows up to {max(rows, default=0):.0f} px: not one line")
     # Last, as it moves the list: the left pane scrolls by itself, nothing else moves.
@@ -203,8 +213,10 @@ def test_a_cold_link_past_the_first_window_shows_its_card(light, width: int) -> 
     card = light.evaluate(_CHOSEN, "us_list")
     problems = chosen_in_view(card, "ses_ann55's card")
     if card is not None and (card["index"] != 3 or "Routine session 55" not in card["text"]):
-        problems.append(f"the checked card is #{card['index'] + 1}, {card['text']!r}: not "
-                        "Routine session 55 (4th card)")  # fmt: skip
+        problems.append(
+            f"the checked card is #{card['index'] + 1}, {card['text']!r}: not "
+            "Routine session 55 (4th card)"
+        )
     if not light.locator(".st-key-us_list_newer button").is_visible():
         problems.append("no Newer button above a window that does not start at the newest")
     if problems:
@@ -222,8 +234,10 @@ def test_at_1100_px_the_details_go_under_the_timeline_and_come_into_view(light) 
     if not below(center, right) or abs(right["left"] - center["left"]) > 1:
         problems.append("the details are not under the timeline")
     if left["bottom"] > m["viewport"] + 1:
-        problems.append(f"the left pane ends at {left['bottom']:.0f} px, below the viewport: "
-                        "it does not scroll by itself")  # fmt: skip
+        problems.append(
+            f"the left pane ends at {left['bottom']:.0f} px, below the viewport: "
+            "it does not scroll by itself"
+        )
     problems += item_row_problems(light) + item_details_problems(light)
 
     # Choosing a row fills the details under the timeline: they scroll into view, their top
@@ -242,8 +256,10 @@ def test_at_1100_px_the_details_go_under_the_timeline_and_come_into_view(light) 
         top = light.evaluate(_MEASURE)["right"]["top"]
         after = screenshot(light, "explorer-1100-reveal-failed", settle=False)
         header = m["headerBottom"]
-        problems.append(f"after a row click the details' top is at {top:.0f} px, not in "
-                        f"{band} (the header ends at {header:.0f} px): {after}")  # fmt: skip
+        problems.append(
+            f"after a row click the details' top is at {top:.0f} px, not in "
+            f"{band} (the header ends at {header:.0f} px): {after}"
+        )
     assert problems == [], f"at 1,100 px ({shot}): {json.dumps(problems, indent=1)}; {m}"
 
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import pytest
 
+from harness import StreamlitServer, open_link, screenshot, wait_idle, watched_page
 from tests import factories as f
-from tests.browser.conftest import StreamlitServer, open_link, screenshot, wait_idle, watched_page
 
 IMG = "<img src=x onerror=window.__pwned='img'>"
 SCRIPT = "<script>window.__pwned='script';alert(1)</script>"
@@ -44,13 +44,29 @@ def build(engine) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
         f.member(conn, acme, email="admin@acme.example", role="admin")
-        eve = f.end_user(conn, acme, id="usr_eve", distinct_id="eve-1",
-                         email="eve+<b>x</b>@evil.example", display_name=f"Eve {SVG}")  # fmt: skip
+        eve = f.end_user(
+            conn,
+            acme,
+            id="usr_eve",
+            distinct_id="eve-1",
+            email="eve+<b>x</b>@evil.example",
+            display_name=f"Eve {SVG}",
+        )
         srv = f.server(conn, acme, id="srv_evil", slug="evil", name=f"Srv {STYLE}")
-        ses = f.session(conn, acme, eve, srv, id="ses_evil", title=IMG, total_tool_calls=1,
-                        total_errors=1, started_at=f.T0)  # fmt: skip
-        f.session(conn, acme, eve, srv, id="ses_evil2", title=SCRIPT,
-                  started_at=f.T0 - timedelta(hours=1))  # fmt: skip
+        ses = f.session(
+            conn,
+            acme,
+            eve,
+            srv,
+            id="ses_evil",
+            title=IMG,
+            total_tool_calls=1,
+            total_errors=1,
+            started_at=f.T0,
+        )
+        f.session(
+            conn, acme, eve, srv, id="ses_evil2", title=SCRIPT, started_at=f.T0 - timedelta(hours=1)
+        )
         f.tool_call(
             conn,
             ses,
@@ -112,8 +128,16 @@ def test_user_sessions_with_a_tool_call(page) -> None:  # type: ignore[no-untype
     assert page.locator(".st-key-us_list input:checked").count() == 1
     row = page.locator(".st-key-us_tl_items [role='radiogroup'] > div:has(input:checked)")
     assert "<b>bold_tool</b>" in row.inner_text()
-    assert_shown_and_inert(page, [f"Eve {SVG}", "eve+<b>x</b>@evil.example", "<b>bold_tool</b>",
-                                  f"boom {IMG}", f"Srv {STYLE}"])  # fmt: skip
+    assert_shown_and_inert(
+        page,
+        [
+            f"Eve {SVG}",
+            "eve+<b>x</b>@evil.example",
+            "<b>bold_tool</b>",
+            f"boom {IMG}",
+            f"Srv {STYLE}",
+        ],
+    )
     # The payload, key and values, in the JSON tree and as text.
     details = page.locator(".st-key-us_item")
     tree = details.locator("[data-testid='stJson']").first

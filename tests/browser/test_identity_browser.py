@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from harness import TRUSTED_HEADER, StreamlitServer, wait_idle
 from sessionscope import schema
-from tests.browser.conftest import TRUSTED_HEADER, StreamlitServer, wait_idle
 
 FORGED = "admin@globex.example"
 

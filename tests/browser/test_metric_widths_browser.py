@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_idle
+from harness import screenshot, wait_idle
 
 WIDTHS = (800, 1280, 1366, 1600)
 PAGES = {

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import screenshot, wait_idle
+from harness import screenshot, wait_idle
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

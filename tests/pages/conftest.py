@@ -1,75 +1,96 @@
-"""AppTest fixtures: the real app against the hand-built data set on each backend."""
+"""AppTest fixtures: the real app on a hand-built data set, on each backend.
+
+`data_set(build)` is that data set's database (built once per backend in a run; read only),
+`client(engine)` an opener on any database (tests/pages/client.py). Fixtures built from
+them are two lines:
+
+    @pytest.fixture()
+    def app(client, data_set):
+        return client(data_set(explorer.build))
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from sqlalchemy import event
-from streamlit.testing.v1 import AppTest
 
-from sessionscope.settings import PROJECT_ROOT
+from components import keys
 from tests.conftest import DatabaseFactory
-from tests.pages import explorer_data
-
-APP = str(PROJECT_ROOT / "dashboard_app.py")
-RUN_TIMEOUT_S = 60
-
-_built: dict[str, sa.Engine] = {}
+from tests.pages.client import Client, Open, make_app_client
+from tests.pages.datasets import ADMIN, Build, DataSet, DataSets, explorer
+from tests.pages.datasets import admin as admin_data
 
 
-@pytest.fixture()
-def explorer_engine(backend: str, databases: DatabaseFactory) -> sa.Engine:
-    """The page-test data set on `backend`, built once per run; tests must not write to it."""
-    if backend not in _built:
-        engine = databases.engine(backend)
-        explorer_data.build(engine)
-        _built[backend] = engine
-    return _built[backend]
-
-
-def _clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
+@pytest.fixture(scope="session")
+def data_sets(databases: DatabaseFactory) -> DataSets:
+    return DataSets(databases)
 
 
 @pytest.fixture()
-def app(
-    explorer_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., AppTest]]:
-    """open(path, email=..., **params) -> AppTest after the run, like a link opened cold."""
-    monkeypatch.setenv("DATABASE_URL", explorer_engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
-    _clear_caches()
+def data_set(backend: str, data_sets: DataSets) -> DataSet:
+    """data_set(build) -> the database `build` filled on `backend`, once per run; read only."""
 
-    def open_(
-        path: str | None = None,
-        *,
-        email: str | None = "analyst@acme.example",
-        st_user: dict[str, object] | None = None,
-        st_secrets: dict[str, object] | None = None,
-        **params: str,
-    ) -> AppTest:
-        """`email` arrives as a proxy header would; `st_user` replaces st.user whole (an OIDC
-        login sets is_logged_in), `st_secrets` st.secrets (an [auth] section). `params` are
-        the URL's."""
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = st_user if st_user is not None else {"email": email} if email else {}
-        at.secrets = st_secrets or {}
-        for name, value in params.items():
-            at.query_params[name] = value
-        at.run()
-        if path:
-            at.switch_page(path).run()
-        return at
+    def get(build: Build) -> sa.Engine:
+        return data_sets.get(build, backend)
 
-    yield open_
-    from components import data
+    return get
 
-    data.engine().dispose()
-    _clear_caches()
+
+@pytest.fixture()
+def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Client]:
+    """client(engine, path=None, **defaults) -> open(path, **options): see make_app_client."""
+    with ExitStack() as stack:
+
+        def on(engine: sa.Engine, path: str | None = None, **defaults: Any) -> Open:
+            return stack.enter_context(make_app_client(engine, monkeypatch, path, **defaults))
+
+        yield on
+
+
+@pytest.fixture()
+def explorer_engine(data_set: DataSet) -> sa.Engine:
+    """The explorer data set (tests/pages/datasets/explorer.py); tests must not write to it."""
+    return data_set(explorer.build)
+
+
+@pytest.fixture()
+def app(client: Client, explorer_engine: sa.Engine) -> Open:
+    """open(path, email=..., **params) -> AppTest on the explorer data set."""
+    return client(explorer_engine)
+
+
+@pytest.fixture()
+def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
+    """The Admin data set in a database of its own, for a test that writes."""
+    engine = databases.engine(backend)
+    admin_data.build(engine)
+    yield engine
+    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)
+
+
+@pytest.fixture()
+def admin(client: Client, data_set: DataSet) -> Open:
+    """open(email=ADMIN, **params) -> /admin opened cold on the shared Admin data set (visits
+    add admin.view entries there, which no reading test counts)."""
+    return client(data_set(admin_data.build), keys.PAGE_ADMIN, email=ADMIN, direct=True)
+
+
+@pytest.fixture()
+def writer(client: Client, fresh: sa.Engine) -> Open:
+    """open(email=ADMIN, **params) -> /admin opened cold on `fresh`, for a test that writes."""
+    return client(fresh, keys.PAGE_ADMIN, email=ADMIN, direct=True)
+
+
+@pytest.fixture()
+def demo(client: Client, demo_engine: sa.Engine) -> Open:
+    """open(path=Session details, **params) -> AppTest on the seeded demo data set (read
+    only)."""
+    return client(demo_engine, keys.PAGE_SESSION)
 
 
 @pytest.fixture()
@@ -83,14 +104,3 @@ def statements() -> Iterator[list[str]]:
     event.listen(sa.Engine, "before_cursor_execute", record)
     yield seen
     event.remove(sa.Engine, "before_cursor_execute", record)
-
-
-@pytest.fixture()
-def fresh(backend: str, databases: DatabaseFactory) -> Iterator[sa.Engine]:
-    """The Admin data set in a database of its own, for a test that writes."""
-    from tests.pages import admin_data_set
-
-    engine = databases.engine(backend)
-    admin_data_set.build(engine)
-    yield engine
-    engine.dispose()  # a database per test: close its pool (see tests/conftest.fresh_engine)

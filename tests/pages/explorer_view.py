@@ -1,12 +1,17 @@
-"""What the User sessions page shows, read from an AppTest: cards, timeline rows, texts."""
+"""What a page shows, read from an AppTest: its texts, its whole element tree, and the User
+sessions page's cards and timeline rows."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
 from components import keys
+from tests.pages.datasets.explorer import GLOBEX_TEXT
 
-PAGE = "app_pages/user_sessions.py"
+PAGE = keys.PAGE_USER
 _TEXT_KINDS = (
     "markdown",
     "caption",
@@ -28,6 +33,33 @@ def texts(at: AppTest) -> str:
     for radio in at.radio:
         parts += [*radio.options, *radio.proto.captions]
     return "\n".join(str(p) for p in parts)
+
+
+def rendered(at: AppTest, *, sidebar: bool = True) -> str:
+    """Everything in the element tree as text (every proto field, every table cell), with the
+    backslashes that escape user text for markdown removed."""
+    roots = [at.main, at.sidebar] if sidebar else [at.main]
+    parts = [
+        text_format.MessageToString(node.proto, as_utf8=True)
+        for root in roots
+        for node in root
+        if getattr(node, "proto", None) is not None
+    ]
+    parts += [df.value.to_string() for df in at.dataframe]
+    return "\n".join(parts).replace("\\", "")
+
+
+def leaked(at: AppTest, inputs: Iterable[str] = (), *, sidebar: bool = True) -> list[str]:
+    """The explorer data set's globex texts the page shows, beside those the viewer typed
+    into the link."""
+    typed = " ".join(inputs).lower()
+    shown = rendered(at, sidebar=sidebar)
+    return [t for t in GLOBEX_TEXT if t.lower() not in typed and t in shown]
+
+
+def plain_texts(at: AppTest) -> str:
+    """texts(at) without the backslashes that escape user text for markdown (search\\_docs)."""
+    return texts(at).replace("\\", "")
 
 
 def _radio(at: AppTest, key: str):  # type: ignore[no-untyped-def]

@@ -1,5 +1,5 @@
 """The Admin page: roles and their audit entries, URL filters, the table, bulk actions,
-analytics against numbers worked out by hand (tests/pages/admin_data_set.py), the audit log.
+analytics against numbers worked out by hand (tests/pages/datasets/admin.py), the audit log.
 
 Tests that only read share one database per backend (visits still add admin.view entries
 there, which no reading test counts); tests that write or count audit entries get a fresh
@@ -12,14 +12,11 @@ import csv
 import functools
 import io
 import json
-from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from charts import admin as charts
@@ -29,70 +26,16 @@ from components.admin import data as admin_data
 from components.admin import keys as ak
 from queries.admin import AdminFilter
 from sessionscope import bulk, schema
-from tests.conftest import DatabaseFactory
-from tests.pages import admin_data_set
-from tests.pages.conftest import APP, RUN_TIMEOUT_S
+from tests.pages.admin_view import audit_entries, shown
+from tests.pages.datasets import ADMIN, ANALYST
+from tests.pages.datasets import admin as admin_data_set
 from tests.pages.downloads import Downloads
-from tests.pages.test_user_sessions import texts
+from tests.pages.explorer_view import texts
 
-PAGE = "app_pages/admin.py"
-ADMIN, ANALYST = "admin@acme.example", "analyst@acme.example"
 NOV1_2 = {"from": "2026-11-01", "to": "2026-11-02"}
 VISIBLE = {"ses_a1", "ses_a2", "ses_a3", "ses_a4", "ses_a5", "ses_p1", "ses_p2"}
 
-Open = Callable[..., AppTest]
-_shared: dict[str, sa.Engine] = {}
-
-
-def _clear_caches() -> None:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def _opener(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
-    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
-    _clear_caches()
-
-    def open_(*, email: str = ADMIN, **params: str | list[str]) -> AppTest:
-        """/admin opened cold from a link with these params (`tab` opens that tab)."""
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = {"email": email}
-        for name, value in params.items():
-            at.query_params[name] = value
-        at.switch_page(PAGE)
-        return at.run()
-
-    yield open_
-    admin_data.data.engine().dispose()
-    _clear_caches()
-
-
-@pytest.fixture()
-def shared(backend: str, databases: DatabaseFactory) -> sa.Engine:
-    if backend not in _shared:
-        engine = databases.engine(backend)
-        admin_data_set.build(engine)
-        _shared[backend] = engine
-    return _shared[backend]
-
-
-@pytest.fixture()
-def admin(shared: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
-    yield from _opener(shared, monkeypatch)
-
-
-@pytest.fixture()
-def writer(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
-    yield from _opener(fresh, monkeypatch)
-
-
 # --- helpers -----------------------------------------------------------------------------------
-
-
-def shown(at: AppTest) -> list[str]:
-    """Session ids in the table, in order."""
-    return [link.rsplit("=", 1)[1] for link in at.dataframe[0].value["session"]]
 
 
 def select(at: AppTest, ids: list[str]) -> AppTest:
@@ -109,15 +52,6 @@ def archived(engine: sa.Engine) -> dict[str, bool]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(s.id, s.archived_at).where(s.org_id == "org_acme"))
         return {sid: at is not None for sid, at in rows}
-
-
-def audit_entries(engine: sa.Engine, action: str | None = None) -> list[dict[str, Any]]:
-    a = schema.audit_log.c
-    query = sa.select(a.action, a.actor_email, a.org_id, a.target_id, a.detail)
-    if action:
-        query = query.where(a.action == action)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query.order_by(a.created_at)).mappings()]
 
 
 def metrics(at: AppTest) -> dict[str, tuple[str, str | None]]:

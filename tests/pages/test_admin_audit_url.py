@@ -9,8 +9,6 @@ tests/browser/test_admin_browser.py), so a tab chosen here shows in session stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-
 import pytest
 import sqlalchemy as sa
 from streamlit.runtime.state.query_params import QueryParams
@@ -18,15 +16,16 @@ from streamlit.testing.v1 import AppTest
 
 from components.admin import keys as ak
 from sessionscope import audit
-from tests.pages.test_admin import ADMIN, _opener, shown
-from tests.pages.test_user_sessions import texts
+from tests.pages.admin_view import shown
+from tests.pages.client import Open
+from tests.pages.datasets import ADMIN
+from tests.pages.explorer_view import texts
 
-Open = Callable[..., AppTest]
 ANN, BOB = "ann@acme.example", "bob@acme.example"
 
 
 @pytest.fixture()
-def logged(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
+def logged(writer: Open, fresh: sa.Engine) -> Open:
     """The Admin data set plus audit entries by two acme actors, and one of Globex whose
     action acme's log does not have."""
     with fresh.begin() as conn:
@@ -37,10 +36,14 @@ def logged(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
             ("org_globex", "admin@globex.example", "tokens.revoke", ["tok_g1"]),
         ):
             audit.record(
-                conn, org_id=org, actor_email=actor, action=action, target_type="session",
+                conn,
+                org_id=org,
+                actor_email=actor,
+                action=action,
+                target_type="session",
                 target_ids=ids,
-            )  # fmt: skip
-    yield from _opener(fresh, monkeypatch)
+            )
+    return writer
 
 
 def open_tab(at: AppTest) -> str:
@@ -200,7 +203,7 @@ def test_repeated_action_params_are_read_too(logged) -> None:
             "`actor` is not a search text",
             {"action": "sessions.restore"},
             [(BOB, "sessions.restore")],
-        ),  # fmt: skip
+        ),
         ({"action": "<img src=x onerror=alert(1)>"}, "unknown `action`", {}, None),
     ],
 )

@@ -3,26 +3,20 @@ rule refused with a clear message. Every test writes, so each gets a fresh datab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from components.admin import keys as ak
 from sessionscope import policy, redaction, schema
-from tests.pages.test_admin import Open, _opener, audit_entries
-
-
-@pytest.fixture()
-def writer(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
-    yield from _opener(fresh, monkeypatch)
+from tests.pages.admin_view import audit_entries
+from tests.pages.client import Open
 
 
 def stored(engine: sa.Engine) -> policy.Policy:
     with engine.connect() as conn:
-        org = conn.execute(sa.select(schema.organizations.c.id).where(
-            schema.organizations.c.slug == "acme")).scalar_one()  # fmt: skip
+        org = conn.execute(
+            sa.select(schema.organizations.c.id).where(schema.organizations.c.slug == "acme")
+        ).scalar_one()
         return policy.get(conn, org)
 
 

@@ -4,8 +4,6 @@ confirmation, who may see it. Every test writes, so each gets a fresh database p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -14,22 +12,13 @@ from components import format as fmt
 from components.admin import keys as ak
 from components.admin import tokens as admin_tokens
 from sessionscope import schema, tokens
-from tests.pages.test_admin import (
-    ADMIN,
-    ANALYST,
-    Open,
-    _opener,
-    audit_entries,
-)
-from tests.pages.test_user_sessions import texts
+from tests.pages.admin_view import audit_entries
+from tests.pages.client import Open
+from tests.pages.datasets import ADMIN, ANALYST
+from tests.pages.explorer_view import texts
 
 NAME = "github-mcp production"
 ORIGIN = admin_tokens.DEFAULT_ORIGIN  # AppTest has no browser URL
-
-
-@pytest.fixture()
-def writer(fresh: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Open]:
-    yield from _opener(fresh, monkeypatch)
 
 
 # --- helpers -----------------------------------------------------------------------------------

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
-from tests.pages.conftest import APP
-from tests.pages.test_user_sessions import texts
+from components import keys
+from tests.pages.client import open_app
+from tests.pages.explorer_view import texts
 
 
 def test_a_non_member_sees_only_no_access_and_their_email(app) -> None:
@@ -30,7 +29,7 @@ def test_demo_mode_acts_as_the_acme_admin_with_a_banner(app, monkeypatch) -> Non
 
 
 def test_an_analyst_typing_admin_gets_admins_only(app) -> None:
-    at = app("app_pages/admin.py", email="analyst@acme.example")
+    at = app(keys.PAGE_ADMIN, email="analyst@acme.example")
     assert not at.exception
     assert "Admins only" in at.error[0].value and not at.dataframe
 
@@ -62,9 +61,7 @@ def test_unreachable_database_gives_a_message_and_retry(monkeypatch) -> None:
 
     st.cache_resource.clear()
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:hunter2@127.0.0.1:1/nope")
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.user = {"email": "analyst@acme.example"}
-    at.run()
+    at = open_app()  # as analyst@acme.example
     assert not at.exception
     assert "not available" in at.error[0].value and "hunter2" not in at.error[0].value
     assert at.button(key="frame_retry")

@@ -30,17 +30,11 @@ from components.admin import keys as ak
 from queries import audit, sessions, users
 from queries import history as history_q
 from queries.admin import AdminFilter, count_sessions, list_sessions
-from tests.pages.explorer_view import card_ids, texts
-from tests.pages.test_isolation import (
-    ADMIN,
-    ADMIN_EMAIL,
-    SESSION,
-    USER,
-    USERS,
-    Open,
-    leaked,
-    open_direct,
-)
+from tests.pages.client import Open, open_direct
+from tests.pages.datasets import ADMIN as ADMIN_EMAIL
+from tests.pages.explorer_view import card_ids, leaked, texts
+
+USERS, USER, SESSION, ADMIN = keys.PAGE_USERS, keys.PAGE_USER, keys.PAGE_SESSION, keys.PAGE_ADMIN
 
 # The named hostile kinds, each an explicit example of every test below.
 EMPTY = ""

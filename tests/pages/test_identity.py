@@ -14,13 +14,13 @@ from sqlalchemy.exc import OperationalError
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from components import identity
+from components import identity, keys
 from sessionscope import proxies, schema
 from sessionscope.settings import PROJECT_ROOT
-from tests.pages.conftest import APP, RUN_TIMEOUT_S
-from tests.pages.test_isolation import rendered
+from tests.pages.client import open_app
+from tests.pages.explorer_view import rendered
 
-ADMIN_PAGE = "app_pages/admin.py"
+ADMIN_PAGE = keys.PAGE_ADMIN
 GLOBEX_ADMIN = "admin@globex.example"
 GOOD_AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
@@ -255,9 +255,7 @@ def test_a_visitor_nobody_knows_yet_sees_no_host_port_or_name(monkeypatch) -> No
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
     try:
-        at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-        at.user = {"email": "stranger@nowhere.example"}
-        at.run()
+        at = open_app(email="stranger@nowhere.example")
         assert not at.exception and "DATABASE_URL" in at.error[0].value
         for detail in ("127.0.0.1", ":1", "ordersdb", "viewer", "refused"):
             assert detail not in rendered(at), detail

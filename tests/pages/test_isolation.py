@@ -7,50 +7,32 @@ Non-members and signed-out viewers get their frame page and nothing else, whatev
 
 Each page is opened two ways: `link` runs "/" first (which forwards to Users) and then
 switches to the page, like a viewer clicking through; `direct` opens the path itself on the
-first run, like a link typed or pasted. Data: tests/pages/explorer_data.py.
+first run, like a link typed or pasted. Data: tests/pages/datasets/explorer.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
-from components import clock, keys
-from tests.pages.conftest import APP, RUN_TIMEOUT_S
-from tests.pages.test_user_sessions import texts
+from components import keys
+from sessionscope import clock
+from tests.pages.admin_view import shown as table_ids
+from tests.pages.client import Open, open_direct
+from tests.pages.datasets import ADMIN as ADMIN_EMAIL
+from tests.pages.datasets import ANALYST
+from tests.pages.explorer_view import leaked, rendered, texts
 
-USERS, USER, SESSION, ADMIN = (
-    "app_pages/users.py",
-    "app_pages/user_sessions.py",
-    "app_pages/session_details.py",
-    "app_pages/admin.py",
-)
-ADMIN_EMAIL, ANALYST = "admin@acme.example", "analyst@acme.example"
+USERS, USER, SESSION, ADMIN = keys.PAGE_USERS, keys.PAGE_USER, keys.PAGE_SESSION, keys.PAGE_ADMIN
 STRANGER = "stranger@elsewhere.example"
 CONSULTANT = "consultant@partner.example"  # analyst in acme, admin in globex
 MODES = ("link", "direct")
 
-# What globex holds that an acme viewer must never be shown: names, emails, titles, tools.
-GLOBEX_TEXT = (
-    "Gus Secret",
-    "gus@globex.example",
-    "Globex",
-    "Globex secret plan",
-    "secret_tool",
-    "Globex secret ticket",
-    "Globex MCP",
-)
 ACME_SESSIONS = {"ses_long", "ses_live", "ses_big", "ses_bob_empty", "ses_flow"} | {
     f"ses_ann{i:02d}" for i in range(60)
 }
-
-Open = Callable[..., AppTest]
 
 
 @pytest.fixture(autouse=True)
@@ -62,69 +44,16 @@ def one_instant(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "now", lambda: instant)
 
 
-# --- helpers (test_hostile_input.py uses them too) ----------------------------------------------
-
-
-URL_PATHS = {
-    USERS: keys.PATH_USERS,
-    USER: keys.PATH_USER,
-    SESSION: keys.PATH_SESSION,
-    ADMIN: keys.PATH_ADMIN,
-}
-
-
-def open_direct(
-    path: str,
-    *,
-    email: str | None = ANALYST,
-    state: dict[str, Any] | None = None,
-    **params: str,
-) -> AppTest:
-    """`path` opened cold on the first run, as a typed link (with `state` in session state
-    first, e.g. an open panel); needs the `app` fixture's set-up."""
-    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
-    at.user = {"email": email} if email else {}
-    for name, value in (state or {}).items():
-        at.session_state[name] = value
-    for name, value in params.items():
-        at.query_params[name] = value
-    # A browser asks for /user by its url path, and st.Page's script hash is the hash of that
-    # path. Before a first run AppTest.switch_page knows pages only by file name (admin.py is
-    # /admin, but user_sessions.py is not /user), so request the hash a browser's /user gets.
-    at._page_hash = calc_hash(URL_PATHS[path])
-    return at.run()
+# --- helpers ------------------------------------------------------------------------------------
 
 
 def opener(app, mode: str) -> Open:
     return app if mode == "link" else open_direct
 
 
-def rendered(at: AppTest, *, sidebar: bool = True) -> str:
-    """Everything in the element tree as text (every proto field, every table cell), with the
-    backslashes that escape user text for markdown removed."""
-    roots = [at.main, at.sidebar] if sidebar else [at.main]
-    parts = [
-        text_format.MessageToString(node.proto, as_utf8=True)
-        for root in roots
-        for node in root
-        if getattr(node, "proto", None) is not None
-    ]
-    parts += [df.value.to_string() for df in at.dataframe]
-    return "\n".join(parts).replace("\\", "")
-
-
-def leaked(at: AppTest, inputs: Iterable[str] = (), *, sidebar: bool = True) -> list[str]:
-    """The globex texts the page shows, beside those the viewer typed into the link."""
-    typed = " ".join(inputs).lower()
-    shown = rendered(at, sidebar=sidebar)
-    return [t for t in GLOBEX_TEXT if t.lower() not in typed and t in shown]
-
-
 def table_sessions(at: AppTest) -> set[str]:
-    """Session ids in the Admin table (its links end in ?session=<id>)."""
-    if not at.dataframe:
-        return set()
-    return {link.rsplit("=", 1)[1] for link in at.dataframe[0].value["session"]}
+    """Session ids in the Admin table, if it is shown."""
+    return set(table_ids(at)) if at.dataframe else set()
 
 
 def test_the_leak_check_sees_globex_where_it_is_shown(app: Open) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,27 +9,21 @@ import sqlalchemy as sa
 
 from charts import session as charts
 from charts import waterfall
-from components import data
+from components import data, keys
 from components import session_view as sv
 from queries import session_stats
 from sessionscope import schema
-from tests.pages.details_data import Opener, build_history, opener
+from tests.pages.client import Client, Open
+from tests.pages.datasets import history as history_data
 
 ADMIN = "admin@acme.example"
 
 
 @pytest.fixture()
-def demo(demo_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opener]:
-    with opener(demo_engine, monkeypatch) as open_:
-        yield open_
-
-
-@pytest.fixture()
-def history(fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opener]:
+def history(client: Client, fresh_engine: sa.Engine) -> Open:
     """A fresh database where ses_live is active (3 calls) and ses_deploy completed."""
-    build_history(fresh_engine)
-    with opener(fresh_engine, monkeypatch) as open_:
-        yield open_
+    history_data.build(fresh_engine)
+    return client(fresh_engine, keys.PAGE_SESSION)
 
 
 def _tool_calls(at) -> str:  # type: ignore[no-untyped-def]
@@ -128,9 +121,7 @@ def test_each_waterfall_bar_carries_its_calls_id(demo_engine) -> None:
 
 @pytest.mark.parametrize(("email", "offered"), [(ADMIN, True), ("analyst@acme.example", False)])
 def test_the_details_dialog_offers_resume_to_admins_only(demo, email: str, offered: bool) -> None:
-    at = demo(
-        "app_pages/user_sessions.py", email=email, user="edge-cases", session="ses_demo_paused"
-    )
+    at = demo(keys.PAGE_USER, email=email, user="edge-cases", session="ses_demo_paused")
     at.button(key="us_details_ses_demo_paused").click().run()
     assert not at.exception
     shown = [b.key for b in at.button]

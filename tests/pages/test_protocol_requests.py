@@ -1,22 +1,19 @@
 """User sessions with MCP protocol requests (initialize, tools/list, resources/read...) stored
 beside the tool calls: a quieter timeline kind of their own, never a tool, selectable.
 
-The data set is its own small database (tests/pages/explorer_data.py stays as it is).
+Data: tests/pages/datasets/protocol.py.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from components import keys
-from tests import factories as f
-from tests.conftest import DatabaseFactory
-from tests.pages.details_data import ANALYST, Opener, opener
+from tests.pages.client import Client, Open
+from tests.pages.datasets import DataSet, protocol
+from tests.pages.datasets.protocol import ATTRIBUTES, CALLS, REQUESTS, SESSION
 from tests.pages.explorer_view import (
     PAGE,
     choose_item,
@@ -26,51 +23,10 @@ from tests.pages.explorer_view import (
     texts,
 )
 
-SESSION = "ses_proto"
-ATTRIBUTES = {
-    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
-    "span_ids": ["00f067aa0ba902b7"],
-    "request_id": "4",
-    "error_type": "resource_not_found",
-}
-# (id, method, target): the session's requests in time order, one second apart.
-REQUESTS = [
-    ("tc_init", "initialize", None),
-    ("tc_list", "tools/list", None),
-    ("tc_search", "tools/call", "search_docs"),
-    ("tc_read", "resources/read", "docs://index"),
-    ("tc_fetch", "tools/call", "get_page"),
-]
-CALLS = ["tc_search", "tc_fetch"]
-
-_built: dict[str, sa.Engine] = {}
-
-
-def _build(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
-        f.member(conn, acme, email=ANALYST, role="analyst")
-        ann = f.end_user(conn, acme, id="usr_ann", display_name="Ann Lee")
-        srv = f.server(conn, acme, id="srv_docs", name="Docs MCP")
-        ses = f.session(conn, acme, ann, srv, id=SESSION, title="Docs lookup", total_tool_calls=2)
-        for seq, (rid, method, target) in enumerate(REQUESTS, 1):
-            at = ses["started_at"] + timedelta(seconds=seq)
-            failed = rid == "tc_read"
-            f.request(conn, ses, method, target, id=rid, seq=seq, started_at=at, is_error=failed,
-                      error_message="Resource not found" if failed else None,
-                      attributes=ATTRIBUTES if failed else None)  # fmt: skip
-
 
 @pytest.fixture()
-def app(
-    backend: str, databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Opener]:
-    """open(path, **params) on the protocol data set, built once per backend and run."""
-    if backend not in _built:
-        _built[backend] = databases.engine(backend)
-        _build(_built[backend])
-    with opener(_built[backend], monkeypatch) as open_:
-        yield open_
+def app(client: Client, data_set: DataSet) -> Open:
+    return client(data_set(protocol.build))
 
 
 def _rows(at) -> dict[str, str]:

@@ -16,7 +16,7 @@ def _size(at: AppTest) -> int:
 
 
 def test_many_searches_keep_the_session_state_the_same_size(app) -> None:
-    at = app("app_pages/users.py")
+    at = app(keys.PAGE_USERS)
     sizes = []
     for i in range(recent.MAX_KEPT + 15):
         at.query_params["q"] = f"search {i}"

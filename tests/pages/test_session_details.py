@@ -6,7 +6,7 @@ import csv
 import functools
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,21 +15,20 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
+from components import keys
 from components import session_view as sv
 from components.export_file import ExportFile
+from components.metrics import COUNT, ERROR_RATE, LATENCY, NEUTRAL_COUNT, PROBLEM_COUNT
 from queries import session_stats
 from sessionscope import bulk, resume, schema
 from tests import factories
-from tests.pages.details_data import (
-    ANALYST,
-    WF_SESSION,
-    Opener,
-    build_workflow,
-    opener,
-    valid_state,
-)
+from tests.factories import valid_state
+from tests.pages.client import Client, Open
+from tests.pages.datasets import ANALYST
+from tests.pages.datasets import workflow as workflow_data
+from tests.pages.datasets.workflow import WF_SESSION
 from tests.pages.downloads import Downloads
-from tests.pages.test_user_sessions import texts
+from tests.pages.explorer_view import texts
 
 MCP_LABELS = ["Tool calls", "Errors", "Error rate", "Tickets", "Median latency", "p95 latency"]
 WORKFLOW_LABELS = ["Jobs scraped", "Companies enriched", "Contacts found", "Campaigns"]
@@ -38,24 +37,15 @@ ADMIN = "admin@acme.example"  # Acme's admin, here and in the seeded demo data
 
 
 @pytest.fixture()
-def demo(demo_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Opener]:
-    """The seeded demo data set (read only)."""
-    with opener(demo_engine, monkeypatch) as open_:
-        yield open_
-
-
-@pytest.fixture()
-def workflow(
-    fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Callable[..., Opener]]:
+def workflow(client: Client, fresh_engine: sa.Engine) -> Callable[..., Open]:
     """build(state) -> open: a fresh database with one paused workflow saved as `state`."""
-    with opener(fresh_engine, monkeypatch) as open_:
+    open_ = client(fresh_engine, keys.PAGE_SESSION)
 
-        def build(state: Any = None) -> Opener:
-            build_workflow(fresh_engine, state=valid_state() if state is None else state)
-            return open_
+    def build(state: Any = None) -> Open:
+        workflow_data.build(fresh_engine, state=valid_state() if state is None else state)
+        return open_
 
-        yield build
+    return build
 
 
 def metrics(at: AppTest) -> dict[str, Any]:
@@ -142,12 +132,12 @@ def test_another_orgs_session_shows_nothing_of_it(demo, demo_engine) -> None:
 
 
 def test_an_archived_session_is_not_shown(app) -> None:
-    at = app(sv.DETAILS_PAGE, session="ses_archived")  # explorer data: archived in acme
+    at = app(keys.PAGE_SESSION, session="ses_archived")  # explorer data: archived in acme
     assert "not available" in at.warning[0].value and not at.metric
 
 
 def test_view_details_on_a_card_opens_the_dialog(demo) -> None:
-    at = demo("app_pages/user_sessions.py", user="edge-cases", session="ses_demo_paused")
+    at = demo(keys.PAGE_USER, user="edge-cases", session="ses_demo_paused")
     at.button(key="us_details_ses_demo_paused").click().run()
     assert not at.exception
     assert list(metrics(at)) == WORKFLOW_LABELS
@@ -165,13 +155,13 @@ def test_view_details_on_a_card_opens_the_dialog(demo) -> None:
 @pytest.mark.parametrize(
     ("mine", "avg", "kind", "delta", "color"),
     [
-        (3, 1.5, sv.PROBLEM_COUNT, "+1.5", "inverse"),
-        (120, 20, sv.COUNT, "+100", "normal"),
-        (4, 10, sv.NEUTRAL_COUNT, "-6", "off"),
-        (0.08, 0.055, sv.RATE, "+2.5 pp", "inverse"),
-        (900, 1020, sv.LATENCY, "-120 ms", "inverse"),
-        (0.0551, 0.055, sv.RATE, "±0.0 pp", "off"),  # no difference at the precision shown
-        (5, 5.02, sv.COUNT, "±0", "off"),
+        (3, 1.5, PROBLEM_COUNT, "+1.5", "inverse"),
+        (120, 20, COUNT, "+100", "normal"),
+        (4, 10, NEUTRAL_COUNT, "-6", "off"),
+        (0.08, 0.055, ERROR_RATE, "+2.5 pp", "inverse"),
+        (900, 1020, LATENCY, "-120 ms", "inverse"),
+        (0.0551, 0.055, ERROR_RATE, "±0.0 pp", "off"),  # no difference at the precision shown
+        (5, 5.02, COUNT, "±0", "off"),
     ],
 )
 def test_metric_card_delta_against_the_average(mine, avg, kind, delta, color) -> None:
@@ -181,8 +171,8 @@ def test_metric_card_delta_against_the_average(mine, avg, kind, delta, color) ->
 
 
 def test_metric_card_without_anything_to_compare() -> None:
-    assert sv.metric_card("m", None, 3.0, 7, sv.LATENCY).value == "—"
-    only = sv.metric_card("m", 4, 4.0, 1, sv.COUNT)  # the user's only session
+    assert sv.metric_card("m", None, 3.0, 7, LATENCY).value == "—"
+    only = sv.metric_card("m", 4, 4.0, 1, COUNT)  # the user's only session
     assert only.delta is None and only.value == "4"
 
 
@@ -203,17 +193,23 @@ def _many_calls(engine: sa.Engine, counts: tuple[int, ...]) -> None:
             conn.execute(
                 schema.tool_calls.insert(),
                 [
-                    {"id": f"tc_{n}_{i}", "org_id": "org_acme", "session_id": ses["id"],
-                     "seq": i, "tool_name": ("search", "fetch", "write")[i % 3],
-                     "started_at": start + timedelta(milliseconds=50 * i),
-                     "duration_ms": 20 + (i * 7919) % 3000, "is_error": i % 13 == 0}
+                    {
+                        "id": f"tc_{n}_{i}",
+                        "org_id": "org_acme",
+                        "session_id": ses["id"],
+                        "seq": i,
+                        "tool_name": ("search", "fetch", "write")[i % 3],
+                        "started_at": start + timedelta(milliseconds=50 * i),
+                        "duration_ms": 20 + (i * 7919) % 3000,
+                        "is_error": i % 13 == 0,
+                    }
                     for i in range(1, n + 1)
                 ],
-            )  # fmt: skip
+            )
 
 
 def test_details_of_a_session_of_any_size_stay_the_same_size(
-    fresh_engine, monkeypatch: pytest.MonkeyPatch
+    client, fresh_engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 15: a 1,000,000-call session took 808 MB and sent a 10.7 MB chart, every call
     loaded into Python. Now four times the calls give charts of the same size, and no query
@@ -223,8 +219,8 @@ def test_details_of_a_session_of_any_size_stay_the_same_size(
     built: list[int] = []
     real = session_stats.frame
     monkeypatch.setattr(session_stats, "frame", lambda r: built.append(len(df := real(r))) or df)
-    with opener(fresh_engine, monkeypatch) as open_:
-        pages = {n: open_(session=f"ses_n{n}") for n in counts}
+    open_ = client(fresh_engine, keys.PAGE_SESSION)
+    pages = {n: open_(session=f"ses_n{n}") for n in counts}
     assert not any(at.exception for at in pages.values())
     small, big = ([len(c.proto.spec) for c in at.get("plotly_chart")] for at in pages.values())
     assert len(small) == len(big) == 3

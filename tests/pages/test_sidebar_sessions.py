@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from components import keys, sidebar_sessions
-from tests.conftest import DatabaseFactory
-from tests.pages.details_data import DETAILS, Opener, build_history, opener
+from tests.pages.client import Client, Open
+from tests.pages.datasets import DataSet, history
 
+DETAILS = keys.PAGE_SESSION
 OPEN = {sidebar_sessions.KEEP_OPEN: True}  # as if the viewer had opened it
-_built: dict[str, sa.Engine] = {}
 
 
 @pytest.fixture()
-def history_app(
-    backend: str, databases: DatabaseFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Opener]:
-    """The history world on `backend`, built once per run; read only."""
-    if backend not in _built:
-        _built[backend] = databases.engine(backend)
-        build_history(_built[backend])
-    with opener(_built[backend], monkeypatch) as open_:
-        yield open_
+def history_app(client: Client, data_set: DataSet) -> Open:
+    return client(data_set(history.build), DETAILS)
 
 
 def sidebar_text(at: AppTest) -> str:
@@ -45,7 +35,7 @@ def viewed(at: AppTest) -> list[str]:
     return [q.removeprefix("session=") for _, q in links(at.tabs[1])]
 
 
-@pytest.mark.parametrize("page", ["app_pages/users.py", DETAILS, "app_pages/user_sessions.py"])
+@pytest.mark.parametrize("page", [keys.PAGE_USERS, DETAILS, keys.PAGE_USER])
 def test_every_page_has_the_panel_closed_and_querying_nothing(
     history_app, statements, page: str
 ) -> None:
@@ -56,7 +46,7 @@ def test_every_page_has_the_panel_closed_and_querying_nothing(
 
 
 def test_quick_stats_of_the_organization(history_app, statements) -> None:
-    at = history_app("app_pages/users.py", state=OPEN)
+    at = history_app(keys.PAGE_USERS, state=OPEN)
     # today: live and deploy (not the archived one, not globex's); active: live;
     # 7 days: deploy completed, the export failed -> 50 %
     assert "**2** today · **1** active now  \n**50%** success, last 7 days" in sidebar_text(at)
@@ -64,7 +54,7 @@ def test_quick_stats_of_the_organization(history_app, statements) -> None:
 
 
 def test_latest_sessions_newest_first_with_older_pages(history_app) -> None:
-    at = history_app("app_pages/users.py", state=OPEN)
+    at = history_app(keys.PAGE_USERS, state=OPEN)
     first = ["ses_live", "ses_deploy", "ses_failed", *(f"ses_old{i}" for i in range(5))]
     assert latest(at) == first  # keyset page of 8; archived and globex never
     labels = [label for label, _ in links(at.tabs[0])]
@@ -75,7 +65,7 @@ def test_latest_sessions_newest_first_with_older_pages(history_app) -> None:
 
 
 def test_status_filter_and_title_search(history_app) -> None:
-    at = history_app("app_pages/users.py", state=OPEN)
+    at = history_app(keys.PAGE_USERS, state=OPEN)
     at.sidebar.pills(key=keys.HIS_STATUS).set_value(["failed"]).run()
     assert latest(at) == ["ses_failed"]
     at.sidebar.pills(key=keys.HIS_STATUS).set_value([]).run()
@@ -96,7 +86,7 @@ def test_recently_viewed_keeps_the_sessions_opened_here(history_app) -> None:
 
 def test_recently_viewed_shows_nothing_of_another_org(history_app) -> None:
     state = OPEN | {sidebar_sessions.VIEWED: ["ses_globex", "ses_gone", "ses_live"]}
-    at = history_app("app_pages/users.py", state=state)
+    at = history_app(keys.PAGE_USERS, state=state)
     assert viewed(at) == ["ses_live"]
     assert "Globex" not in " ".join(label for label, _ in links(at.sidebar))
 

@@ -3,23 +3,24 @@ ones MCPlatform records per connection hidden until asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
 
 import pytest
 import sqlalchemy as sa
 
 from components import keys
-from tests.pages.explorer_view import card_titles
-from tests.pages.test_live_ingest import open_user, texts
+from tests.pages.client import Client, open_app
+from tests.pages.explorer_view import PAGE, card_titles
+from tests.pages.explorer_view import plain_texts as texts
 from tests.test_sync_mcplatform import mcplatform_url, run  # noqa: F401 (a fixture)
 
 
 @pytest.fixture()
 def synced(
+    client: Client,
     fresh_engine: sa.Engine,
     mcplatform_url: str,  # noqa: F811 (the fixture imported above)
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[sa.Engine]:
+) -> sa.Engine:
     run(fresh_engine, mcplatform_url)
     with fresh_engine.begin() as conn:
         org = conn.execute(sa.text("SELECT id FROM organizations WHERE slug = 'acme'")).scalar()
@@ -30,15 +31,11 @@ def synced(
             ),
             {"org": org},
         )
-    monkeypatch.setenv("DATABASE_URL", fresh_engine.url.render_as_string(hide_password=False))
-    monkeypatch.delenv("SESSIONSCOPE_DEMO", raising=False)
-    from components import data
-    from tests.pages.conftest import _clear_caches
+    client(fresh_engine)
+    return fresh_engine
 
-    _clear_caches()
-    yield fresh_engine
-    data.engine().dispose()
-    _clear_caches()
+
+open_user = functools.partial(open_app, PAGE)
 
 
 def owner_of(engine: sa.Engine, external_id: str) -> str:

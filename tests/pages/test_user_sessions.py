@@ -9,8 +9,7 @@ import sqlalchemy as sa
 
 from queries import items
 from sessionscope import schema
-from tests.pages import explorer_data
-from tests.pages.details_data import opener
+from tests.pages.datasets import explorer
 from tests.pages.downloads import Downloads
 from tests.pages.explorer_view import (
     PAGE,
@@ -196,9 +195,7 @@ def test_bad_filter_params_are_dropped_with_a_note(app, params) -> None:
 def test_a_workflow_session_shows_its_stages_merged_with_calls_and_tickets(app) -> None:
     at = app(PAGE, user="usr_wes", session="ses_flow")
     assert not at.exception
-    assert row_ids(at) == [
-        "stg_scraping", "tc_flow1", "stg_enrichment", "sr_flow1", "stg_contacts"
-    ]  # fmt: skip
+    assert row_ids(at) == ["stg_scraping", "tc_flow1", "stg_enrichment", "sr_flow1", "stg_contacts"]
     assert "Not started yet: campaigns, results." in texts(at)
     assert "Choose a stage, tool call or ticket" in texts(at)
 
@@ -254,19 +251,18 @@ def test_big_payload_is_previewed_and_downloadable(app) -> None:
 
 
 def test_a_payload_download_is_audited_when_it_happens_not_when_shown(
-    fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+    client, fresh_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = fresh_engine
-    explorer_data.build(engine)
+    explorer.build(engine)
     clicks = Downloads(monkeypatch)
-    with opener(engine, monkeypatch) as open_:
-        at = open_(PAGE, user="usr_ann", session="ses_big", item="tc_big")
-        at.run()
-        at.run()  # shown three times: nothing read, nothing audited
-        assert _downloads_audited(engine) == []
-        body = clicks.click(at, "dl_tc_big_output")
-        clicks.click(at, "dl_tc_big_output")
-    assert len(body) > explorer_data.BIG_OUTPUT_BYTES and json.loads(body)["rows"]
+    at = client(engine)(PAGE, user="usr_ann", session="ses_big", item="tc_big")
+    at.run()
+    at.run()  # shown three times: nothing read, nothing audited
+    assert _downloads_audited(engine) == []
+    body = clicks.click(at, "dl_tc_big_output")
+    clicks.click(at, "dl_tc_big_output")
+    assert len(body) > explorer.BIG_OUTPUT_BYTES and json.loads(body)["rows"]
     entry = {
         "actor_email": "analyst@acme.example",
         "target_id": "tc_big",

@@ -1,4 +1,4 @@
-"""A small hand-built data set for the page tests: every pane state, two organizations.
+"""The explorer data set, for most page tests: every pane state, two organizations.
 
 acme: analyst/admin/consultant members; user Ann with 60 sessions (more than one page of
 cards); session ses_long with 250 tool calls and 2 tickets (more than one timeline window);
@@ -15,17 +15,25 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from tests import factories as f
+from tests.pages.datasets import acme_and_globex, ann_and_bob
 
 BIG_OUTPUT_BYTES = 1_200_000
+
+# What globex holds that an acme viewer must never be shown: names, emails, titles, tools.
+GLOBEX_TEXT = (
+    "Gus Secret",
+    "gus@globex.example",
+    "Globex",
+    "Globex secret plan",
+    "secret_tool",
+    "Globex secret ticket",
+    "Globex MCP",
+)
 
 
 def build(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
-        globex = f.org(conn, id="org_globex", slug="globex", name="Globex")
-        for email, role in [("admin@acme.example", "admin"), ("analyst@acme.example", "analyst")]:
-            f.member(conn, acme, email=email, role=role)
-        f.member(conn, globex, email="admin@globex.example", role="admin")
+        acme, globex = acme_and_globex(conn)
         f.member(conn, acme, email="consultant@partner.example", role="analyst")
         f.member(conn, globex, email="consultant@partner.example", role="admin")
         _acme(conn, acme)
@@ -33,22 +41,7 @@ def build(engine: sa.Engine) -> None:
 
 
 def _acme(conn: sa.Connection, acme: dict) -> None:
-    ann = f.end_user(
-        conn,
-        acme,
-        id="usr_ann",
-        distinct_id="ann-1",
-        email="ann@corp.example",
-        display_name="Ann Lee",
-    )
-    bob = f.end_user(
-        conn,
-        acme,
-        id="usr_bob",
-        distinct_id="bob-2",
-        email="bob@corp.example",
-        display_name="Bob <b>Stone</b>",
-    )
+    ann, bob = ann_and_bob(conn, acme)
     gh = f.server(conn, acme, id="srv_gh", slug="github-mcp", name="GitHub MCP")
     # No title and no events at all.
     f.session(conn, acme, bob, gh, id="ses_bob_empty", title=None, started_at=f.T0)

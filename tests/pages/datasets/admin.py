@@ -1,4 +1,4 @@
-"""A small data set for the Admin page tests, with analytics worked out by hand.
+"""The Admin data set, for the Admin page tests, with analytics worked out by hand.
 
 acme, 1-2 Nov 2026 (the "current" period of the tests):
     ses_a1  ann  GitHub MCP  completed  Nov 1 10:00   60 s  10 calls, 1 error   "Deploy check"
@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tests import factories as f
+from tests.pages.datasets import acme_and_globex, ann_and_bob
 
 ACME_IDS = ("ses_a1", "ses_a2", "ses_a3", "ses_a4", "ses_a5", "ses_p1", "ses_p2")
 ARCHIVED = "ses_old"
@@ -47,45 +48,37 @@ def _session(conn: sa.Connection, org: dict, user: dict, srv: dict, **kw: Any) -
 
 def build(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        acme = f.org(conn, id="org_acme", slug="acme", name="Acme Corp")
-        globex = f.org(conn, id="org_globex", slug="globex", name="Globex")
-        f.member(conn, acme, email="admin@acme.example", role="admin")
-        f.member(conn, acme, email="analyst@acme.example", role="analyst")
-        f.member(conn, globex, email="admin@globex.example", role="admin")
+        acme, globex = acme_and_globex(conn)
         _acme(conn, acme)
         _globex(conn, globex)
 
 
 def _acme(conn: sa.Connection, acme: dict) -> None:
-    ann = f.end_user(
-        conn, acme, id="usr_ann", distinct_id="ann-1", email="ann@corp.example",
-        display_name="Ann Lee",
-    )  # fmt: skip
-    bob = f.end_user(
-        conn, acme, id="usr_bob", distinct_id="bob-2", email="bob@corp.example",
-        display_name="Bob <b>Stone</b>",
-    )  # fmt: skip
+    ann, bob = ann_and_bob(conn, acme)
     gh = f.server(conn, acme, id="srv_gh", slug="github-mcp", name="GitHub MCP")
     wf = f.server(conn, acme, id="srv_wf", slug="lead-flow", name="Lead flow", kind="workflow")
     s = _session
+    # One session a row or two, as in the docstring's table.
+    # fmt: off
     s(conn, acme, ann, gh, id="ses_a1", title="Deploy check", status="completed",
-      started_at=at(1, 10), seconds=60, total_tool_calls=10, total_errors=1)  # fmt: skip
+      started_at=at(1, 10), seconds=60, total_tool_calls=10, total_errors=1)
     a2 = s(conn, acme, ann, gh, id="ses_a2", title="Deploy rollback", status="failed",
-           started_at=at(1, 11), seconds=120, total_tool_calls=5, total_errors=5)  # fmt: skip
+           started_at=at(1, 11), seconds=120, total_tool_calls=5, total_errors=5)
     s(conn, acme, bob, wf, id="ses_a3", title="Enrich leads", status="completed",
       started_at=at(2, 9), seconds=300, total_jobs=10, total_companies=6, total_contacts=3,
-      total_campaigns=1)  # fmt: skip
+      total_campaigns=1)
     a4 = s(conn, acme, bob, gh, id="ses_a4", title="Live triage", status="active",
-           started_at=at(2, 12), total_tool_calls=5)  # fmt: skip
+           started_at=at(2, 12), total_tool_calls=5)
     s(conn, acme, ann, gh, id="ses_a5", title="Paused import", status="paused",
-      started_at=at(2, 13))  # fmt: skip
+      started_at=at(2, 13))
     s(conn, acme, ann, gh, id=ARCHIVED, title="Old and archived", status="completed",
       started_at=at(1, 8), seconds=10, total_tool_calls=100, total_errors=50,
-      archived_at=at(3, 0))  # fmt: skip
+      archived_at=at(3, 0))
     p1 = s(conn, acme, ann, gh, id="ses_p1", title="Earlier check", status="completed",
-           started_at=at(31, 10, month=10), seconds=30, total_tool_calls=10)  # fmt: skip
+           started_at=at(31, 10, month=10), seconds=30, total_tool_calls=10)
     s(conn, acme, bob, gh, id="ses_p2", title="Earlier failure", status="failed",
-      started_at=at(30, 10, month=10), seconds=90, total_tool_calls=10, total_errors=2)  # fmt: skip
+      started_at=at(30, 10, month=10), seconds=90, total_tool_calls=10, total_errors=2)
+    # fmt: on
     for ses, user, when in ((a2, ann, at(1, 11)), (a4, bob, at(2, 12)), (p1, ann, at(31, 10, 10))):
         f.ticket(conn, ses, user, created_at=when + timedelta(minutes=1))
     for n in range(3):  # timelines for the JSON export
@@ -95,5 +88,13 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
 def _globex(conn: sa.Connection, globex: dict) -> None:
     gus = f.end_user(conn, globex, id="usr_gus", distinct_id="gus-9", email="gus@globex.example")
     srv = f.server(conn, globex, id="srv_gx", slug="gx", name="Globex MCP")
-    _session(conn, globex, gus, srv, id="ses_g1", title="Globex secret plan",
-             started_at=at(1, 10), seconds=60)  # fmt: skip
+    _session(
+        conn,
+        globex,
+        gus,
+        srv,
+        id="ses_g1",
+        title="Globex secret plan",
+        started_at=at(1, 10),
+        seconds=60,
+    )

@@ -1,96 +1,26 @@
-"""`sessionscope seed`: deterministic, realistic demo data, from 100 to 1,000,000+ sessions.
+"""Generation: one RNG, a fixed order, rows appended to the current batch.
 
-Same `SeedConfig` (seed and `now`) -> identical rows on either backend: one `random.Random`
-drives everything in a fixed order, ids come from counters, and nothing reads the clock except
-the default `now`. Rows stream out in batches (a few thousand sessions each), so memory stays
-flat however many sessions are asked for.
-
-Invariants the rest of the app may rely on:
-- sessions.total_tool_calls / total_errors equal the tool_calls rows / those with is_error.
-- total_jobs, total_companies, total_contacts, total_campaigns equal the `completed` count of the
-  scraping, enrichment, contacts and campaigns stage rows; every workflow session has all five
-  stage rows (`pending` or `skipped` where it never ran).
-- For a valid saved state: workflow_state == the latest session_states row, state["version"] ==
-  sessions.state_version == that row's version, state["stage"] == sessions.current_stage,
-  state["completed_stages"] lists the `completed` stages in order, state["metrics"] equals the
-  session totals. The sessions in CORRUPT_SESSION_IDS (and ~2% of other paused or failed
-  workflow sessions) break exactly one of these on purpose, in the latest state only.
-- end_users.first_seen_at / last_seen_at are the min started_at / max last_activity_at of
-  their sessions; every timestamp is at or before `now`.
-
-Ids: org_<slug>, mem_<org>_<local part>, srv_<org>_<slug>, usr_00000001, ses_00000001,
-tc_0000000001, sr_00000001; the edge cases below have readable ids (ses_demo_...).
-"""
+Generator(config).batches() yields the rows of every table in batches, parents before
+children; what they hold is described in the package docstring (sessionscope.seed)."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import math
-import queue
-import sys
-import threading
-import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from random import Random
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sessionscope import schema
+from sessionscope.schema import METRIC_OF_STAGE
+from sessionscope.seed import content, ids
+from sessionscope.seed.config import TABLES, SeedConfig
+from sessionscope.seed.content import Focus, Json, Pools, ServerSpec, ToolSpec
 
-from sessionscope import rollup, schema
-from sessionscope import seed_content as content
-from sessionscope.db import is_postgres, safe_url
-from sessionscope.errors import ConfigError, DatabaseUnavailable
-from sessionscope.seed_content import Focus, Json, Pools, ServerSpec, ToolSpec
-
-# --- Stable ids of the deliberate edge cases (all in acme) -----------------------------------
-
-ACME_ORG_ID = "org_acme"
-GLOBEX_ORG_ID = "org_globex"
-HEAVY_USER_ID = "usr_demo_heavy"  # heavy_user_sessions sessions
-HEAVY_USER_DISTINCT_ID = "heavy-user"
-EDGE_USER_ID = "usr_demo_edge"  # owns the edge-case sessions below, so one user shows them all
-EDGE_USER_DISTINCT_ID = "edge-cases"
-HOSTILE_USER_ID = "usr_demo_hostile"  # markup, RTL and emoji in the name and email
-HUGE_SESSION_ID = "ses_demo_huge"  # huge_session_calls tool calls
-BIG_PAYLOAD_SESSION_ID = "ses_demo_big_payload"
-BIG_PAYLOAD_TOOL_CALL_ID = "tc_demo_big_payload"  # output is >= big_payload_bytes of JSON
-HOSTILE_SESSION_ID = "ses_demo_hostile"  # hostile text in title, payloads and a ticket
-EMPTY_SESSION_ID = "ses_demo_empty"  # no tool calls, no tickets
-ACTIVE_SESSION_ID = "ses_demo_active"  # status active, last activity minutes before `now`
-PAUSED_SESSION_ID = "ses_demo_paused"  # lead-gen paused at `contacts`, valid state
-FAILED_SESSION_ID = "ses_demo_failed"  # lead-gen failed at `enrichment`, valid state
-CORRUPT_SESSION_ID = "ses_demo_corrupt"
-CORRUPT_SESSION_IDS = {  # kind of corruption -> session; all paused or failed, so resumable
-    "missing_keys": CORRUPT_SESSION_ID,  # no "metrics" and no "cursor"
-    "unknown_stage": "ses_demo_corrupt_stage",  # stage "qualification"
-    "contradicting_metrics": "ses_demo_corrupt_metrics",  # metrics disagree with the stages
-    "not_an_object": "ses_demo_corrupt_truncated",  # a JSON string: the state cut in half
-}
-EDGE_SESSION_IDS = (
-    HUGE_SESSION_ID,
-    BIG_PAYLOAD_SESSION_ID,
-    HOSTILE_SESSION_ID,
-    EMPTY_SESSION_ID,
-    ACTIVE_SESSION_ID,
-    PAUSED_SESSION_ID,
-    FAILED_SESSION_ID,
-    *CORRUPT_SESSION_IDS.values(),
-)
-
-# --- Sizes -------------------------------------------------------------------------------------
-
-FULL_SIZE_SESSIONS = 3000  # from here on the edge cases have their full size
-MIN_SESSIONS = 100  # the fixed edge cases plus a believable population need this many
-FULL_HEAVY_USER_SESSIONS = 1000
-FULL_HUGE_SESSION_CALLS = 20_000
-FULL_BIG_PAYLOAD_BYTES = 5 * 1024 * 1024
-MIN_BIG_PAYLOAD_BYTES = 1_258_291  # 1.2 MiB: still over a 1 MiB preview threshold
-ACME_SHARE = 0.8
+# The population's shape and pace (SeedConfig holds the sizes).
 SESSIONS_PER_USER = 14
 WINDOW_DAYS = 90
 WORKFLOW_SHARES = (0.05, 0.1, 0.2, 0.45)  # per user, so some mostly run workflows; 0.2 overall
@@ -103,178 +33,10 @@ ACTIVE_WINDOW = timedelta(hours=3)
 BATCH_SESSIONS = 2000  # flush a batch after this many sessions...
 BATCH_TOOL_CALLS = 20_000  # ...or this many tool calls, whichever comes first
 
-# The columns the seed writes, in the order of its row tuples (archived_at stays NULL: only an
-# admin's audited action archives a session). Parents come before children.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    name: tuple(columns.split())
-    for name, columns in (
-        ("organizations", "id slug name created_at"),
-        ("members", "id org_id email name role created_at"),
-        ("servers", "id org_id slug name kind"),
-        ("end_users", "id org_id distinct_id email display_name first_seen_at last_seen_at"),
-        (
-            "sessions",
-            "id org_id end_user_id server_id title status current_stage started_at "
-            "last_activity_at completed_at client_name client_version total_tool_calls "
-            "total_errors total_jobs total_companies total_contacts total_campaigns "
-            "workflow_state state_version source",
-        ),
-        (
-            "tool_calls",
-            "id org_id session_id seq tool_name input output started_at duration_ms is_error "
-            "error_message",
-        ),
-        (
-            "support_tickets",
-            "id org_id session_id end_user_id email title summary context status priority "
-            "created_at resolved_at",
-        ),
-        (
-            "session_stages",
-            "session_id stage status total completed failed started_at completed_at data",
-        ),
-        ("session_states", "session_id version state created_at"),
-    )
-}
-TABLES = tuple(TABLE_COLUMNS)
-
 # One encoder, built once: compact, and ASCII-escaped like sa.JSON writes (also the faster path).
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 Row = tuple[Any, ...]
 T = TypeVar("T")
-
-
-def _default_now() -> datetime:
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-
-
-@dataclass(frozen=True)
-class SeedConfig:
-    """What to generate. Equal configs generate identical rows."""
-
-    sessions: int = FULL_SIZE_SESSIONS
-    seed: int = 42
-    now: datetime = field(default_factory=_default_now)
-    heavy_user_sessions: int = FULL_HEAVY_USER_SESSIONS
-    huge_session_calls: int = FULL_HUGE_SESSION_CALLS
-    big_payload_bytes: int = FULL_BIG_PAYLOAD_BYTES
-
-    def __post_init__(self) -> None:
-        if self.now.tzinfo is None:
-            raise ConfigError("SeedConfig.now must be timezone-aware (UTC)")
-        object.__setattr__(self, "now", self.now.astimezone(UTC))
-        if self.sessions < MIN_SESSIONS:
-            raise ConfigError(
-                f"sessions={self.sessions} is too few for the demo data's edge cases: "
-                f"use --sessions {MIN_SESSIONS} or more"
-            )
-        if min(self.heavy_user_sessions, self.huge_session_calls, self.big_payload_bytes) < 1:
-            raise ConfigError("SeedConfig sizes must be positive")
-        if self.heavy_user_sessions + len(EDGE_SESSION_IDS) >= self.acme_sessions:
-            raise ConfigError(
-                f"heavy_user_sessions={self.heavy_user_sessions} leaves no room for other "
-                f"sessions in acme ({self.acme_sessions} sessions)"
-            )
-
-    @classmethod
-    def for_size(cls, n: int, *, seed: int = 42, now: datetime | None = None) -> SeedConfig:
-        """Full-size edge cases from 3,000 sessions up; proportionally smaller below that."""
-        now = now or _default_now()
-        if n >= FULL_SIZE_SESSIONS:
-            return cls(sessions=n, seed=seed, now=now)
-        return cls(
-            sessions=n,
-            seed=seed,
-            now=now,
-            heavy_user_sessions=max(1, n // 4),
-            huge_session_calls=max(100, n * 5),
-            big_payload_bytes=max(MIN_BIG_PAYLOAD_BYTES, FULL_BIG_PAYLOAD_BYTES * n // 3000),
-        )
-
-    @property
-    def acme_sessions(self) -> int:
-        return round(self.sessions * ACME_SHARE)
-
-
-@dataclass(frozen=True)
-class SeedReport:
-    """Rows written per table, and how long it took."""
-
-    backend: str
-    counts: dict[str, int]
-    elapsed_s: float
-    phases: dict[str, float] = field(default_factory=dict)
-
-    def summary(self) -> str:
-        width = max(len(t) for t in self.counts)
-        lines = [
-            f"seeded {self.counts.get('sessions', 0):,} sessions "
-            f"({sum(self.counts.values()):,} rows) into {self.backend} "
-            f"in {self.elapsed_s:.1f} s"
-        ]
-        lines += [f"  {table:<{width}}  {count:>12,}" for table, count in self.counts.items()]
-        if self.phases:
-            lines.append("  " + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()))
-        return "\n".join(lines)
-
-
-# =============================================================================================
-# Public entry points
-# =============================================================================================
-
-
-def is_empty(engine: Engine) -> bool:
-    """True when the database has no organization yet (the seed's precondition)."""
-    _require_schema(engine)
-    with engine.connect() as conn:
-        return conn.execute(sa.select(schema.organizations.c.id).limit(1)).first() is None
-
-
-def seed_database(engine: Engine, config: SeedConfig, *, progress: bool = False) -> SeedReport:
-    """Write the demo data in one transaction; refuses a database that already has data."""
-    if not is_empty(engine):
-        raise DatabaseUnavailable(
-            f"DATABASE_URL {safe_url(engine.url)} already has data: "
-            "the seed only writes into an empty database (use --if-empty to skip it)"
-        )
-    bar = _Progress(config.sessions, enabled=progress)
-    started = time.perf_counter()
-    batches = _Generator(config).batches()
-    if is_postgres(engine):
-        counts, phases = _load_postgres(engine, batches, bar)
-    else:
-        counts, phases = _load_sqlite(engine, batches, bar)
-    bar.close()
-    phases["rollup"] = _settle_rollup(engine, config.now)
-    elapsed = time.perf_counter() - started
-    return SeedReport(engine.dialect.name, counts, elapsed, phases)
-
-
-def _settle_rollup(engine: Engine, now: datetime) -> float:
-    """Build the Admin analytics' daily rollup of the new data; seconds it took."""
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        if is_postgres(conn):
-            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")  # it reads every session
-        for slug, _name in content.ORGS:
-            rollup.settle(conn, org_id=f"org_{slug}", now=now)
-        if is_postgres(conn):
-            names = ", ".join(t.name for t in schema.ROLLUP_TABLES)
-            conn.exec_driver_sql(f"ANALYZE {names}")  # our own table names, not input
-    return time.perf_counter() - started
-
-
-def _require_schema(engine: Engine) -> None:
-    if not sa.inspect(engine).has_table("organizations"):
-        raise DatabaseUnavailable(
-            f"DATABASE_URL {safe_url(engine.url)} has no sessionscope tables: "
-            "run `sessionscope db upgrade` first"
-        )
-
-
-# =============================================================================================
-# Generation: one RNG, a fixed order, rows appended to the current batch
-# =============================================================================================
 
 
 @dataclass(frozen=True)
@@ -297,12 +59,6 @@ MCP_STATUSES = _Weighted.of(("completed", 87), ("failed", 8), ("paused", 5))
 WORKFLOW_STATUSES = _Weighted.of(("completed", 70), ("failed", 13), ("paused", 17))
 TICKET_STATUSES = _Weighted.of(*content.TICKET_STATUS_WEIGHTS)
 TICKET_PRIORITIES = _Weighted.of(*content.TICKET_PRIORITY_WEIGHTS)
-METRIC_OF_STAGE = {
-    "scraping": "jobs",
-    "enrichment": "companies",
-    "contacts": "contacts",
-    "campaigns": "campaigns",
-}
 
 
 @dataclass(frozen=True)
@@ -372,7 +128,7 @@ class _Stage:
 
 
 @dataclass
-class _Batch:
+class Batch:
     rows: dict[str, list[Row]] = field(default_factory=lambda: {t: [] for t in TABLES})
     sessions: int = 0
 
@@ -398,7 +154,7 @@ class _FastRandom(Random):
         return start + int(self.random() * (stop - start))
 
 
-class _Generator:
+class Generator:
     """Yields batches of rows; each batch holds parents before children (FK-safe per batch)."""
 
     def __init__(self, config: SeedConfig) -> None:
@@ -409,7 +165,7 @@ class _Generator:
         self.window_start = self.now - timedelta(days=WINDOW_DAYS)
         self._hours, self._hour_cw = self._hour_buckets()
         self._counters = dict.fromkeys(("usr", "ses", "tc", "sr"), 0)
-        self._batch = _Batch()
+        self._batch = Batch()
         self._taken: dict[str, set[str]] = {org: set() for org, _ in content.ORGS}
         self.servers = {org: self._org_servers(org) for org, _ in content.ORGS}
         self.mcp_servers = {
@@ -417,11 +173,15 @@ class _Generator:
             for org, servers in self.servers.items()
         }
 
-    def batches(self) -> Iterator[_Batch]:
+    def batches(self) -> Iterator[Batch]:
         self._reference_rows()
-        acme_regular = self.cfg.acme_sessions - len(EDGE_SESSION_IDS) - self.cfg.heavy_user_sessions
+        acme_regular = (
+            self.cfg.acme_sessions - len(ids.EDGE_SESSION_IDS) - self.cfg.heavy_user_sessions
+        )
         self._edge_cases()
-        heavy = self._demo_user(HEAVY_USER_ID, HEAVY_USER_DISTINCT_ID, "Heavy User", "heavy.user")
+        heavy = self._demo_user(
+            ids.HEAVY_USER_ID, ids.HEAVY_USER_DISTINCT_ID, "Heavy User", "heavy.user"
+        )
         self._user_sessions(heavy, self.cfg.heavy_user_sessions)
         plan = (("acme", acme_regular), ("globex", self.cfg.sessions - self.cfg.acme_sessions))
         for org, total in plan:
@@ -431,8 +191,8 @@ class _Generator:
                     yield self._take()
         yield self._take()
 
-    def _take(self) -> _Batch:
-        batch, self._batch = self._batch, _Batch()
+    def _take(self) -> Batch:
+        batch, self._batch = self._batch, Batch()
         return batch
 
     def _id(self, prefix: str) -> str:
@@ -761,7 +521,7 @@ class _Generator:
         elif stop is None:
             stop = r.randrange(len(runs))
         if corrupt is None and status in ("paused", "failed") and r.random() < CORRUPT_RATE:
-            corrupt = r.choice(tuple(CORRUPT_SESSION_IDS))
+            corrupt = r.choice(tuple(ids.CORRUPT_SESSION_IDS))
         stages = self._stage_progress(runs, stop, status)
         span = max(s.offset_ms + s.duration_ms for s in stages)
         start = self._place(start, span, status)
@@ -896,20 +656,28 @@ class _Generator:
     # --- the deliberate edge cases ------------------------------------------------------------
 
     def _edge_cases(self) -> None:
-        """The sessions of EDGE_SESSION_IDS, at fixed offsets before `now`."""
+        """The sessions of ids.EDGE_SESSION_IDS, at fixed offsets before `now`."""
         servers = self.servers["acme"]
-        edge = self._demo_user(EDGE_USER_ID, EDGE_USER_DISTINCT_ID, "Edge Cases", "edge.cases")
+        edge = self._demo_user(
+            ids.EDGE_USER_ID, ids.EDGE_USER_DISTINCT_ID, "Edge Cases", "edge.cases"
+        )
         self._huge_session(edge, servers["browser-mcp"], self._ago(3, 6, 17))
         self._big_payload_session(edge, servers["postgres-mcp"], self._ago(2, 3, 41))
         empty = "Connected from Cursor, no tool calls"
         github = servers["github-mcp"]
         self._mcp_session(
-            edge, EMPTY_SESSION_ID, github, self._ago(1, 7, 5), "completed", calls=0, title=empty
+            edge,
+            ids.EMPTY_SESSION_ID,
+            github,
+            self._ago(1, 7, 5),
+            "completed",
+            calls=0,
+            title=empty,
         )
         active = "Plan next cycle for Engineering"
         linear = servers["linear-mcp"]
         self._mcp_session(
-            edge, ACTIVE_SESSION_ID, linear, self.now, "active", calls=8, title=active
+            edge, ids.ACTIVE_SESSION_ID, linear, self.now, "active", calls=8, title=active
         )
         self._resumable_sessions(edge, servers["lead-gen"])
         self._emit_user(edge, loose_ticket=True)
@@ -928,7 +696,7 @@ class _Generator:
         calls = self.cfg.huge_session_calls
         plan, start = self._mcp_session(
             user,
-            HUGE_SESSION_ID,
+            ids.HUGE_SESSION_ID,
             server,
             start,
             "completed",
@@ -937,17 +705,17 @@ class _Generator:
             title=title,
         )
         for _ in range(2):  # tickets somewhere in the middle of the long timeline
-            self._call_ticket(user, HUGE_SESSION_ID, server, plan, start)
+            self._call_ticket(user, ids.HUGE_SESSION_ID, server, plan, start)
 
     def _resumable_sessions(self, user: _User, lead_gen: _Server) -> None:
         """Paused and failed lead-gen sessions: one valid each, then one per corruption kind."""
         self._workflow_session(
-            user, PAUSED_SESSION_ID, lead_gen, self._ago(4, 1, 12), "paused", stop=2
+            user, ids.PAUSED_SESSION_ID, lead_gen, self._ago(4, 1, 12), "paused", stop=2
         )
         self._workflow_session(
-            user, FAILED_SESSION_ID, lead_gen, self._ago(6, 3, 8), "failed", stop=1
+            user, ids.FAILED_SESSION_ID, lead_gen, self._ago(6, 3, 8), "failed", stop=1
         )
-        for i, (kind, sid) in enumerate(CORRUPT_SESSION_IDS.items()):
+        for i, (kind, sid) in enumerate(ids.CORRUPT_SESSION_IDS.items()):
             status, stop = ("paused", "failed")[i % 2], 1 + i % 3
             start = self._ago(8 + i, 2, 10 * i)
             self._workflow_session(user, sid, lead_gen, start, status, stop=stop, corrupt=kind)
@@ -961,16 +729,16 @@ class _Generator:
             (tools["run_query"], 97_000, 240, None),
         ]
         focus = content.make_focus(self.r, self.pools, user.org) | {"table": "orders"}
-        self._tool_call_rows(user, BIG_PAYLOAD_SESSION_ID, focus, plan, start)
+        self._tool_call_rows(user, ids.BIG_PAYLOAD_SESSION_ID, focus, plan, start)
         rows = self._batch.rows["tool_calls"]
         big = list(rows[-2])
-        big[0] = BIG_PAYLOAD_TOOL_CALL_ID
+        big[0] = ids.BIG_PAYLOAD_TOOL_CALL_ID
         big[5] = _dumps({"sql": "SELECT * FROM orders ORDER BY id", "params": [], "timeout_ms": 0})
         big[6] = _dumps(content.big_query_result(self.r, self.pools, self.cfg.big_payload_bytes))
         rows[-2] = tuple(big)
         self._session_row(
             user,
-            BIG_PAYLOAD_SESSION_ID,
+            ids.BIG_PAYLOAD_SESSION_ID,
             server,
             title="Export the full orders table",
             status="completed",
@@ -980,14 +748,16 @@ class _Generator:
         )
 
     def _hostile_session(self, server: _Server, start: datetime) -> None:
-        user = self._new_user("acme", uid=HOSTILE_USER_ID, distinct_id=content.HOSTILE_DISTINCT_ID)
+        user = self._new_user(
+            "acme", uid=ids.HOSTILE_USER_ID, distinct_id=content.HOSTILE_DISTINCT_ID
+        )
         user.email, user.display_name = content.HOSTILE_USER_EMAIL, content.HOSTILE_USER_NAME
         title = content.HOSTILE_TITLE
-        args = (user, HOSTILE_SESSION_ID, server, start, "failed")
+        args = (user, ids.HOSTILE_SESSION_ID, server, start, "failed")
         plan, start = self._mcp_session(*args, calls=12, title=title, hostile=True)
         self._call_ticket(
             user,
-            HOSTILE_SESSION_ID,
+            ids.HOSTILE_SESSION_ID,
             server,
             plan,
             start,
@@ -1046,254 +816,3 @@ def _hostile_payload(
     if error is not None:
         error = f"{error}: {content.SCRIPT} {content.HEBREW}"
     return inp, out, error
-
-
-# =============================================================================================
-# Loading: SQLite through Core executemany, PostgreSQL through COPY; one transaction each
-# =============================================================================================
-
-
-def _text_json_table(name: str) -> sa.TableClause:
-    """The table with its JSON columns typed as text: payloads arrive already serialised (one
-    json.dumps per value, shared with COPY), and sa.JSON would encode them a second time."""
-    table = schema.metadata.tables[name]
-    columns = []
-    for col in TABLE_COLUMNS[name]:
-        col_type = table.c[col].type
-        columns.append(sa.column(col, sa.Text() if isinstance(col_type, sa.JSON) else col_type))
-    return sa.table(name, *columns)
-
-
-def _load_sqlite(
-    engine: Engine, batches: Iterator[_Batch], bar: _Progress
-) -> tuple[dict[str, int], dict[str, float]]:
-    counts = dict.fromkeys(TABLES, 0)
-    inserts = {t: sa.insert(_text_json_table(t)) for t in TABLES}
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        for batch in batches:
-            for table, rows in batch.rows.items():
-                if rows:
-                    cols = TABLE_COLUMNS[table]
-                    conn.execute(
-                        inserts[table], [dict(zip(cols, row, strict=True)) for row in rows]
-                    )
-                    counts[table] += len(rows)
-            bar.advance(batch.sessions, sum(counts.values()))
-    return counts, {"load": time.perf_counter() - started}
-
-
-def _load_postgres(
-    engine: Engine, batches: Iterator[_Batch], bar: _Progress
-) -> tuple[dict[str, int], dict[str, float]]:
-    """COPY every batch, then build indexes and foreign keys and ANALYZE, in one transaction.
-
-    Foreign keys and secondary indexes are dropped before the load and recreated after it,
-    from the definitions PostgreSQL itself reports. Measured at 100,000 sessions, the server
-    spent 24 s of CPU loading with them in place (a foreign-key trigger per row, inserts at
-    random places in the secondary B-trees) against 10 s without them plus 5 s to rebuild
-    them. DDL is transactional: a failure anywhere rolls back to the schema as it was.
-    """
-    phases: dict[str, float] = {}
-    mark = time.perf_counter()
-    with engine.begin() as conn:
-        # A bulk load is not a dashboard query (the engine's timeout is for those), and index
-        # builds over millions of rows sort in memory instead of spilling to disk.
-        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-        _pg_truncate_for_freeze(conn)
-        deferred = _pg_deferrable_ddl(conn)
-        for drop, _ in deferred:
-            conn.exec_driver_sql(drop)
-        with _in_background(batches) as ready:
-            counts = _pg_copy(conn, ready, bar)
-        phases["load"], mark = time.perf_counter() - mark, time.perf_counter()
-        bar.phase("building indexes and foreign keys")
-        for _, create in reversed(deferred):  # indexes first, then the keys that use them
-            conn.exec_driver_sql(create)
-        if _pg_deferrable_ddl(conn) != deferred:  # cannot happen; if it did, roll it all back
-            raise RuntimeError("seed: indexes or foreign keys differ from before the load")
-        phases["indexes"], mark = time.perf_counter() - mark, time.perf_counter()
-        bar.phase("ANALYZE")
-        conn.exec_driver_sql("ANALYZE " + ", ".join(TABLES))  # our own constant table names
-        phases["analyze"] = time.perf_counter() - mark
-    return counts, phases
-
-
-def _pg_truncate_for_freeze(conn: sa.Connection) -> None:
-    """Lock the (empty) tables and TRUNCATE them, which lets COPY ... FREEZE load rows already
-    frozen and all-visible. Measured at 100,000 sessions: without FREEZE the first scan of
-    tool_calls took 1.0 s instead of 0.2 s because it rewrote all 34,000 pages (hint bits),
-    and index-only scans fetched every row from the heap until a VACUUM."""
-    # Tables that refer to organizations (ingest_tokens, org_policies...) must be named too:
-    # TRUNCATE refuses a table another one refers to. They are empty as well.
-    tables = (*TABLES, *_referring_to_organizations())
-    conn.exec_driver_sql(
-        f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"
-    )  # our own table names
-    for name in tables:
-        table = schema.metadata.tables[name]
-        if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
-            raise DatabaseUnavailable(
-                f"table {name} is not empty: the seed needs an empty database"
-            )
-    conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")  # our own table names
-
-
-def _referring_to_organizations() -> list[str]:
-    return [
-        t.name
-        for t in schema.metadata.sorted_tables
-        if t.name not in TABLES
-        and any(fk.column.table is schema.organizations for fk in t.foreign_keys)
-    ]
-
-
-# Statements to drop and to recreate each foreign key and each index that backs no constraint,
-# written by the server from its catalog (pg_get_*def), so the recreated ones are identical.
-_PG_DEFERRABLE_DDL = sa.text(
-    """
-    SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname),
-           format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname,
-                  pg_get_constraintdef(c.oid)),
-           0 AS pass, c.conname AS name
-      FROM pg_constraint c
-     WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(:tables)
-    UNION ALL
-    SELECT format('DROP INDEX %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid),
-           1 AS pass, i.indexrelid::regclass::text AS name
-      FROM pg_index i
-     WHERE i.indrelid::regclass::text = ANY(:tables)
-       AND NOT EXISTS (SELECT 1 FROM pg_constraint c
-                        WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
-     ORDER BY pass, name
-    """
-)
-
-
-def _pg_deferrable_ddl(conn: sa.Connection) -> list[tuple[str, str]]:
-    rows = conn.execute(_PG_DEFERRABLE_DDL, {"tables": list(TABLES)}).all()
-    return [(drop, create) for drop, create, _, _ in rows]
-
-
-def _pg_copy(conn: sa.Connection, batches: Iterator[_Batch], bar: _Progress) -> dict[str, int]:
-    from psycopg import sql
-
-    copy_sql = {
-        t: sql.SQL("COPY {} ({}) FROM STDIN WITH (FREEZE)").format(
-            sql.Identifier(t), sql.SQL(", ").join(map(sql.Identifier, TABLE_COLUMNS[t]))
-        )
-        for t in TABLES
-    }
-    counts = dict.fromkeys(TABLES, 0)
-    with conn.connection.driver_connection.cursor() as cur:
-        for batch in batches:
-            for table, rows in batch.rows.items():
-                if not rows:
-                    continue
-                with cur.copy(copy_sql[table]) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                counts[table] += len(rows)
-            bar.advance(batch.sessions, sum(counts.values()))
-    return counts
-
-
-@contextmanager
-def _in_background(batches: Iterator[_Batch], depth: int = 2) -> Iterator[Iterator[_Batch]]:
-    """Generate batches in a thread while the caller COPYs earlier ones. psycopg releases the
-    GIL while it waits for the server, so generation overlaps the server's work; `depth`
-    bounds how many batches wait in memory. An error in the thread re-raises in the caller;
-    leaving the block (normally or not) stops the thread."""
-    handoff: queue.Queue[_Batch | BaseException | None] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: _Batch | BaseException | None) -> None:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def produce() -> None:
-        try:
-            for batch in batches:
-                put(batch)
-                if stop.is_set():
-                    return
-            put(None)
-        except BaseException as exc:  # handed to the consumer, which re-raises it
-            put(exc)
-
-    def consume() -> Iterator[_Batch]:
-        while (item := handoff.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    worker = threading.Thread(target=produce, name="seed-generator", daemon=True)
-    worker.start()
-    try:
-        yield consume()
-    finally:
-        stop.set()
-        worker.join()
-
-
-# =============================================================================================
-# Progress bar on stderr
-# =============================================================================================
-
-
-class _Progress:
-    """`[#####.....] 52%  520,000/1,000,000 sessions  3,120,000 rows  41,000 rows/s  ETA 2m10s`"""
-
-    WIDTH = 24
-    MIN_INTERVAL_S = 0.25  # redraw at most this often on a terminal
-    LOG_INTERVAL_S = 10.0  # ...and print a line this often when stderr is a file
-
-    def __init__(self, total_sessions: int, *, enabled: bool, stream: TextIO | None = None) -> None:
-        self.total = total_sessions
-        self.enabled = enabled
-        self.stream = stream or sys.stderr
-        self.tty = self.enabled and self.stream.isatty()
-        self.sessions = self.rows = 0
-        self.started = self.last_draw = time.perf_counter()
-
-    def advance(self, sessions: int, rows_total: int) -> None:
-        self.sessions += sessions
-        self.rows = rows_total
-        now = time.perf_counter()
-        interval = self.MIN_INTERVAL_S if self.tty else self.LOG_INTERVAL_S
-        if self.enabled and (now - self.last_draw >= interval or self.sessions >= self.total):
-            self.last_draw = now
-            self._draw(self._line(now))
-
-    def phase(self, label: str) -> None:
-        if self.enabled:
-            self._draw(f"{self._line(time.perf_counter())}  {label}...")
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-    def _line(self, now: float) -> str:
-        elapsed = max(now - self.started, 1e-9)
-        done = self.sessions / self.total if self.total else 1.0
-        filled = int(self.WIDTH * done)
-        eta = elapsed / done - elapsed if done > 0 else math.inf
-        eta_text = "--" if math.isinf(eta) else f"{int(eta) // 60}m{int(eta) % 60:02d}s"
-        return (
-            f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done:4.0%}  "
-            f"{self.sessions:,}/{self.total:,} sessions  {self.rows:,} rows  "
-            f"{self.rows / elapsed:,.0f} rows/s  ETA {eta_text}"
-        )
-
-    def _draw(self, line: str) -> None:
-        if self.tty:
-            self.stream.write(f"\r\033[K{line}")
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
