@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from sessionscope import tokens
 from sessionscope.db import make_engine
 from sessionscope.migrate import upgrade
+from tests import factories, mcplatform_db
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -140,6 +142,22 @@ def demo_engine(backend: str, databases: DatabaseFactory) -> Engine:
     now = datetime(2026, 11, 1, 12, tzinfo=UTC)
     seed_database(engine, SeedConfig.for_size(400, seed=7, now=now))
     return engine
+
+
+@pytest.fixture()
+def org_token(fresh_engine: Engine) -> tuple[str, str]:
+    """(org id, a live ingest token of it) in a brand-new database: acme, beside globex."""
+    with fresh_engine.begin() as conn:
+        org = factories.org(conn, id="org_acme", slug="acme")
+        factories.org(conn, id="org_globex", slug="globex")
+        token = tokens.create(conn, org_id=org["id"], name="docs", created_by="admin@acme")
+    return org["id"], token.token
+
+
+@pytest.fixture()
+def mcplatform_url(databases: DatabaseFactory) -> str:
+    """A PostgreSQL database holding MCPlatform's tables and the rows of tests/mcplatform_db.py."""
+    return mcplatform_db.build(databases.url("postgresql"))
 
 
 @pytest.fixture(autouse=True)

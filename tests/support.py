@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -24,25 +22,3 @@ def run_async(main: Callable[[], Awaitable[T]]) -> T:
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, call()).result()
-
-
-def spans_in(request: ExportTraceServiceRequest) -> list[Any]:
-    """Every span of an OTLP request, whatever its resource and scope."""
-    return [s for rs in request.resource_spans for ss in rs.scope_spans for s in ss.spans]
-
-
-def halves(request: ExportTraceServiceRequest) -> tuple[ExportTraceServiceRequest, ...]:
-    """The request's spans split at the middle of its time span: what arrives first, then."""
-    starts = sorted(s.start_time_unix_nano for s in spans_in(request))
-    cut = starts[len(starts) // 2]
-    parts = []
-    for keep in (lambda s: s.start_time_unix_nano < cut, lambda s: s.start_time_unix_nano >= cut):
-        part = ExportTraceServiceRequest()
-        part.CopyFrom(request)
-        for rs in part.resource_spans:
-            for ss in rs.scope_spans:
-                kept = [s for s in ss.spans if keep(s)]
-                del ss.spans[:]
-                ss.spans.extend(kept)
-        parts.append(part)
-    return tuple(parts)

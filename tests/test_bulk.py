@@ -19,8 +19,8 @@ from sessionscope import bulk
 from sessionscope.errors import ExportTooLarge
 from sessionscope.schema import audit_log, sessions, tool_calls
 from tests import factories
+from tests.admin_world import COLUMNS as ADMIN_COLUMNS
 from tests.factories import T0
-from tests.test_queries_admin import COLUMNS as ADMIN_COLUMNS
 
 ACTOR = "admin@acme.example"
 NOW = datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=UTC)

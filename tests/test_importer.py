@@ -16,7 +16,25 @@ from hypothesis import strategies as st
 
 from sessionscope import importer, schema
 from sessionscope.cli import main
-from sessionscope.importer import ImportRejected, ImportReport, import_file
+from sessionscope.importer import ImportRejected, ImportReport
+from tests.importing import (
+    CALL_A,
+    GOOD,
+    MEMBER_A,
+    ORG_A,
+    ORG_B,
+    OTHER_ORG,
+    PARENTS,
+    SERVER_A,
+    SESSION_A,
+    STATE_A,
+    USER_A,
+    Line,
+    import_lines,
+    import_path,
+    of_b,
+    write_lines,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "sample.jsonl"
@@ -34,52 +52,7 @@ SAMPLE_COUNTS = {
 EMPTY = dict.fromkeys(SAMPLE_COUNTS, 0)
 SAMPLE_ORG = json.loads(SAMPLE.read_text(encoding="utf-8").splitlines()[0])
 
-T0 = "2026-11-01T12:00:00Z"
-ORG_A = {"type": "organization", "id": "org_a", "slug": "a", "name": "A", "created_at": T0}
-ORG_B = {**ORG_A, "id": "org_b", "slug": "b", "name": "B"}
-USER_A = {"type": "end_user", "id": "usr_a", "org_id": "org_a", "distinct_id": "a1"}
-SERVER_A = {"type": "server", "id": "srv_a", "org_id": "org_a", "slug": "s", "name": "S"}
-SERVER_A |= {"kind": "mcp"}
-SESSION_A = {"type": "session", "id": "ses_a", "org_id": "org_a", "end_user_id": "usr_a"}
-SESSION_A |= {"server_id": "srv_a", "status": "active", "started_at": T0}
-CALL_A = {"type": "tool_call", "id": "tc_a", "org_id": "org_a", "session_id": "ses_a", "seq": 1}
-CALL_A |= {"tool_name": "search", "started_at": T0}
-MEMBER_A = {"type": "member", "id": "mem_a", "org_id": "org_a", "email": "ann@a.example"}
-MEMBER_A |= {"role": "analyst", "created_at": T0}
-STATE_A = {"type": "state", "session_id": "ses_a", "version": 1, "created_at": T0, "state": {}}
-PARENTS = (ORG_A, USER_A, SERVER_A)
-GOOD = (*PARENTS, SESSION_A)
 BAD_AT = len(GOOD) + 1  # the line number of a bad line after GOOD
-
-
-def of_b(line: dict[str, Any]) -> dict[str, Any]:
-    """The same line, for organization B (ids end in `b`)."""
-    ids = {k: v.replace("_a", "_b") for k, v in line.items() if k.endswith("id")}
-    return line | ids | ({"slug": "b", "name": "B"} if line["type"] == "organization" else {})
-
-
-OTHER_ORG = tuple(of_b(line) for line in GOOD)  # org_b, usr_b, srv_b, ses_b
-
-Line = dict[str, Any] | str
-
-
-def write_lines(directory: Path, *lines: Line) -> Path:
-    """The one factory: a .jsonl file of `lines` (dicts as JSON, strings verbatim)."""
-    path = directory / "import.jsonl"
-    text = (line if isinstance(line, str) else json.dumps(line) for line in lines)
-    path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    return path
-
-
-def import_path(engine: sa.Engine, path: Path, **kw: Any) -> ImportReport:
-    """import_file as organization A's, by a test actor, unless told otherwise."""
-    return import_file(
-        engine, path, **{"org_id": "org_a", "actor": "cli:test", "dry_run": False} | kw
-    )
-
-
-def import_lines(engine: sa.Engine, directory: Path, *lines: Line, **kw: Any) -> ImportReport:
-    return import_path(engine, write_lines(directory, *lines), **kw)
 
 
 def import_sample(engine: sa.Engine, **kw: Any) -> ImportReport:

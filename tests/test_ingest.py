@@ -16,35 +16,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 
 from sessionscope import tokens
 from sessionscope.ingest import otlp
-from sessionscope.ingest.receiver import handle_export, ingest
+from sessionscope.ingest.receiver import ingest
 from sessionscope.schema import audit_log, end_users, servers, sessions, tool_calls
-from tests import factories
-from tests.support import halves, spans_in
-from tests.test_ingest_mapping import OTLP, recorded  # noqa: F401
-
-IDLE = timedelta(minutes=30)
-PB = "application/x-protobuf"
-
-
-@pytest.fixture()
-def org_token(fresh_engine: sa.Engine) -> tuple[str, str]:
-    """(org id, a live token of it) in a brand-new database."""
-    with fresh_engine.begin() as conn:
-        org = factories.org(conn, id="org_acme", slug="acme")
-        factories.org(conn, id="org_globex", slug="globex")
-        token = tokens.create(conn, org_id=org["id"], name="docs", created_by="admin@acme")
-    return org["id"], token.token
-
-
-def post(engine: sa.Engine, token: str | None, body: bytes, **headers: str):  # type: ignore[no-untyped-def]
-    return handle_export(
-        engine,
-        authorization=f"Bearer {token}" if token else None,
-        content_type=headers.get("content_type", PB),
-        content_encoding=headers.get("content_encoding"),
-        body=body,
-        idle=IDLE,
-    )
+from tests.otlp_traces import IDLE, OTLP, PB, halves, post, recorded, spans_in
 
 
 def table(engine: sa.Engine, t: sa.Table, *cols: str) -> list[tuple]:
@@ -248,15 +222,7 @@ def test_json_and_gzip_bodies_are_read_like_protobuf(
     fresh_engine: sa.Engine, org_token: tuple[str, str]
 ) -> None:
     _, token = org_token
-    lines = (
-        (
-            recorded_path := __import__("tests.test_ingest_mapping", fromlist=["OTLP"]).OTLP
-            / "v2-builtin-stdio.json"
-        )
-        .read_bytes()
-        .splitlines()
-    )  # noqa: E501
-    assert recorded_path.exists()
+    lines = (OTLP / "v2-builtin-stdio.json").read_bytes().splitlines()
     for line in lines:
         answer = post(
             fresh_engine,

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from sessionscope.ingest.mapping import map_spans
 from sessionscope.ingest.spans import spans_of
+from tests.otlp_traces import recorded
 
-OTLP = Path(__file__).parent / "data" / "otlp"
 TOOLS = ["search_docs", "get_page", "get_page", "fail", "no_such_tool"]
 CLIENT = "scenario-client"
 V2_METHODS = ["tools/list", *["tools/call"] * 5, "resources/read", "resources/read", "prompts/get"]
-
-
-def recorded(name: str) -> ExportTraceServiceRequest:
-    request = ExportTraceServiceRequest()
-    request.ParseFromString((OTLP / name).read_bytes())
-    return request
 
 
 # file, methods in time order, does the family record payloads, client name, server name

@@ -34,7 +34,7 @@ from sessionscope.settings import PROJECT_ROOT
 from tests import factories
 from tests.conftest import DatabaseFactory
 from tests.factories import T0
-from tests.test_resume import committed_session
+from tests.workflow_sessions import committed_session
 
 ANN, BOB = "ann@acme.example", "bob@acme.example"  # two admins, each with their own app
 SETTLE_AT = T0 + timedelta(days=9)  # the sessions' day is settled: the rollup is in play
@@ -88,7 +88,7 @@ def ids(*numbers: int) -> list[str]:
 
 
 def resumable(engine: Engine) -> dict[str, Any]:
-    """A paused workflow session at state version 2 (tests/test_resume.py), rollup settled."""
+    """A paused workflow session at state version 2 (tests/workflow_sessions.py), rollup settled."""
     ses = committed_session(engine, admins=(ANN, BOB))
     with engine.begin() as conn:
         rollup.settle(conn, org_id=ses["org_id"], now=SETTLE_AT)

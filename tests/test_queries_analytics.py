@@ -1,6 +1,6 @@
 """queries.analytics on both backends; every expected number is worked out by hand below.
 
-The world is tests.test_queries_admin.build_world: acme has sessions a01..a10 over 1-3 Nov
+The world is tests.admin_world.build_world: acme has sessions a01..a10 over 1-3 Nov
 2026 (a10 archived), beta has two sessions, tool calls and tickets that must never leak.
 """
 
@@ -26,7 +26,7 @@ from queries.analytics import (
     workflow_funnel,
 )
 from tests import factories
-from tests.test_queries_admin import World, build_world
+from tests.admin_world import World, build_world
 
 NOV1, NOV2, NOV3 = date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)
 ALL = AdminFilter()

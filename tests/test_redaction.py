@@ -16,9 +16,8 @@ from sessionscope import policy, redaction, redaction_apply, schema
 from sessionscope.cli import main
 from sessionscope.redaction import MASK, InvalidRules, compile_rules
 from tests import factories
-from tests.test_importer import CALL_A, SERVER_A, SESSION_A, T0, USER_A, import_lines
-from tests.test_ingest import org_token, post  # noqa: F401
-from tests.test_ingest_mapping import recorded
+from tests.importing import CALL_A, SERVER_A, SESSION_A, T0, USER_A, import_lines
+from tests.otlp_traces import post, recorded
 
 ALL = {"keys": list(redaction.DEFAULT_KEYS), "patterns": ["email", "bearer", "card"]}
 SECRET_ARGS = {"query": "install server", "password": "hunter2", "note": "mail ann@corp.example"}
@@ -143,7 +142,7 @@ def _search_call(engine: sa.Engine) -> sa.Row:
         ).one()
 
 
-def test_ingest_stores_no_secret(org_token: tuple[str, str], fresh_engine: sa.Engine) -> None:  # noqa: F811
+def test_ingest_stores_no_secret(org_token: tuple[str, str], fresh_engine: sa.Engine) -> None:
     org_id, token = org_token
     _set_rules(fresh_engine, org_id, ALL)
     assert post(fresh_engine, token, _with_secret_arguments()).status == 200
@@ -155,7 +154,7 @@ def test_ingest_stores_no_secret(org_token: tuple[str, str], fresh_engine: sa.En
 
 
 def test_ingest_with_the_default_rules_masks_the_password_only(
-    org_token: tuple[str, str],  # noqa: F811
+    org_token: tuple[str, str],
     fresh_engine: sa.Engine,
 ) -> None:
     post(fresh_engine, org_token[1], _with_secret_arguments())
@@ -164,7 +163,7 @@ def test_ingest_with_the_default_rules_masks_the_password_only(
 
 
 def test_drop_payloads_mode_stores_no_payload(
-    org_token: tuple[str, str],  # noqa: F811
+    org_token: tuple[str, str],
     fresh_engine: sa.Engine,
 ) -> None:
     _set_rules(fresh_engine, org_token[0], ALL | {"drop_payloads": True})

@@ -1,3 +1,6 @@
+"""Resuming a stopped workflow session: the saved state checked, the preview, the resume in
+the caller's transaction and in its own, who may resume, the demo data, what the page says."""
+
 from __future__ import annotations
 
 import threading
@@ -15,27 +18,19 @@ from sessionscope import schema
 from sessionscope.errors import AlreadyResumed, Forbidden, InvalidState, NotFound
 from sessionscope.resume import preview, resume, resume_session, validate_state
 from tests import factories
-from tests.factories import T0, Row, valid_state
+from tests.factories import Row, valid_state
+from tests.workflow_sessions import (
+    ACTOR,
+    EARLY_STATE,
+    NO_STATE,
+    NOW,
+    STAGE_ROWS,
+    committed_session,
+    workflow_session,
+)
 
-NOW = T0 + timedelta(days=1)
-ACTOR = "ops@example.com"
 KNOWN = "(scraping, enrichment, contacts, campaigns, results)"
 
-# Stopped part-way through `contacts`: two stages done, one running, two never reached.
-STAGE_ROWS = [
-    {"stage": "scraping", "status": "completed", "total": 120, "completed": 118, "failed": 2},
-    {"stage": "enrichment", "status": "completed", "total": 50, "completed": 50, "failed": 0},
-    {"stage": "contacts", "status": "running", "total": 100, "completed": 40, "failed": 1},
-    {"stage": "campaigns", "status": "pending", "total": 0, "completed": 0, "failed": 0},
-    {"stage": "results", "status": "pending", "total": 0, "completed": 0, "failed": 0},
-]
-EARLY_STATE = valid_state(
-    1,
-    stage="scraping",
-    completed_stages=[],
-    metrics={"jobs": 0, "companies": 0, "contacts": 0, "campaigns": 0},
-    cursor={"stage": "scraping", "offset": 0, "batch_size": 10},
-)
 # Rebuilt from STAGE_ROWS, with the batch size and config of the saved states: the same as
 # the valid state, which is what a consistent history gives.
 FALLBACK = valid_state()
@@ -153,42 +148,6 @@ def test_metrics_of_stages_without_a_row_are_not_compared() -> None:
 
 # --- database fixtures -------------------------------------------------------------------------
 
-_NO_STATE = object()
-
-
-def workflow_session(
-    conn: sa.Connection,
-    org: Row,
-    *,
-    status: str = "paused",
-    latest: Any = None,
-    stages: list[dict[str, Any]] | None = None,
-    idle: timedelta = timedelta(hours=2),
-    **kw: Any,
-) -> Row:
-    """A lead-gen session stopped at `contacts`: stage rows, saved states v1 and v2 (`latest`)."""
-    latest = valid_state() if latest is None else latest
-    user, srv = factories.end_user(conn, org), factories.server(conn, org, kind="workflow")
-    ses = factories.session(
-        conn,
-        org,
-        user,
-        srv,
-        status=status,
-        current_stage="contacts",
-        last_activity_at=NOW - idle,
-        completed_at=None if status in ("active", "paused") else NOW - idle,
-        workflow_state=None if latest is _NO_STATE else latest,
-        state_version=0 if latest is _NO_STATE else 2,
-        **kw,
-    )
-    for row in STAGE_ROWS if stages is None else stages:
-        factories.stage(conn, ses, row["stage"], **{k: v for k, v in row.items() if k != "stage"})
-    if latest is not _NO_STATE:
-        factories.state(conn, ses, 1, EARLY_STATE, created_at=T0)
-        factories.state(conn, ses, 2, latest, created_at=T0 + timedelta(hours=1))
-    return ses
-
 
 @pytest.fixture()
 def acme(conn: sa.Connection) -> Row:
@@ -267,7 +226,7 @@ def test_preview_of_a_completed_session(conn: sa.Connection, acme: Row) -> None:
 
 
 def test_preview_of_a_session_without_saved_state(conn: sa.Connection, acme: Row) -> None:
-    ses = workflow_session(conn, acme, latest=_NO_STATE)
+    ses = workflow_session(conn, acme, latest=NO_STATE)
     p = _preview(conn, ses)
     assert (p.resumable, p.reason) == (False, "the session has no saved state to resume from")
     assert (p.latest_version, p.raw_state, p.problems) == (None, None, ())
@@ -515,15 +474,6 @@ def test_resume_in_its_own_transaction_refuses_an_analyst(fresh_engine: Engine) 
 
 
 # --- resume() in its own transaction -----------------------------------------------------------
-
-
-def committed_session(engine: Engine, *, admins: tuple[str, ...] = (ACTOR,), **kw: Any) -> Row:
-    """A workflow session of a new org whose admins are `admins`, committed."""
-    with engine.begin() as conn:
-        org = factories.org(conn)
-        for email in admins:
-            factories.member(conn, org, email=email, role="admin")
-        return workflow_session(conn, org, **kw)
 
 
 def resume_committed(engine: Engine, ses: Row) -> rs.ResumeResult:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -13,151 +11,7 @@ from sessionscope import schema
 from sessionscope.sync import mcplatform
 from sessionscope.sync import mcplatform_source as src
 from tests.conftest import DatabaseFactory
-
-DDL = Path(__file__).parent / "data" / "mcplatform" / "schema.sql"
-T = int(datetime(2026, 10, 1, 12, tzinfo=UTC).timestamp() * 1000)
-NOW = datetime(2026, 10, 11, tzinfo=UTC)
-
-ROWS = {
-    "organization": [
-        {"id": "o_acme", "name": "Acme", "slug": "acme"},
-        {"id": "o_beta", "name": "Beta Labs", "slug": None},
-    ],
-    '"user"': [
-        {"id": "u_al", "name": "Al", "email": "al@acme.example"},
-        {"id": "u_bo", "name": "Bo", "email": "Bo@Acme.example"},
-    ],
-    "member": [
-        {"id": "m1", "organization_id": "o_acme", "user_id": "u_al", "role": "owner"},
-        {"id": "m2", "organization_id": "o_acme", "user_id": "u_bo", "role": "member"},
-        {"id": "m3", "organization_id": "o_beta", "user_id": "u_al", "role": "admin"},
-    ],
-    "mcp_servers": [
-        {"id": "srv1", "organization_id": "o_acme", "name": "Docs", "slug": "acme-docs"},
-        {"id": "srv2", "organization_id": "o_beta", "name": "Help", "slug": "beta-help"},
-    ],
-    "mcp_server_user": [
-        {"id": "mcpu_1", "distinct_id": "dist-1", "email": "Eve@x.example", "first_seen_at": T},
-        {"id": "mcpu_2", "distinct_id": None, "email": None, "first_seen_at": None},
-    ],
-    "mcp_oauth_user": [{"id": "ou1", "name": "Eve Example", "email": "eve@x.example"}],
-}
-
-
-def _session(sid: str, slug: str, ts: int | None, user: str | None) -> dict:
-    day = datetime.fromtimestamp((ts or T - 86_400_000) / 1000, tz=UTC).date()
-    return {
-        "mcp_server_session_id": sid,
-        "mcp_server_slug": slug,
-        "connection_date": day,
-        "connection_timestamp": ts,
-        "mcp_server_user_id": user,
-    }
-
-
-def _call(cid: str, at: int | None, server: str, session: str, output: object) -> dict:
-    return {
-        "id": cid,
-        "created_at": at,
-        "mcp_server_id": server,
-        "tool_name": "get_support",
-        "mcp_server_user_id": None,
-        "mcp_server_session_id": session,
-        "input": {"q": cid},
-        "output": output,
-    }
-
-
-SESSIONS = [
-    _session("s1", "acme-docs", T, "mcpu_1"),
-    _session("s2", "acme-docs", None, None),  # old row, anonymous
-    _session("s3", "beta-help", T + 1000, "mcpu_1"),  # the same person in another org
-    _session("s4", "acme-docs", T + 5000, "mcpu_2"),  # empty
-]
-CALLS = [
-    _call("tc_a", T + 100, "srv1", "s1", {"ok": True}),
-    _call("tc_b", T + 200, "srv1", "s1", "step 1"),  # a JSON string
-    _call("tc_c", None, "srv1", "s2", None),
-    _call("tc_d", T + 1100, "srv2", "s3", {"next": 2}),
-    _call("tc_e", T + 1200, "srv1", "nope", None),  # a session MCPlatform does not have
-]
-TICKETS = [
-    {
-        "id": "sr_1",
-        "created_at": T + 300,
-        "title": "Stuck",
-        "concise_summary": "stuck",
-        "status": "in_progress",
-        "priority": "high",
-        "email": "eve@x.example",
-        "organization_id": "o_acme",
-        "mcp_server_session_id": "s1",
-    },
-    {
-        "id": "sr_2",
-        "created_at": T + 400,
-        "title": "Billing",
-        "concise_summary": None,
-        "status": "resolved",
-        "priority": "low",
-        "email": "Zed@x.example",
-        "resolved_at": T + 9000,
-        "organization_id": "o_acme",
-        "mcp_server_session_id": None,
-    },
-]
-
-
-def _activity(aid: str, at: int | None, ticket: str, kind: str, content: object) -> dict:
-    return {
-        "id": aid,
-        "created_at": at,
-        "support_request_id": ticket,
-        "user_id": "u_al",
-        "activity_type": kind,
-        "content": content,
-    }
-
-
-ACTIVITIES = [  # inserted out of time order: the sync orders them by created_at
-    _activity("sta_2", T + 600, "sr_1", "status_change", {"from": "pending", "to": "in_progress"}),
-    _activity("sta_1", T + 500, "sr_1", "comment", "Retry with Bearer abc.def?"),
-    _activity("sta_3", T + 700, "sr_2", "comment", "Refunded"),
-]
-JSONB = ("input", "output", "content")
-
-
-def _insert(url: str, table: str, rows: list[dict]) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for row in rows:
-            cols = ", ".join(row)
-            values = ", ".join(f"CAST(:{c} AS jsonb)" if c in JSONB else f":{c}" for c in row)
-            params = {c: json.dumps(v) if c in JSONB else v for c, v in row.items()}
-            # Table and column names come from this module's fixture rows; values are bound.
-            sql = f"INSERT INTO {table} ({cols}) VALUES ({values})"  # fixture names; bound values
-            conn.execute(sa.text(sql), params)
-    engine.dispose()
-
-
-@pytest.fixture()
-def mcplatform_url(databases: DatabaseFactory) -> str:
-    url = databases.url("postgresql")
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(DDL.read_text())
-    engine.dispose()
-    for table, rows in ROWS.items():
-        _insert(url, table, rows)
-    _insert(url, "mcp_server_session", SESSIONS)
-    _insert(url, "mcp_tool_calls", CALLS)
-    _insert(url, "support_requests", TICKETS)
-    _insert(url, "support_ticket_activities", ACTIVITIES)
-    return url
-
-
-def run(engine: sa.Engine, url: str, **kw: object) -> mcplatform.Report:
-    return mcplatform.sync(engine, source_url=url, now=NOW, actor="cli:test", **kw)  # type: ignore[arg-type]
+from tests.mcplatform_db import TICKETS, T, activity_row, call_row, insert_rows, run
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list]:
@@ -260,10 +114,10 @@ def test_a_later_activity_on_a_synced_ticket_is_appended_once(
     fresh_engine: sa.Engine, mcplatform_url: str
 ) -> None:
     run(fresh_engine, mcplatform_url)
-    _insert(
+    insert_rows(
         mcplatform_url,
         "support_ticket_activities",
-        [_activity("sta_4", T + 90_000, "sr_1", "comment", "Fixed")],
+        [activity_row("sta_4", T + 90_000, "sr_1", "comment", "Fixed")],
     )
     again = run(fresh_engine, mcplatform_url)
     assert dict(again.read) == {"support_ticket_activities": 1}
@@ -280,7 +134,9 @@ def test_a_second_sync_reads_only_new_rows(fresh_engine: sa.Engine, mcplatform_u
     before = snapshot(fresh_engine)
     again = run(fresh_engine, mcplatform_url)
     assert sum(again.read.values()) == 0 and snapshot(fresh_engine) == before
-    _insert(mcplatform_url, "mcp_tool_calls", [_call("tc_f", T + 9000, "srv1", "s4", {"x": 1})])
+    insert_rows(
+        mcplatform_url, "mcp_tool_calls", [call_row("tc_f", T + 9000, "srv1", "s4", {"x": 1})]
+    )
     third = run(fresh_engine, mcplatform_url)
     assert dict(third.read) == {"mcp_tool_calls": 1}
     with fresh_engine.connect() as conn:
@@ -338,11 +194,11 @@ def test_the_organizations_redaction_rules_apply_before_anything_is_stored(
     fresh_engine: sa.Engine, mcplatform_url: str
 ) -> None:
     """The default rules (secret keys, bearer tokens) hold for synced calls and tickets."""
-    secret = _call("tc_s", T + 150, "srv1", "s1", {"ok": True})
+    secret = call_row("tc_s", T + 150, "srv1", "s1", {"ok": True})
     secret["input"] = {"q": "login", "password": "hunter2"}
-    _insert(mcplatform_url, "mcp_tool_calls", [secret])
+    insert_rows(mcplatform_url, "mcp_tool_calls", [secret])
     ticket = {**TICKETS[1], "id": "sr_3", "context": "curl -H 'Authorization: Bearer abc.def'"}
-    _insert(mcplatform_url, "support_requests", [ticket])
+    insert_rows(mcplatform_url, "support_requests", [ticket])
     run(fresh_engine, mcplatform_url)
     with fresh_engine.connect() as conn:
         stored = conn.execute(

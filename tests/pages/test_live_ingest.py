@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,14 +14,11 @@ from sessionscope.ingest.receiver import ingest
 from sessionscope.ingest.spans import spans_of
 from tests import factories
 from tests.conftest import DatabaseFactory
+from tests.otlp_traces import IDLE, halves, recorded
 from tests.pages.client import Client, open_app
 from tests.pages.datasets import ANALYST
 from tests.pages.explorer_view import PAGE, card_titles
 from tests.pages.explorer_view import plain_texts as texts
-from tests.support import halves
-from tests.test_ingest_mapping import recorded
-
-IDLE = timedelta(minutes=30)
 
 
 @pytest.fixture()

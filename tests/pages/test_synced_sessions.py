@@ -9,18 +9,14 @@ import pytest
 import sqlalchemy as sa
 
 from components import keys
+from tests.mcplatform_db import run
 from tests.pages.client import Client, open_app
 from tests.pages.explorer_view import PAGE, card_titles
 from tests.pages.explorer_view import plain_texts as texts
-from tests.test_sync_mcplatform import mcplatform_url, run  # noqa: F401 (a fixture)
 
 
 @pytest.fixture()
-def synced(
-    client: Client,
-    fresh_engine: sa.Engine,
-    mcplatform_url: str,  # noqa: F811 (the fixture imported above)
-) -> sa.Engine:
+def synced(client: Client, fresh_engine: sa.Engine, mcplatform_url: str) -> sa.Engine:
     run(fresh_engine, mcplatform_url)
     with fresh_engine.begin() as conn:
         org = conn.execute(sa.text("SELECT id FROM organizations WHERE slug = 'acme'")).scalar()
