@@ -15,7 +15,18 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from queries import history, items, members, session_stats, sessions, stages, timeline, users
+from queries import (
+    compare,
+    history,
+    items,
+    members,
+    search,
+    session_stats,
+    sessions,
+    stages,
+    timeline,
+    users,
+)
 from queries.page import Page
 from sessionscope import clock, downloads, resume
 from sessionscope.db import begin_write, check_connection, make_engine
@@ -379,3 +390,92 @@ def history_viewed(
 ) -> pd.DataFrame:
     with connect() as conn:
         return history.by_ids(conn, org_id=org_id, ids=ids, statuses=statuses, title_q=title_q)
+
+
+# The timeline's find (components/timeline_view.py): `flt` is the view's filter narrowed by
+# TimelineFilter.finding(q), so these read only the items that contain the text.
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_marks(
+    org_id: str,
+    session_id: str,
+    flt: timeline.TimelineFilter,
+    item_ids: tuple[str, ...],
+    fresh: int,
+) -> frozenset[str]:
+    """Which of a window's items contain the text (each looked up by its key)."""
+    with connect() as conn:
+        return timeline.kept(conn, org_id=org_id, session_id=session_id, flt=flt, item_ids=item_ids)
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_step(
+    org_id: str,
+    session_id: str,
+    flt: timeline.TimelineFilter,
+    item_id: str | None,
+    forward: bool,
+    fresh: int,
+) -> str | None:
+    """The next (or previous) match after item_id, wrapping around at either end."""
+    with connect() as conn:
+        args = {"org_id": org_id, "session_id": session_id, "flt": flt, "forward": forward}
+        found = timeline.step(conn, item_id=item_id, **args)
+        if found is None and item_id is not None:  # past the last (or first) match
+            found = timeline.step(conn, item_id=None, **args)
+        return found
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def timeline_place(
+    org_id: str, session_id: str, flt: timeline.TimelineFilter, item_id: str, fresh: int
+) -> int | None:
+    """Which match the item is (from 1), or None when it is not one."""
+    with connect() as conn:
+        return timeline.place(conn, org_id=org_id, session_id=session_id, flt=flt, item_id=item_id)
+
+
+# --- Compare (components/compare_view.py) ------------------------------------------------------
+
+
+@st.cache_data(ttl=TIMELINE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def compare_sessions(
+    org_id: str, a_session_id: str, b_session_id: str, protocol: bool, fresh: int
+) -> compare.Alignment:
+    """The two sessions' calls aligned; `fresh` turns over while either is active."""
+    with connect() as conn:
+        return compare.compare(
+            conn,
+            org_id=org_id,
+            a_session_id=a_session_id,
+            b_session_id=b_session_id,
+            protocol=protocol,
+        )
+
+
+# --- Search (components/search_view.py) --------------------------------------------------------
+
+SEARCH_TTL = 60  # a new call that matches shows within a minute, or at once after an ingest
+
+
+def search_page(
+    org_id: str, q: str, flt: search.SearchFilter, after: tuple | None
+) -> search.SearchPage:
+    """One page of the org's sessions holding q (BadQuery for a refused q)."""
+    return _search_page(org_id, q, flt, after, changes.version(org_id))
+
+
+@st.cache_data(ttl=SEARCH_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def _search_page(
+    org_id: str, q: str, flt: search.SearchFilter, after: tuple | None, version: int
+) -> search.SearchPage:
+    with connect() as conn:
+        return search.sessions_matching(conn, org_id=org_id, q=q, flt=flt, after=after)
+
+
+@st.cache_data(ttl=SEARCH_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def search_servers(org_id: str) -> pd.DataFrame:
+    """The org's servers for the Search filter (id, slug, name, kind)."""
+    with connect() as conn:
+        return search.servers(conn, org_id=org_id)

@@ -206,6 +206,9 @@ def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
         home,
         users,
         st.Page(
+            keys.PAGE_SEARCH, title="Search", url_path=keys.PATH_SEARCH, icon=":material/search:"
+        ),
+        st.Page(
             keys.PAGE_USER,
             title="User sessions",
             url_path=keys.PATH_USER,
@@ -216,6 +219,12 @@ def pages(viewer: auth.Viewer) -> dict[str, list[st.Page]]:
             title="Session details",
             url_path=keys.PATH_SESSION,
             icon=":material/insights:",
+        ),
+        st.Page(
+            keys.PAGE_COMPARE,
+            title="Compare",
+            url_path=keys.PATH_COMPARE,
+            icon=":material/compare_arrows:",
         ),
     ]
     # Analysts get the admin page hidden, so a typed /admin reaches its role check

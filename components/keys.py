@@ -11,6 +11,19 @@ PAGE_USER = "app_pages/user_sessions.py"
 PAGE_SESSION = "app_pages/session_details.py"
 PAGE_ADMIN = "app_pages/admin.py"
 P_Q, P_USER, P_SESSION, P_ITEM = "q", "user", "session", "item"
+# Compare: two sessions (or two tool calls) a and b, the chosen aligned pair, and the view's
+# flags (differences only; protocol requests aligned too).
+PAGE_COMPARE, PATH_COMPARE = "app_pages/compare.py", "compare"
+P_CMP_A, P_CMP_B, P_CMP_PAIR, P_CMP_DIFF, P_CMP_PROTOCOL = "a", "b", "pair", "diff", "protocol"
+CMP_DIFF, CMP_PROTOCOL = "cmp_diff", "cmp_protocol"  # the compare page's toggles
+CMP_PAIRS = "cmp_pairs"  # the aligned pairs' table: this prefix, then the view it shows
+US_COMPARE_WITH, SD_COMPARE_WITH = "us_compare_with", "sd_compare_with"  # "Compare with…"
+# Search: the phrase (P_Q) and the filters in the URL; the page's widgets and cursors.
+PAGE_SEARCH, PATH_SEARCH = "app_pages/search.py", "search"
+P_S_USER, P_S_SERVER, P_S_STATUS, P_S_FROM, P_S_TO = "user", "server", "status", "from", "to"
+SEARCH_Q, SEARCH_USER, SEARCH_SERVER = "search_q", "search_user", "search_server"
+SEARCH_STATUS, SEARCH_FROM, SEARCH_TO = "search_status", "search_from", "search_to"
+SEARCH_CURSORS, SEARCH_MORE, SEARCH_COMPARE = "search_cursors", "search_more", "search_cmp"
 
 # Frame
 ORG_SWITCH = "frame_org"
@@ -47,6 +60,8 @@ US_TL_JUMP = "us_tl_jump"
 US_TL_NEXT = "us_tl_next"
 US_TL_PREV = "us_tl_prev"
 US_TL_FIRST = "us_tl_first"
+P_FIND, US_TL_FIND, US_TL_FIND_PREV, US_TL_FIND_NEXT = "find", "us_tl_find", "us_tl_fp", "us_tl_fn"
+P_FIND_ONLY, US_TL_FIND_ONLY = "matches", "us_tl_find_only"  # find: only the matches shown
 
 
 # Session details page (and its dialog from a session card)

@@ -15,6 +15,7 @@ from charts import session as charts
 from charts import waterfall
 from components import data, keys, metrics, sidebar_sessions, url
 from components import format as fmt
+from components.compare_view import compare_with
 from components.export_file import ExportFile, download_button
 from components.resume_panel import resume_panel
 from components.viewer import current_viewer
@@ -67,6 +68,8 @@ def header(session: SessionDetail, *, in_dialog: bool = False) -> None:
                 icon=":material/open_in_new:",
                 query_params={keys.P_SESSION: session.id},
             )
+        else:
+            compare_with(session, keys.SD_COMPARE_WITH)
 
 
 def user_label(session: SessionDetail) -> str:

@@ -4,6 +4,9 @@ tickets, protocol requests, workflow stages), with filters kept in the URL and p
 The window is the options of ONE radio: a run sends one element for 100 rows, arrow keys
 move through the items, and a link to item #15,000 opens the window that holds it, with
 the item a few rows from the top.
+
+Find (`find` in the URL) marks the window's items that contain a text, counts them and steps
+the selection through them; `matches=1` shows only them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import streamlit as st
 
 from components import data, keys, recent, url
 from components import format as fmt
+from components.compare_view import compare_with
 from components.panes import choice_list
 from components.recent import Anchored
 from components.session_view import details_button, details_link
@@ -50,12 +54,14 @@ def header(session: SessionDetail) -> None:
         f"{fmt.status_badge(session.status)} {fmt.md(session.server_name)} · "
         f"{fmt.counts_line(session)}"
     )
+    st.caption(
+        f"Started {human.absolute(session.started_at)} · {human.duration(session.duration_s)}"
+    )
+    # The links in a row of their own: beside the caption they wrapped unevenly at 1,600 px.
     with st.container(horizontal=True, gap="small", vertical_alignment="center"):
-        st.caption(
-            f"Started {human.absolute(session.started_at)} · {human.duration(session.duration_s)}"
-        )
         details_link(session.id)
         details_button(session.id)
+        compare_with(session, keys.US_COMPARE_WITH)
     if session.status == "active":
         st.caption(":material/autorenew: Active session: new items appear by themselves.")
 
@@ -67,10 +73,16 @@ class _Where:
     org_id: str
     session_id: str
     flt: TimelineFilter
+    find: str | None = None  # marks the items that contain it; the window stays the same
 
     @property
     def key(self) -> tuple[str, TimelineFilter]:
         return (self.session_id, self.flt)
+
+    @property
+    def matches(self) -> TimelineFilter:
+        """The view's filter narrowed to the items that contain the find text."""
+        return self.flt.finding(self.find)
 
     @property
     def start(self) -> Anchored:
@@ -88,11 +100,13 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
         _pending(summary)
         return
     where = _filters(org_id, session.id, summary)
+    _find_bar(where, selected_item, fresh)
     page, position = _window(where, selected_item, fresh)
     total = data.timeline_total(org_id, session.id, where.flt, fresh)
     _pager(where, page, position, total)
     if not page.rows.empty:
-        _items(where, page, session, selected_item)
+        marks = _marks(where, page, fresh)
+        _items(where, page, session, selected_item, marks)
     _pending(summary)
 
 
@@ -113,9 +127,15 @@ def _window(where: _Where, item_id: str | None, fresh: int) -> tuple[Page, int]:
     )
 
 
-def _items(where: _Where, page: Page, session: SessionDetail, selected: str | None) -> None:
+def _items(
+    where: _Where,
+    page: Page,
+    session: SessionDetail,
+    selected: str | None,
+    marks: frozenset[str] = frozenset(),
+) -> None:
     rows = page.rows.itertuples()
-    labels = {r.id: row_label(r, session.started_at) for r in rows}
+    labels = {r.id: _marked(r.id in marks, row_label(r, session.started_at)) for r in rows}
     choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen, (where,))
 
 
@@ -146,11 +166,16 @@ def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:
         problems.append(f"`{keys.P_TOOL}` {url.quoted(tool)} is not a tool of this session")
         tool = None
     errors = url.flag(keys.P_ERRORS, problems)
+    find = url.text(keys.P_FIND, problems)
+    only = _only_matches(find, problems)
     shown = tuple(k for k in KINDS if k not in hidden)
-    where = _Where(org_id, session_id, TimelineFilter(kinds=shown, tool=tool, errors_only=errors))
+    flt = TimelineFilter(kinds=shown, tool=tool, errors_only=errors)
+    where = _Where(org_id, session_id, flt.finding(find) if only else flt, find)
     st.session_state[keys.US_TL_KINDS] = [k for k in offered if k not in hidden]
     st.session_state[keys.US_TL_TOOL] = tool
     st.session_state[keys.US_TL_ERRORS] = errors
+    st.session_state[keys.US_TL_FIND] = find or ""
+    st.session_state[keys.US_TL_FIND_ONLY] = only
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.pills(
             "Show",
@@ -180,9 +205,119 @@ def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:
             on_change=url.write_flag,
             args=(keys.P_ERRORS, keys.US_TL_ERRORS),
         )
+        if find is not None:
+            st.toggle(
+                "Only matches",
+                key=keys.US_TL_FIND_ONLY,
+                on_change=url.write_flag,
+                args=(keys.P_FIND_ONLY, keys.US_TL_FIND_ONLY),
+                help="Show only the items that contain the find text",
+            )
         _jump_box(where, summary)
     url.warn_removed(problems)
     return where
+
+
+def _only_matches(find: str | None, problems: list[str]) -> bool:
+    """The `matches` flag; it means nothing without a find text, so it goes with it."""
+    only = url.flag(keys.P_FIND_ONLY, problems)
+    if only and find is None:
+        url.drop(keys.P_FIND_ONLY)
+    return only and find is not None
+
+
+def _find_bar(where: _Where, selected: str | None, fresh: int) -> None:
+    """Find in this session: the text (in the URL), how many items of the view contain it,
+    which one the selected item is, and buttons to the previous and next one."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.text_input(
+            "Find in this session",
+            key=keys.US_TL_FIND,
+            placeholder="Find in payloads, errors, tickets…",
+            help=FIND_HELP,
+            icon=":material/search:",
+            max_chars=url.MAX_SEARCH,
+            label_visibility="collapsed",
+            on_change=url.write_search,
+            args=(keys.P_FIND, keys.US_TL_FIND),
+        )
+        if where.find is None:
+            return
+        found = data.timeline_total(where.org_id, where.session_id, where.matches, fresh)
+        place = None
+        if found and selected is not None:
+            place = data.timeline_place(
+                where.org_id, where.session_id, where.matches, selected, fresh
+            )
+        st.caption(matches_caption(found, place), width="content")
+        for label, key, forward, icon in _FIND_BUTTONS:
+            st.button(  # icon only: the row keeps the box, count and both on one line
+                "",
+                key=key,
+                disabled=not found,
+                on_click=_find_step,
+                args=(where, forward, fresh),
+                icon=f":material/{icon}:",
+                type="tertiary",
+                help=label,
+            )
+
+
+FIND_HELP = (
+    "Items whose tool input, output or error message, ticket title, summary or context, "
+    "or stage data contain this text: any case, any language; `%`, `_` and other symbols "
+    "match themselves. Within the kinds, tool and errors shown."
+)
+_FIND_BUTTONS = (
+    ("Previous match (from the first: the last)", keys.US_TL_FIND_PREV, False, "keyboard_arrow_up"),
+    ("Next match (from the last: the first)", keys.US_TL_FIND_NEXT, True, "keyboard_arrow_down"),
+)
+
+
+def _find_step(where: _Where, forward: bool, fresh: int) -> None:
+    """Select the next or previous match: in view, the window stays where it is; else
+    _window moves it to show the match a few rows down."""
+    current = url.param(keys.P_ITEM)
+    target = data.timeline_step(
+        where.org_id, where.session_id, where.matches, current, forward, fresh
+    )
+    if target is None:
+        return
+    if _in_view(where, target, fresh):
+        recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, target))
+    url.select_item(target)
+
+
+def _in_view(where: _Where, item_id: str, fresh: int) -> bool:
+    """Is the item in the window shown (the same cached read as the one shown)?"""
+    page, _ = data.timeline_window(
+        where.org_id, where.session_id, where.flt, where.start.cursor, fresh, WINDOW
+    )
+    return item_id in set(page.rows["id"])
+
+
+def _marks(where: _Where, page: Page, fresh: int) -> frozenset[str]:
+    """The window's items that contain the find text (none when there is no text)."""
+    if where.find is None or where.flt.contains is not None:  # none, or only matches shown
+        return frozenset()
+    ids = tuple(page.rows["id"])
+    return data.timeline_marks(where.org_id, where.session_id, where.matches, ids, fresh)
+
+
+def matches_caption(found: int, place: int | None) -> str:
+    """'No matches', '1 match', '7 matches', '3 of 7 matches' (the selected item is one)."""
+    if found == 0:
+        return "No matches"
+    if place is not None:
+        return f"{place:,} of {found:,} matches" if found > 1 else "1 of 1 match"
+    return f"{found:,} match" + ("es" if found > 1 else "")
+
+
+def _marked(marked: bool, label: str) -> str:
+    return f"{MATCH_MARK} {label}" if marked else label
+
+
+MATCH_MARK = ":orange-badge[:material/search:]"
 
 
 def _jump_box(where: _Where, summary: TimelineSummary) -> None:

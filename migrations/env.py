@@ -25,12 +25,23 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
+# Migration 0009's SQLite search index (search_docs, the FTS5 table search_fts and its shadow
+# tables) is an index structure kept by triggers, not a table of the metadata: autogenerate
+# must not propose dropping it.
+_INDEX_TABLES = ("search_docs", "search_fts")
+
+
+def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    return not (type_ == "table" and name is not None and name.startswith(_INDEX_TABLES))
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

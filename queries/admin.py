@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from queries.page import Page, contains, frame, page_of
 from queries.sql import epoch_us
+from queries.tool_path import Path, session_path
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
@@ -30,6 +31,41 @@ class AdminFilter:
     server_ids: tuple[str, ...] = ()
     title_q: str | None = None
     include_archived: bool = False
+    # The analytics' click-throughs (the Sessions tab only; see narrowing): sessions holding
+    # a tool path, of a client (name, version), over a transport, or with a call of a method
+    # to a target (a tool, resource or prompt name), failed when call_failed.
+    path: Path | None = None
+    client_name: str | None = None
+    client_version: str | None = None
+    transport: str | None = None
+    call_method: str | None = None
+    call_target: str | None = None
+    call_failed: bool = False
+
+    @property
+    def narrowed(self) -> bool:
+        """Is a click-through filter set (one the analytics do not apply)?"""
+        return self != broad(self)
+
+
+def broad(flt: AdminFilter) -> AdminFilter:
+    """The filter without its click-through narrowing (what the analytics cover)."""
+    return replace(
+        flt,
+        path=None,
+        client_name=None,
+        client_version=None,
+        transport=None,
+        call_method=None,
+        call_target=None,
+        call_failed=False,
+    )
+
+
+def transport_of() -> sa.ColumnElement[str]:
+    """The transport the OpenTelemetry ingest recorded in sessions.attributes (stdio, tcp,
+    pipe...); NULL where none was."""
+    return schema.sessions.c.attributes["transport"].as_string()
 
 
 def duration_s(conn: sa.Connection) -> sa.ColumnElement[float]:
@@ -78,6 +114,27 @@ def session_filters(*, org_id: str, flt: AdminFilter) -> list[sa.ColumnElement[b
         conds.append(contains(s.c.title, flt.title_q.strip()))
     if flt.user_q and flt.user_q.strip():
         conds.append(s.c.end_user_id.in_(matching_users(org_id=org_id, text=flt.user_q.strip())))
+    return conds + _narrowing(org_id=org_id, flt=flt)
+
+
+def _narrowing(*, org_id: str, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:
+    """The click-through conditions (none unless one is set)."""
+    s, tc = schema.sessions, schema.tool_calls
+    conds: list[sa.ColumnElement[bool]] = []
+    if flt.path is not None:
+        conds.append(session_path(org_id, flt.path))
+    if flt.client_name is not None:
+        conds.append(s.c.client_name == flt.client_name)
+    if flt.client_version is not None:
+        conds.append(s.c.client_version == flt.client_version)
+    if flt.transport is not None:
+        conds.append(transport_of() == flt.transport)
+    if flt.call_method is not None and flt.call_target is not None:
+        call = [tc.c.session_id == s.c.id, tc.c.org_id == org_id]
+        call += [tc.c.method == flt.call_method, tc.c.tool_name == flt.call_target]
+        if flt.call_failed:
+            call.append(tc.c.is_error.is_(True))
+        conds.append(sa.exists(sa.select(sa.literal(1)).select_from(tc).where(*call)))
     return conds
 
 

@@ -6,7 +6,9 @@ filters select:
 - sessions: counts and sums of the per-session totals;
 - durations: ended sessions per duration bucket (10% wide, see bucket_of), with sums;
 - tools: tool calls (`tools/call` requests only) and errors per tool and duration bucket
-  (NULL when untimed).
+  (NULL when untimed);
+- paths: the Tool paths panels' sequences, loops and calls before an error, per kind and
+  steps (live_paths; the sessions' conditions go inside its windows, so it takes a WHERE).
 
 `live_*` group the base tables (one statement each, used live and to build the rollup).
 `*_source` is what the analytics read: for an org with a rollup mark and a filter the
@@ -25,6 +27,7 @@ import sqlalchemy as sa
 
 from queries.admin import AdminFilter, session_filters
 from queries.sql import day_bucket, epoch_us
+from queries.tool_path import windowed_calls
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
@@ -198,3 +201,131 @@ def tools_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Su
     """Rows (day, server_id, status, archived, tool_name, bucket, calls, errors, ms_sum) of the tool
     calls of the filter's sessions."""
     return _source(conn, org_id, flt, schema.rollup_tools, live_tools(conn, org_id=org_id))
+
+
+# --- tool paths ----------------------------------------------------------------------------------
+# rollup_paths' rows: per day dims, kind and steps (see schema.rollup_paths). Every count adds
+# up across days and dims (a session belongs to its start day), except longest (the max).
+
+SEQ_KINDS = ("seq2", "seq3", "seq4")
+LOOP_MIN = 3  # calls in a row that make a loop
+_STEPS = [f"step{i}" for i in range(1, schema.PATH_STEPS + 1)]
+_DIM_NAMES = ("day", "server_id", "status", "archived")
+_PATH_COLUMNS = (*_DIM_NAMES, "kind", *_STEPS, "sessions", "occurrences", "longest", "calls")
+
+
+def _kind(kind: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{kind}'", sa.String).label("kind")  # one of PATH_KINDS
+
+
+def _steps(values: list[sa.ColumnElement]) -> list[sa.ColumnElement]:
+    """step1..step4: the values, NULL past them (typed: the parts are UNIONed)."""
+    padded = values + [sa.null()] * (schema.PATH_STEPS - len(values))
+    return [sa.cast(v, sa.String).label(n) for v, n in zip(padded, _STEPS, strict=True)]
+
+
+def _zero(name: str) -> sa.ColumnElement[int]:
+    return sa.cast(sa.literal_column("0"), sa.BigInteger).label(name)
+
+
+def _per_session(
+    c: sa.ColumnCollection, kind: str, steps: list[sa.ColumnElement], where: sa.ColumnElement
+) -> sa.Select:
+    """One row per session and key of the calls matching `where`: times (positions)."""
+    dims = [c[n] for n in _DIM_NAMES]
+    keyed = sa.select(*dims, c.session_id, *_steps(steps)).where(where).subquery()
+    k = keyed.c
+    keys = [k[n] for n in (*_DIM_NAMES, "session_id", *_STEPS)]
+    return sa.select(
+        *keys, _kind(kind), sa.func.count().label("times"), _zero("longest"), _zero("calls")
+    ).group_by(*keys)
+
+
+def _loops_per_session(c: sa.ColumnCollection) -> sa.Select:
+    """One row per session and tool with LOOP_MIN+ calls in a row: times (loops), the
+    longest run, calls in its loops. Gaps and islands: within a run of one tool, rank in
+    the session minus rank among the session's calls of that tool is constant."""
+    dims = [c[n] for n in _DIM_NAMES]
+    island = c.rn - sa.func.row_number().over(
+        partition_by=[c.session_id, c.tool_name], order_by=c.seq
+    )
+    ranked = sa.select(*dims, c.session_id, c.tool_name, island.label("island")).subquery()
+    r = ranked.c
+    run_keys = [r[n] for n in (*_DIM_NAMES, "session_id", "tool_name")]
+    runs = (
+        sa.select(*run_keys, sa.func.count().label("run"))
+        .group_by(*run_keys, r.island)
+        .having(sa.func.count() >= LOOP_MIN)
+        .subquery()
+    )
+    u = runs.c
+    keys = [u[n] for n in (*_DIM_NAMES, "session_id")]
+    return sa.select(
+        *keys,
+        *_steps([u.tool_name]),
+        _kind("loop"),
+        sa.func.count().label("times"),
+        sa.cast(sa.func.max(u.run), sa.BigInteger).label("longest"),
+        _total(u.run).label("calls"),
+    ).group_by(*keys, u.tool_name)
+
+
+def live_paths(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    where: list[sa.ColumnElement[bool]],
+    kinds: tuple[str, ...] = schema.PATH_KINDS,
+) -> sa.Select:
+    """The tool paths of `kinds` of the org's sessions matching `where` (conditions on
+    `sessions`), grouped: rows (day, server_id, status, archived, kind, step1..step4,
+    sessions, occurrences, longest, calls), rollup_paths' columns but org_id."""
+    if not kinds or not set(kinds) <= set(schema.PATH_KINDS):
+        raise ValueError(f"kinds must be among {schema.PATH_KINDS}, got {kinds!r}")
+    s, tc = schema.sessions, schema.tool_calls
+    # The sessions' conditions go inside, before the windows: whole sessions are in or out.
+    calls = windowed_calls(tc.c.org_id == org_id, *where).add_columns(*_dims(conn))
+    c = calls.select_from(tc.join(s, s.c.id == tc.c.session_id)).cte("calls").c
+    parts = []
+    for n in (2, 3, 4):
+        if f"seq{n}" in kinds:
+            steps = [c[f"lag{k}"] for k in range(n - 1, 0, -1)] + [c.tool_name]
+            parts.append(_per_session(c, f"seq{n}", steps, c[f"lag{n - 1}"].is_not(None)))
+    if "before_error" in kinds:
+        steps = [c.lag2, c.lag1, c.tool_name]
+        parts.append(_per_session(c, "before_error", steps, c.is_error.is_(True)))
+    if "loop" in kinds:
+        parts.append(_loops_per_session(c))
+    per_session = sa.union_all(*parts).subquery("per_session")
+    p = per_session.c
+    keys = [p[n] for n in (*_DIM_NAMES, "kind", *_STEPS)]
+    return sa.select(
+        *keys,
+        sa.cast(sa.func.count(), sa.BigInteger).label("sessions"),
+        _total(p.times).label("occurrences"),
+        sa.cast(sa.func.max(p.longest), sa.BigInteger).label("longest"),
+        _total(p.calls).label("calls"),
+    ).group_by(*keys)
+
+
+def paths_source(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, kinds: tuple[str, ...]
+) -> sa.Subquery:
+    """live_paths' rows of `kinds` covering exactly the filter's sessions: rollup_paths for
+    settled days plus the live grouping from the mark on, or live throughout (no mark, or a
+    filter the rollup cannot answer: user or title text, a click-through narrowing)."""
+    where = session_filters(org_id=org_id, flt=flt)
+    usable = _rollup_usable(flt) and not flt.narrowed
+    mark = settled_before(conn, org_id=org_id) if usable else None
+    if mark is None:
+        return live_paths(conn, org_id=org_id, where=where, kinds=kinds).subquery()
+    t = schema.rollup_paths
+    stored = sa.select(*[t.c[name] for name in _PATH_COLUMNS])
+    stored = stored.where(t.c.kind.in_(kinds), *_rollup_where(t, org_id, flt, mark))
+    recent = live_paths(
+        conn,
+        org_id=org_id,
+        where=[*where, schema.sessions.c.started_at >= midnight(mark)],
+        kinds=kinds,
+    )
+    return sa.union_all(stored, recent).subquery()

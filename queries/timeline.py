@@ -11,18 +11,26 @@ keeps its place in time; it is never a "tool" (the tool filter and the tool list
 
 A workflow session's stages that have started are `stage` items (rank 2), id `stg_<stage>`:
 session_stages has no id of its own, and a stage is unique within its session.
+
+Find (TimelineFilter.contains): the text is a condition inside each arm (queries.textmatch),
+so windows, counts and cursors of a filter narrowed to the matches work as for any filter;
+step, place and kept give the next/previous match, a match's number and a window's marks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from queries.page import Page, iso, page_of, row_compare, to_datetime
 from queries.sessions import visible
+from queries.textmatch import any_contains
 from sessionscope.schema import (
     STAGES,
     TOOL_CALL_METHOD,
@@ -53,11 +61,18 @@ ITEM_PREFIXES = ("tc_", "sr_", STAGE_PREFIX)
 @dataclass(frozen=True)
 class TimelineFilter:
     """Which items to show. A tool selects tool calls (hiding protocol requests and tickets);
-    errors_only selects failed requests of either kind and failed stages (hiding tickets)."""
+    errors_only selects failed requests of either kind and failed stages (hiding tickets);
+    contains keeps the items whose text holds it (queries.textmatch: a call's input, output
+    and error message, a ticket's title, summary and context, a stage's data)."""
 
     kinds: tuple[str, ...] = KINDS
     tool: str | None = None
     errors_only: bool = False
+    contains: str | None = None
+
+    def finding(self, q: str | None) -> TimelineFilter:
+        """This filter narrowed to the items that contain q (None: not narrowed)."""
+        return replace(self, contains=q or None)
 
 
 @dataclass(frozen=True)
@@ -109,8 +124,14 @@ def _arms(flt: TimelineFilter) -> list[_Arm]:
     return arms
 
 
-def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list[Any]:
+def _where(
+    arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter, *, by_key: bool = False
+) -> list[Any]:
+    """The arm's rows of the visible session that the filter keeps. by_key: the caller looks
+    rows up by primary key, so the org and session conditions must not steer SQLite's planner
+    (without statistics it would scan the session's index rather than look up 100 keys)."""
     c = arm.table.c
+    found = [_contains(arm, flt.contains)] if flt.contains else []
     if arm is _STAGES:  # no org_id column: the visibility condition scopes it
         failed = [c.status == "failed"] if flt.errors_only else []
         return [
@@ -118,8 +139,12 @@ def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list
             c.started_at.is_not(None),
             visible(org_id, session_id),
             *failed,
+            *found,
         ]
-    conds = [c.org_id == org_id, c.session_id == session_id, visible(org_id, session_id)]
+    org, ses = (
+        (_Unindexed(c.org_id), _Unindexed(c.session_id)) if by_key else (c.org_id, c.session_id)
+    )
+    conds = [org == org_id, ses == session_id, visible(org_id, session_id), *found]
     if arm is _CALLS:
         conds += _method_where(flt)
     if arm is _CALLS and flt.tool is not None:
@@ -127,6 +152,34 @@ def _where(arm: _Arm, org_id: str, session_id: str, flt: TimelineFilter) -> list
     if arm is _CALLS and flt.errors_only:
         conds.append(c.is_error.is_(True))
     return conds
+
+
+class _Unindexed(FunctionElement[str]):
+    """A column that a SQLite index must not serve (unary +); the column itself elsewhere."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(_Unindexed)
+def _column(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_Unindexed, "sqlite")
+def _plus_column(element: _Unindexed, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+def _contains(arm: _Arm, q: str) -> sa.ColumnElement[bool]:
+    """The arm's searched text holds q: a request's payloads and error, a ticket's title,
+    summary and context, a stage's data. Tool and stage names are not searched: the tool
+    filter and the rows already show them."""
+    if arm is _CALLS:
+        return any_contains(q, texts=(_tc.error_message,), jsons=(_tc.input, _tc.output))
+    if arm is _TICKETS:
+        return any_contains(q, texts=(_st.title, _st.summary, _st.context))
+    return any_contains(q, jsons=(_sg.data,))
 
 
 def _method_where(flt: TimelineFilter) -> list[sa.ColumnElement[bool]]:
@@ -413,3 +466,65 @@ def cursor_showing(
     return cursor_before(
         conn, org_id=org_id, session_id=session_id, flt=flt, cursor=key, limit=above + 1
     )
+
+
+def step(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    item_id: str | None,
+    forward: bool,
+) -> str | None:
+    """The id of the filter's first item after item_id (forward) or last one before it; with
+    no item_id (or one that is not in this session) the filter's first or last item. None
+    when there is none that way: a "next match" of `flt.finding(q)` does not wrap."""
+    key = (
+        None
+        if item_id is None
+        else item_key(conn, org_id=org_id, session_id=session_id, item_id=item_id)
+    )
+    if forward:
+        rows = _merged(conn, org_id, session_id, flt, key, after=True, limit=1)
+    else:  # at-or-before the key: the item itself comes first when the filter keeps it
+        rows = _merged(conn, org_id, session_id, flt, key, after=False, limit=2)
+    return next((r["id"] for r in rows if r["id"] != item_id), None)
+
+
+def place(
+    conn: sa.Connection, *, org_id: str, session_id: str, flt: TimelineFilter, item_id: str
+) -> int | None:
+    """The item's number (from 1) among the filter's items; None if the filter drops it."""
+    key = item_key(conn, org_id=org_id, session_id=session_id, item_id=item_id)
+    if key is None:
+        return None
+    last = _merged(conn, org_id, session_id, flt, key, after=False, limit=1)
+    if not last or last[0]["id"] != item_id:
+        return None
+    return _count(conn, org_id, session_id, flt, key)
+
+
+def kept(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    session_id: str,
+    flt: TimelineFilter,
+    item_ids: tuple[str, ...],
+) -> frozenset[str]:
+    """Which of these items (a window's) the filter keeps: the rows to mark as matches. Each
+    arm looks its items up by key, so a window's marks never scan the rest of the session."""
+    parts = []
+    for arm in _arms(flt):
+        prefix = STAGE_PREFIX if arm is _STAGES else "tc_" if arm is _CALLS else "sr_"
+        ids = [_arm_key_id(arm, i) for i in item_ids if i.startswith(prefix)]
+        if ids:
+            key_col = arm.table.c.stage if arm is _STAGES else arm.table.c.id
+            where = _where(arm, org_id, session_id, flt, by_key=True)
+            stmt = _arm_select(arm).where(*where, key_col.in_(ids))
+            parts.append(sa.select(stmt.subquery().c.id))
+    if not parts:
+        return frozenset()
+    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    return frozenset(conn.execute(stmt).scalars())

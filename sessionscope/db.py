@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from sessionscope.errors import DatabaseUnavailable
+from sessionscope.textfold import register_sqlite
 
 # Small pool: a Streamlit process serves a handful of concurrent script runs.
 PG_POOL_SIZE = 5
@@ -113,6 +114,7 @@ def _sqlite_engine(url: URL) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")  # a constant
         cur.close()
+        register_sqlite(dbapi_conn)  # Unicode-aware lower() for search (sessionscope.textfold)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]

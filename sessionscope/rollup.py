@@ -3,6 +3,8 @@
 An org's `rollup_marks.settled_before` day splits its sessions: the rollup tables hold the
 days before it, the analytics group the sessions themselves from that day on (see
 queries/daily.py, which also builds the rows written here, so both agree by construction).
+Besides the sessions, durations and tools, the rollup keeps the Tool paths panels' counts
+(rollup_paths: sequences, loops, calls before an error), rebuilt with the same days.
 
 - `settle` moves the mark up to yesterday (UTC), rolling up the days it passes; the seed
   runs it, the app runs it before its analytics (once a day does real work), and so does
@@ -79,12 +81,26 @@ def _fill(conn: sa.Connection, org_id: str, runs: list[tuple[date, date]]) -> No
         schema.rollup_tools: daily.live_tools(conn, org_id=org_id),
     }
     for table, rows in live.items():
-        in_runs = sa.or_(*[sa.and_(table.c.day >= a, table.c.day < b) for a, b in runs])
-        conn.execute(sa.delete(table).where(table.c.org_id == org_id, in_runs))
         rows = rows.add_columns(s.c.org_id).group_by(s.c.org_id)
-        rows = rows.where(s.c.org_id == org_id, started)
-        names = [c.name for c in rows.selected_columns]
-        conn.execute(sa.insert(table).from_select(names, rows))
+        _replace(conn, table, org_id, runs, rows.where(s.c.org_id == org_id, started))
+    # The tool paths window each session's calls: the days' conditions go inside.
+    paths = daily.live_paths(conn, org_id=org_id, where=[s.c.org_id == org_id, started])
+    org = sa.literal(org_id, sa.String).label("org_id")
+    _replace(conn, schema.rollup_paths, org_id, runs, paths.add_columns(org))
+
+
+def _replace(
+    conn: sa.Connection,
+    table: sa.Table,
+    org_id: str,
+    runs: list[tuple[date, date]],
+    rows: sa.Select,
+) -> None:
+    """Delete the org's rows of `table` in the days of `runs`, then insert `rows`."""
+    in_runs = sa.or_(*[sa.and_(table.c.day >= a, table.c.day < b) for a, b in runs])
+    conn.execute(sa.delete(table).where(table.c.org_id == org_id, in_runs))
+    names = [c.name for c in rows.selected_columns]
+    conn.execute(sa.insert(table).from_select(names, rows))
 
 
 def _set_mark(conn: sa.Connection, org_id: str, settled_before: date, now: datetime) -> None:

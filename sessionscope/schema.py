@@ -390,7 +390,29 @@ rollup_tools = sa.Table(
     sa.Index("ix_rollup_tools_org_day", "org_id", "day"),
 )
 
-ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools)
+# Tool paths (queries.daily.live_paths) of the `tools/call`s of each day's sessions. kind:
+# seq2/seq3/seq4 (step1..stepN: the consecutive calls), loop (step1: the tool called 3+ times
+# in a row), before_error (step1, step2: the two calls before, NULL at the session's start;
+# step3: the failed tool). sessions: sessions holding it; occurrences: positions (seq*),
+# loops (loop) or failed calls (before_error); longest, calls: the longest run and the calls
+# in runs (loop only, 0 otherwise). Steps are columns, not one joined text: any tool name
+# (a `>` in it too) is kept as it is.
+PATH_KINDS = ("seq2", "seq3", "seq4", "loop", "before_error")
+PATH_STEPS = 4
+rollup_paths = sa.Table(
+    "rollup_paths",
+    metadata,
+    *_rollup_dims(),
+    sa.Column("kind", sa.String(16), nullable=False),
+    *[sa.Column(f"step{i}", sa.String(255)) for i in range(1, PATH_STEPS + 1)],
+    _count("sessions"),
+    _count("occurrences"),
+    _count("longest"),
+    _count("calls"),
+    sa.Index("ix_rollup_paths_org_kind_day", "org_id", "kind", "day"),
+)
+
+ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools, rollup_paths)
 
 
 @functools.cache

@@ -7,20 +7,33 @@ inside a transaction that is rolled back, so writes here never reach other tests
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from queries import analytics, daily
+from queries import analytics, daily, paths
 from queries.admin import AdminFilter
 from sessionscope import bulk, rollup, schema
+from sessionscope.migrate import downgrade, upgrade
 from tests import factories
 
 ORG = "org_acme"
 SEED_NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def _path_rows(query: Callable[..., pd.DataFrame], **kw: object) -> Callable[..., list[tuple]]:
+    """A tool-paths panel as rows, all of them (NULL steps as None: NaN != NaN)."""
+
+    def rows(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> list[tuple]:
+        df = query(conn, org_id=org_id, flt=flt, **kw)
+        return [tuple(None if pd.isna(v) else v for v in r) for r in df.itertuples(index=False)]
+
+    return rows
+
+
 QUERIES = (
     analytics.kpis,
     analytics.sessions_per_day,
@@ -28,6 +41,9 @@ QUERIES = (
     analytics.duration_percentiles_per_day,
     analytics.tool_stats,
     analytics.workflow_funnel,
+    _path_rows(paths.sequences, limit=10_000),
+    _path_rows(paths.loops, limit=None),
+    _path_rows(paths.before_error, limit=10_000),
 )
 
 
@@ -153,6 +169,15 @@ def test_rebuild_redoes_every_settled_day(demo) -> None:
     assert _everything(demo, AdminFilter()) == _live(demo, AdminFilter())
 
 
+def test_rebuild_redoes_the_tool_paths(demo) -> None:
+    demo.execute(sa.delete(schema.rollup_paths).where(schema.rollup_paths.c.kind == "loop"))
+    flt = AdminFilter(date_from=date(2026, 9, 1), date_to=date(2026, 10, 30))  # settled only
+    assert _everything(demo, flt) != _live(demo, flt)
+    rollup.rebuild(demo, org_id=ORG, now=SEED_NOW)
+    assert _everything(demo, flt) == _live(demo, flt)
+    assert paths.loops(demo, org_id=ORG, flt=flt)["sessions"].sum() > 0  # there are loops
+
+
 def test_a_new_org_without_a_mark_reads_live(conn) -> None:
     org = factories.org(conn)["id"]
     assert daily.settled_before(conn, org_id=org) is None
@@ -222,3 +247,20 @@ def test_sql_buckets_match_the_reference(conn) -> None:
     values = [*DURATIONS, *random.Random(6).sample(range(20, 10**7), 300)]
     query = sa.select(*[daily.bucket(sa.literal(v, sa.BigInteger)) for v in values])
     assert list(conn.execute(query).one()) == [daily.bucket_of(v) for v in values]
+
+
+def test_migration_0010_drops_the_marks_so_no_empty_paths_are_read(fresh_engine) -> None:
+    """An old mark over an empty rollup_paths would show no tool paths: after the upgrade
+    the analytics read live until the next settle, which builds every table again."""
+    downgrade(fresh_engine, "0009")
+    with fresh_engine.begin() as conn:
+        org = factories.org(conn)["id"]
+        marks = schema.rollup_marks.insert().values(
+            org_id=org, settled_before=date(2026, 11, 1), refreshed_at=SEED_NOW
+        )
+        conn.execute(marks)
+    upgrade(fresh_engine)
+    with fresh_engine.begin() as conn:
+        assert daily.settled_before(conn, org_id=org) is None
+        assert rollup.settle(conn, org_id=org, now=SEED_NOW)
+        assert daily.settled_before(conn, org_id=org) == date(2026, 10, 31)

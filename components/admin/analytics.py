@@ -25,8 +25,10 @@ from components import url
 from components.admin import data as admin_data
 from components.admin import keys as ak
 from components.admin.kpis import kpi_row
+from components.admin.paths import paths_section
+from components.admin.traffic import traffic_section
 from components.keys import P_USER
-from queries.admin import AdminFilter
+from queries.admin import AdminFilter, broad
 from queries.analytics import previous_period
 from sessionscope import clock
 
@@ -36,6 +38,10 @@ TOOL_NOTE = (
     "span many of them. The tool's numbers are in the chart's hover."
 )
 FUNNEL_NOTE = "Funnel steps are totals over workflow sessions, not a session filter."
+NARROWING_NOTE = (
+    "The tool path, client, transport or call a row click chose narrows the Sessions tab "
+    "only; these analytics cover every session of the filters."
+)
 
 
 def period(flt: AdminFilter, *, today: date) -> AdminFilter:
@@ -101,19 +107,57 @@ def _period_caption(shown: AdminFilter, flt: AdminFilter, before: AdminFilter | 
 
 
 def analytics_section(org_id: str, flt: AdminFilter, *, today: date | None = None) -> None:
-    """KPI cards and the chart grid for the filter's period (the last 30 days by default)."""
+    """The filter's period (the last 30 days by default) in three lazy tabs: KPI cards and
+    the chart grid, the tool paths, the MCP traffic."""
+    if flt.narrowed:  # a row click's narrowing lists sessions; the analytics cover them all
+        st.caption(NARROWING_NOTE)
+        flt = broad(flt)
     shown = period(flt, today=today or clock.now().date())
     before = previous_period(shown)
     _period_caption(shown, flt, before)
     note = st.session_state.pop(ak.CHART_NOTE, None)
     if note:
         st.info(note, icon=":material/info:")
+    _open_section()
+    overview, tool_paths, traffic = st.tabs(
+        list(ak.SECTION_LABELS), key=ak.SECTIONS, on_change=_write_section
+    )
+    if overview.open:
+        with overview:
+            _overview(org_id, shown, before)
+    if tool_paths.open:
+        with tool_paths:
+            paths_section(org_id, shown, before)
+    if traffic.open:
+        with traffic:
+            traffic_section(org_id, shown, before)
+
+
+def _overview(org_id: str, shown: AdminFilter, before: AdminFilter | None) -> None:
     data = admin_data.analytics_of(org_id, shown, before)
     kpi_row(data.kpis, data.kpis_before)
     grid = st.columns(2)
     for i, name in enumerate(admin_data.CHARTS):
         with grid[i % 2]:
             _chart(name, data.figures[name])
+
+
+def _open_section() -> None:
+    """The section the URL names (`section`, a label; none: the first), set into the tabs
+    before they are drawn; an unknown one gets a message and leaves the URL."""
+    raw = st.query_params.get(ak.P_SECTION)
+    label = raw if raw in ak.SECTION_LABELS else None
+    if raw is not None and label is None:
+        url.warn_removed([f"unknown `{ak.P_SECTION}` {url.quoted(raw)}"], "params")
+    if raw is not None and label in (None, ak.SECTION_LABELS[0]):
+        url.drop(ak.P_SECTION)
+    st.session_state[ak.SECTIONS] = label or ak.SECTION_LABELS[0]
+
+
+def _write_section() -> None:
+    label = st.session_state.get(ak.SECTIONS)
+    first = label in (None, ak.SECTION_LABELS[0])
+    url.change(**{ak.P_SECTION: None if first else label})
 
 
 def points_of(state: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

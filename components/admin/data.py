@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -22,7 +23,7 @@ import streamlit as st
 from charts import admin as charts
 from components import data
 from components.data import connect
-from queries import admin, analytics, audit, tokens
+from queries import admin, analytics, audit, paths, tokens, traffic
 from queries.admin import AdminFilter
 from queries.page import Page
 from queries.tokens import TokenInfo
@@ -177,6 +178,134 @@ def analytics_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> A
         )
 
 
+# --- tool paths and MCP traffic ----------------------------------------------------------------
+
+
+# The tool paths window every `tools/call` of the period's sessions, live (no rollup yet):
+# on a large organization a month of calls takes far longer than a page may wait. Each panel
+# query is cut off after PANEL_TIMEOUT on PostgreSQL; the panel then says so, and that is
+# cached like a result, so the next visits do not wait again.
+PANEL_TIMEOUT = "8s"
+_CANCELED = "57014"  # PostgreSQL's query_canceled (statement_timeout)
+
+
+@dataclass(frozen=True)
+class ToolPaths:
+    """The Tool paths panel of one period: queries.paths' frames (None: cut off after
+    PANEL_TIMEOUT), loops and tickets_per_tool with the previous period's figures beside."""
+
+    sequences: pd.DataFrame | None
+    loops: pd.DataFrame | None
+    before_error: pd.DataFrame | None
+    before_ticket: pd.DataFrame | None
+    tickets_per_tool: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The MCP traffic panel of one period, each frame (None: cut off after PANEL_TIMEOUT)
+    with the previous period's figures beside."""
+
+    clients: pd.DataFrame | None
+    transports: pd.DataFrame | None
+    targets: pd.DataFrame | None
+
+
+def _bounded(fn: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame | None]:
+    """fn, cut off after PANEL_TIMEOUT on PostgreSQL (None then)."""
+
+    def run(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame | None:
+        if is_postgres(conn):  # local to _query's transaction, as work_mem is
+            conn.execute(
+                sa.select(sa.func.set_config("statement_timeout", PANEL_TIMEOUT, sa.true()))
+            )
+        try:
+            return fn(conn, org_id=org_id, flt=flt)
+        except sa.exc.OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _CANCELED:
+                raise
+            _log.warning(
+                "%s of %s cut off after %s", getattr(fn, "__name__", fn), org_id, PANEL_TIMEOUT
+            )
+            return None
+
+    return run
+
+
+def _run_all(
+    org_id: str, jobs: Mapping[str, tuple[Callable[..., Any], AdminFilter | None]]
+) -> dict[str, Any]:
+    """Each job's fn(conn, org_id=..., flt=...) side by side, bounded (None for a job without
+    a filter or cut off); the panels' queries are independent, as the charts' are."""
+    engine = data.engine()  # here: worker threads have no Streamlit context for the cache
+    with ThreadPoolExecutor(_PARALLEL) as pool:
+        futures = {
+            name: pool.submit(_query, engine, _bounded(fn), org_id, flt)
+            for name, (fn, flt) in jobs.items()
+            if flt is not None
+        }
+        return {name: futures[name].result() if name in futures else None for name in jobs}
+
+
+def _beside(
+    now: pd.DataFrame | None, before: pd.DataFrame | None, keys: list[str], values: list[str]
+) -> pd.DataFrame | None:
+    return None if now is None else traffic.compare(now, before, keys, values)
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def tool_paths_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> ToolPaths:
+    """The Tool paths panel of `flt`'s period (the previous one's tickets and loops beside)."""
+    got = _run_all(
+        org_id,
+        {
+            "sequences": (paths.sequences, flt),
+            "loops": (paths.loops, flt),
+            "loops_before": (partial(paths.loops, limit=None), before),
+            "before_error": (paths.before_error, flt),
+            "before_ticket": (paths.before_ticket, flt),
+            "tickets": (paths.tickets_per_tool, flt),
+            "tickets_before": (partial(paths.tickets_per_tool, limit=None), before),
+        },
+    )
+    return ToolPaths(
+        sequences=got["sequences"],
+        loops=_beside(got["loops"], got["loops_before"], ["tool_name"], ["sessions"]),
+        before_error=got["before_error"],
+        before_ticket=got["before_ticket"],
+        tickets_per_tool=_beside(got["tickets"], got["tickets_before"], ["last_tool"], ["tickets"]),
+    )
+
+
+@st.cache_data(ttl=ANALYTICS_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def traffic_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> Traffic:
+    """The MCP traffic panel of `flt`'s period, each row with the previous period's figures."""
+    got = _run_all(
+        org_id,
+        {
+            "targets": (traffic.targets, flt),
+            "targets_before": (partial(traffic.targets, limit=None), before),
+            "clients": (traffic.clients, flt),
+            "clients_before": (partial(traffic.clients, limit=None), before),
+            "transports": (traffic.transports, flt),
+            "transports_before": (partial(traffic.transports, limit=None), before),
+        },
+    )
+    counts = ["sessions", "calls", "errors"]
+    return Traffic(
+        clients=_beside(
+            got["clients"], got["clients_before"], ["client_name", "client_version"], counts
+        ),
+        transports=_beside(got["transports"], got["transports_before"], ["transport"], counts),
+        targets=_beside(
+            got["targets"],
+            got["targets_before"],
+            ["method", "target"],
+            ["calls", "errors", "error_rate", "p95_ms"],
+        ),
+    )
+
+
 # --- audit log --------------------------------------------------------------------------------
 
 
@@ -212,6 +341,8 @@ _SESSION_CACHES = (
     sessions_page,
     session_count,
     analytics_of,
+    tool_paths_of,
+    traffic_of,
 )
 
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -26,6 +27,8 @@ from components.admin import data as admin_data
 from components.admin import keys as ak
 from components.keys import P_Q, P_USER
 from queries.admin import AdminFilter
+from queries.tool_path import MAX_STEPS, THEN, Path
+from queries.traffic import TARGET_METHODS
 from sessionscope.schema import SESSION_STATUSES
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,6 +93,7 @@ def parse(params: Mapping[str, Sequence[str]], *, server_ids: Collection[str]) -
         date_to=date_to,
         statuses=statuses,
         server_ids=server_ids_,
+        **narrowing(one, problems),
     )
     # Only a link with something wrong is rewritten: every rewrite is a browser history
     # entry, and Back would land on the same link again for nothing.
@@ -100,6 +104,7 @@ def parse(params: Mapping[str, Sequence[str]], *, server_ids: Collection[str]) -
 
 def to_params(flt: AdminFilter) -> dict[str, str | None]:
     """The URL params of a filter (None for those it does not set)."""
+    then = flt.path.then if flt.path else "error" if flt.call_failed else None
     return {
         ak.P_STATUS: ",".join(flt.statuses) or None,
         P_USER: flt.user_q,
@@ -107,6 +112,95 @@ def to_params(flt: AdminFilter) -> dict[str, str | None]:
         ak.P_TO: flt.date_to.isoformat() if flt.date_to else None,
         P_Q: flt.title_q,
         ak.P_SERVER: ",".join(flt.server_ids) or None,
+        ak.P_PATH: path_param(flt.path) if flt.path else None,
+        ak.P_THEN: then,
+        ak.P_CLIENT: flt.client_name,
+        ak.P_VERSION: flt.client_version,
+        ak.P_TRANSPORT: flt.transport,
+        ak.P_METHOD: flt.call_method,
+        ak.P_TARGET: flt.call_target,
+    }
+
+
+# --- the click-through params ---------------------------------------------------------------
+
+PATH_START, PATH_SEP = "^", ">"
+MAX_NAME = 255  # a tool, resource, prompt or client name (tool_calls.tool_name's length)
+MAX_TRANSPORT = 64
+
+
+def path_param(path: Path) -> str | None:
+    """`^search>fetch`: the `path` param of a path; None when a name cannot be written in
+    one (it holds `>` or starts with `^`, or is too long)."""
+    if any(PATH_SEP in s or s.startswith(PATH_START) or len(s) > MAX_NAME for s in path.steps):
+        return None
+    return (PATH_START if path.start else "") + PATH_SEP.join(path.steps)
+
+
+def _name(value: str) -> bool:
+    return 0 < len(value) <= MAX_NAME and value.isprintable()
+
+
+def _path(raw: str | None, problems: list[str]) -> tuple[str, ...] | None:
+    """The steps of a `path` param (None when absent or malformed; why in `problems`)."""
+    if raw is None:
+        return None
+    steps = raw.removeprefix(PATH_START).split(PATH_SEP)
+    fits = len(raw) <= MAX_STEPS * (MAX_NAME + 1) and len(steps) <= MAX_STEPS
+    if fits and all(_name(s) for s in steps):
+        return tuple(steps)
+    problems.append(
+        f"`{ak.P_PATH}` {url.quoted(raw)} is not a tool path (1 to {MAX_STEPS} tool names "
+        f"joined by {PATH_SEP})"
+    )
+    return None
+
+
+def _checked(
+    name: str, raw: str | None, ok: Callable[[str], bool], problems: list[str]
+) -> str | None:
+    if raw is None or ok(raw):
+        return raw
+    problems.append(f"`{name}` {url.quoted(raw)} is not valid")
+    return None
+
+
+def narrowing(one: Callable[[str], str | None], problems: list[str]) -> dict[str, Any]:
+    """The AdminFilter fields of the click-through params; what is malformed, or only makes
+    sense with another param that is missing, goes into `problems`."""
+    raw_path = one(ak.P_PATH)
+    steps = _path(raw_path, problems)
+    then = _checked(ak.P_THEN, one(ak.P_THEN), lambda v: v in THEN, problems)
+    client = _checked(ak.P_CLIENT, one(ak.P_CLIENT), _name, problems)
+    version = _checked(ak.P_VERSION, one(ak.P_VERSION), _name, problems)
+    transport = _checked(
+        ak.P_TRANSPORT,
+        one(ak.P_TRANSPORT),
+        lambda v: _name(v) and len(v) <= MAX_TRANSPORT,
+        problems,
+    )
+    method = _checked(ak.P_METHOD, one(ak.P_METHOD), lambda v: v in TARGET_METHODS, problems)
+    target = _checked(ak.P_TARGET, one(ak.P_TARGET), _name, problems)
+    if version and not client:
+        problems.append(f"`{ak.P_VERSION}` needs a `{ak.P_CLIENT}`")
+        version = None
+    if (method is None) != (target is None):
+        problems.append(f"`{ak.P_METHOD}` and `{ak.P_TARGET}` go together")
+        method = target = None
+    if then and not (steps or (then == "error" and method)):
+        problems.append(f"`{ak.P_THEN}` needs a `{ak.P_PATH}`")
+        then = None
+    path = None
+    if steps:
+        path = Path(steps, start=bool(raw_path and raw_path.startswith(PATH_START)), then=then)
+    return {
+        "path": path,
+        "client_name": client,
+        "client_version": version,
+        "transport": transport,
+        "call_method": method,
+        "call_target": target,
+        "call_failed": bool(then == "error" and method and not steps),
     }
 
 
@@ -171,6 +265,45 @@ def clear_all() -> None:
     url.drop(*ak.FILTER_PARAMS)
 
 
+def _unnarrow() -> None:
+    url.drop(*ak.NARROW_PARAMS)
+
+
+def describe(flt: AdminFilter) -> str | None:
+    """The click-through narrowing in words (markdown, names escaped); None when unset."""
+    parts = []
+    if flt.path is not None:
+        steps = " → ".join(f"**{fmt.md(s, limit=60)}**" for s in flt.path.steps)
+        text = f"the tool path {steps}" + (
+            " from the session's first call" if flt.path.start else ""
+        )
+        ends = {"error": ", its last call failing", "ticket": ", then a ticket"}
+        parts.append(text + ends.get(flt.path.then or "", ""))
+    if flt.client_name is not None:
+        version = f" {fmt.md(flt.client_version, limit=40)}" if flt.client_version else ""
+        parts.append(f"client **{fmt.md(flt.client_name, limit=60)}{version}**")
+    if flt.transport is not None:
+        parts.append(f"transport **{fmt.md(flt.transport, limit=40)}**")
+    if flt.call_method is not None:
+        failed = " failing" if flt.call_failed else ""
+        parts.append(
+            f"a{failed} `{fmt.md(flt.call_method)}` of **{fmt.md(flt.call_target, limit=80)}**"
+        )
+    return "Only sessions with " + "; ".join(parts) + "." if parts else None
+
+
+def narrowing_note(flt: AdminFilter) -> None:
+    """What an analytics row click narrowed the table to, with a way back."""
+    text = describe(flt)
+    if text is None:
+        return
+    note, clear = st.columns([9, 1], vertical_alignment="center")
+    note.info(text, icon=":material/filter_alt:")
+    clear.button(
+        "Show all", key=ak.F_UNNARROW, on_click=_unnarrow, icon=":material/close:", type="tertiary"
+    )
+
+
 def filter_bar(org_id: str) -> AdminFilter:
     """The filter bar, set from the URL; returns the filter the page shows."""
     flt = read_url(org_id)
@@ -188,6 +321,7 @@ def filter_bar(org_id: str) -> AdminFilter:
         args=(ak.P_STATUS,),
     )
     _second_row(admin_data.servers(org_id))
+    narrowing_note(flt)
     return replace(flt, include_archived=bool(st.session_state.get(ak.F_ARCHIVED)))
 
 

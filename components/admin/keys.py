@@ -12,7 +12,14 @@ from components.keys import P_Q, P_STATUS, P_USER
 # URL contract: /admin?status=failed,paused&user=...&from=2026-11-01&to=2026-11-30&q=...
 # (status, user and q are named as on the explorer's pages)
 P_FROM, P_TO, P_SERVER = "from", "to", "server"
-FILTER_PARAMS = (P_STATUS, P_USER, P_FROM, P_TO, P_Q, P_SERVER)
+# The analytics' click-throughs, which narrow the Sessions tab to the sessions behind a row:
+# /admin?path=search>fetch&then=error (a tool path, `^` first: from the session's first
+# call), ?client=cursor&version=0.9, ?transport=stdio, ?method=resources/read&target=<uri>.
+P_PATH, P_THEN = "path", "then"
+P_CLIENT, P_VERSION, P_TRANSPORT = "client", "version", "transport"
+P_METHOD, P_TARGET = "method", "target"
+NARROW_PARAMS = (P_PATH, P_THEN, P_CLIENT, P_VERSION, P_TRANSPORT, P_METHOD, P_TARGET)
+FILTER_PARAMS = (P_STATUS, P_USER, P_FROM, P_TO, P_Q, P_SERVER, *NARROW_PARAMS)
 
 # Filter bar (each widget mirrors one param; see components.admin.filters)
 F_STATUS = "adm_f_status"
@@ -23,6 +30,7 @@ F_Q = "adm_f_q"
 F_SERVER = "adm_f_server"
 F_ARCHIVED = "adm_f_archived"
 F_CLEAR = "adm_f_clear"
+F_UNNARROW = "adm_f_unnarrow"  # drops the click-through params
 WIDGET_OF = {
     P_STATUS: F_STATUS,
     P_USER: F_USER,
@@ -63,10 +71,22 @@ DISMISS = "adm_dismiss"
 
 # Analytics
 CHART_NOTE = "adm_chart_note"  # what a chart click did, shown once
+# The Analytics tab's own tabs, lazy like the page's: /admin?tab=Analytics&section=Tool+paths
+# (the label; the first leaves the URL). Tool paths and MCP traffic are costly on a large
+# organization, so they run only when opened.
+P_SECTION = "section"
+SECTIONS = "adm_section"
+SECTION_OVERVIEW, SECTION_PATHS, SECTION_TRAFFIC = "Overview", "Tool paths", "MCP traffic"
+SECTION_LABELS = (SECTION_OVERVIEW, SECTION_PATHS, SECTION_TRAFFIC)
 
 
 def chart(name: str) -> str:
     return f"adm_chart_{name}"
+
+
+def panel(name: str) -> str:
+    """The key of a tool-path or traffic table (a row click opens its sessions)."""
+    return f"adm_panel_{name}"
 
 
 # Audit log: /admin?tab=Audit+log&actor=ann&action=sessions.archive,admin.view

@@ -34,6 +34,8 @@ URL_PATHS = {
     keys.PAGE_USER: keys.PATH_USER,
     keys.PAGE_SESSION: keys.PATH_SESSION,
     keys.PAGE_ADMIN: keys.PATH_ADMIN,
+    keys.PAGE_SEARCH: keys.PATH_SEARCH,
+    keys.PAGE_COMPARE: keys.PATH_COMPARE,
 }
 
 

@@ -1,0 +1,177 @@
+"""MCP traffic of the sessions an AdminFilter selects: by client, by transport, by method target.
+
+- clients / transports: sessions, and the calls and errors they recorded (the sessions'
+  total_tool_calls / total_errors), per client name and version (sessions.client_name,
+  client_version: what the client's initialize said) and per transport (the `transport`
+  the OpenTelemetry ingest keeps in sessions.attributes, from `network.transport` or
+  `mcp.transport`; other sources record none, shown as None).
+- targets: per method (tools/call, resources/read, prompts/get) and target (the tool,
+  resource URI or prompt name, which the ingest stores in tool_calls.tool_name): calls,
+  errors, error_rate and nearest-rank p50/p95 durations over the same 10%-wide histograms
+  as the Admin tool chart (queries.analytics); the `limit` slowest (by p95) and the `limit`
+  most failing (by errors) of each method.
+
+`compare` puts a previous period's figures beside a period's (columns `<name>_before`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from queries import daily
+from queries.admin import AdminFilter, session_filters, transport_of
+from queries.analytics import _first_reaching, _histogram, _rate, _sum
+from queries.page import frame
+from sessionscope import schema
+
+TARGET_METHODS = ("tools/call", "resources/read", "prompts/get")
+
+
+def _by_sessions(
+    conn: sa.Connection,
+    keys: list[sa.ColumnElement],
+    org_id: str,
+    flt: AdminFilter,
+    limit: int | None,
+) -> pd.DataFrame:
+    s = schema.sessions.c
+    sessions = sa.func.count()
+    query = (
+        sa.select(
+            *keys,
+            sessions.label("sessions"),
+            _sum(s.total_tool_calls).label("calls"),
+            _sum(s.total_errors).label("errors"),
+        )
+        .where(*session_filters(org_id=org_id, flt=flt))
+        .group_by(*keys)
+        .order_by(sessions.desc(), *[k.asc().nulls_last() for k in keys])
+        .limit(limit)
+    )
+    rows = frame(conn.execute(query))
+    return rows.astype(dict.fromkeys(("sessions", "calls", "errors"), "int64"))
+
+
+def clients(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int | None = 50
+) -> pd.DataFrame:
+    """client_name, client_version (None: not recorded), sessions, calls, errors; most
+    sessions first, `limit` rows (None: all)."""
+    s = schema.sessions.c
+    return _by_sessions(conn, [s.client_name, s.client_version], org_id, flt, limit)
+
+
+def transports(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int | None = 20
+) -> pd.DataFrame:
+    """transport (None: not recorded), sessions, calls, errors."""
+    return _by_sessions(conn, [transport_of().label("transport")], org_id, flt, limit)
+
+
+# Read live, call by call: tools/call comes from the rollup (queries.daily) instead.
+LIVE_METHODS = tuple(m for m in TARGET_METHODS if m != schema.TOOL_CALL_METHOD)
+
+
+def _target_rows(conn: sa.Connection, org_id: str, flt: AdminFilter) -> sa.Subquery:
+    """Calls per (method, target, duration bucket): calls, errors, ms_sum. `tools/call` from
+    queries.daily's tool rows (the rollup for settled days, as the Admin tool chart reads
+    them), resources/read and prompts/get from the calls themselves."""
+    s, tc = schema.sessions, schema.tool_calls
+    tools = daily.tools_source(conn, org_id=org_id, flt=flt).c
+    rolled = sa.select(
+        sa.literal(schema.TOOL_CALL_METHOD, sa.String).label("method"),
+        tools.tool_name.label("target"),
+        tools.bucket,
+        tools.calls,
+        tools.errors,
+        tools.ms_sum,
+    )
+    ms = sa.cast(tc.c.duration_ms, sa.BigInteger)
+    key = daily.bucket(ms).label("bucket")
+    live = (
+        sa.select(
+            tc.c.method,
+            tc.c.tool_name.label("target"),
+            key,
+            sa.func.count().label("calls"),
+            sa.func.count().filter(tc.c.is_error).label("errors"),
+            _sum(ms).label("ms_sum"),
+        )
+        .select_from(tc.join(s, s.c.id == tc.c.session_id))
+        .where(
+            tc.c.org_id == org_id,
+            tc.c.method.in_(LIVE_METHODS),
+            *session_filters(org_id=org_id, flt=flt),
+        )
+        .group_by(tc.c.method, tc.c.tool_name, key)
+    )
+    return sa.union_all(rolled, live).subquery("per_bucket")
+
+
+def targets(
+    conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int | None = 10
+) -> pd.DataFrame:
+    """method, target, calls, errors, error_rate, p50_ms, p95_ms (None when untimed): the
+    `limit` slowest and `limit` most failing of each method (all with None); by method,
+    then slowest first."""
+    h = _histogram(
+        _target_rows(conn, org_id, flt), "calls", ["method", "target"], also=("errors",)
+    ).c
+    calls, errors = _sum(h.w), _sum(h.errors)
+    p95 = _first_reaching(h, 95)
+    stats = (
+        sa.select(
+            h.method,
+            h.target,
+            calls.label("calls"),
+            errors.label("errors"),
+            _rate(errors, calls).label("error_rate"),
+            _first_reaching(h, 50).label("p50_ms"),
+            p95.label("p95_ms"),
+            sa.func.row_number()
+            .over(partition_by=h.method, order_by=[p95.desc().nulls_last(), h.target])
+            .label("slow_rank"),
+            sa.func.row_number()
+            .over(partition_by=h.method, order_by=[errors.desc(), calls.desc(), h.target])
+            .label("fail_rank"),
+        )
+        .group_by(h.method, h.target)
+        .subquery("stats")
+    )
+    t = stats.c
+    query = sa.select(t.method, t.target, t.calls, t.errors, t.error_rate, t.p50_ms, t.p95_ms)
+    if limit is not None:
+        query = query.where(
+            sa.or_(t.slow_rank <= limit, sa.and_(t.fail_rank <= limit, t.errors > 0))
+        )
+    query = query.order_by(t.method, t.slow_rank)
+    rows = frame(conn.execute(query))
+    floats = dict.fromkeys(("error_rate", "p50_ms", "p95_ms"), float)
+    return rows.astype({"calls": "int64", "errors": "int64", **floats})
+
+
+def compare(
+    now: pd.DataFrame, before: pd.DataFrame | None, keys: Sequence[str], values: Sequence[str]
+) -> pd.DataFrame:
+    """`now` with each of `values` of the row with the same keys in `before` as
+    `<value>_before` (None where that period had no such row, or there is no `before`).
+    None keys match None keys (an unrecorded client is the same in both periods)."""
+    out = now.copy()
+    if before is None:
+        for v in values:
+            out[f"{v}_before"] = pd.Series([None] * len(out), dtype=object)
+        return out
+    old = {_key(row, keys): row for row in before.to_dict("records")}
+    for v in values:
+        found = [old.get(_key(row, keys)) for row in now.to_dict("records")]
+        out[f"{v}_before"] = pd.Series(
+            [None if r is None or pd.isna(r[v]) else r[v] for r in found], dtype=object
+        )
+    return out
+
+
+def _key(row: dict, keys: Sequence[str]) -> tuple:
+    return tuple(None if pd.isna(row[k]) else row[k] for k in keys)
