@@ -8,7 +8,7 @@ the run (on_select="rerun") and the page reruns at once, as the chart clicks do.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -31,6 +31,29 @@ def too_slow() -> str:
         f"Not computed: this period's calls take over {admin_data.PANEL_TIMEOUT} to read "
         "here. Choose a shorter period with From and To."
     )
+
+
+def panel(
+    title: str,
+    caption: str,
+    frame: pd.DataFrame | None,
+    key: str,
+    view: Callable[[pd.DataFrame], pd.DataFrame],
+    columns: Mapping[str, Any],
+    params: Callable[[pd.DataFrame], Sequence[Mapping[str, str | None]]],
+    shown: AdminFilter,
+) -> None:
+    """One panel: title and caption, then a note when its query was cut off (frame None) or
+    found nothing, else its rows (view(frame)) that open the sessions of params(frame)."""
+    with st.container():
+        st.markdown(f"**{title}**")
+        st.caption(caption)
+        if frame is None:
+            st.warning(too_slow(), icon=":material/hourglass_disabled:")
+        elif frame.empty:
+            st.info("None in this period.", icon=":material/info:")
+        else:
+            open_rows(key, view(frame), columns, params(frame), shown)
 
 
 def delta(now: pd.Series, before: pd.Series, kind: metrics.Kind = metrics.COUNT) -> list[str]:

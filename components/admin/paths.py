@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from components.admin import clicks
 from components.admin import data as admin_data
 from components.admin import keys as ak
-from components.admin.clicks import delta, open_rows, too_slow
 from components.admin.filters import path_param
 from queries.admin import AdminFilter
 from queries.paths import STEP_COLUMNS
@@ -76,7 +76,7 @@ def _sequences_view(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _loops_view(df: pd.DataFrame) -> pd.DataFrame:
-    return df.assign(change=delta(df["sessions"], df["sessions_before"]))[
+    return df.assign(change=clicks.delta(df["sessions"], df["sessions_before"]))[
         ["tool_name", "sessions", "change", "loops", "longest", "calls"]
     ]
 
@@ -114,7 +114,7 @@ def _tickets_view(df: pd.DataFrame) -> pd.DataFrame:
         {
             "last_tool": tools,
             "tickets": df["tickets"],
-            "change": delta(df["tickets"], df["tickets_before"]),
+            "change": clicks.delta(df["tickets"], df["tickets_before"]),
             "sessions": df["sessions"],
         }
     )
@@ -185,21 +185,15 @@ def paths_section(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> 
     )
     with st.spinner("Reading tool paths…"):
         data = admin_data.tool_paths_of(org_id, flt, before)
-    for panel in PANELS:
-        title, caption, view, field = _PANELS[panel]
-        frame = getattr(data, field)
-        with st.container():
-            st.markdown(f"**{title}**")
-            st.caption(caption)
-            if frame is None:
-                st.warning(too_slow(), icon=":material/hourglass_disabled:")
-            elif frame.empty:
-                st.info("None in this period.", icon=":material/info:")
-            else:
-                open_rows(
-                    ak.panel(panel),
-                    view(frame),
-                    _COLUMNS,
-                    [row_params(panel, r) for r in frame.to_dict("records")],
-                    flt,
-                )
+    for name in PANELS:
+        title, caption, view, field = _PANELS[name]
+        clicks.panel(
+            title,
+            caption,
+            getattr(data, field),
+            ak.panel(name),
+            view,
+            _COLUMNS,
+            lambda f, name=name: [row_params(name, r) for r in f.to_dict("records")],
+            flt,
+        )

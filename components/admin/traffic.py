@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from components import metrics
+from components.admin import clicks
 from components.admin import data as admin_data
 from components.admin import keys as ak
-from components.admin.clicks import delta, open_rows, too_slow
 from components.admin.filters import MAX_NAME, MAX_TRANSPORT
 from queries.admin import AdminFilter
 from sessionscope import human
@@ -60,9 +60,9 @@ def _or_unrecorded(values: pd.Series) -> list[str]:
 def _counts(df: pd.DataFrame) -> dict[str, Any]:
     return {
         "sessions": df["sessions"],
-        "sessions_change": delta(df["sessions"], df["sessions_before"]),
+        "sessions_change": clicks.delta(df["sessions"], df["sessions_before"]),
         "calls": df["calls"],
-        "calls_change": delta(df["calls"], df["calls_before"]),
+        "calls_change": clicks.delta(df["calls"], df["calls_before"]),
         "errors": df["errors"],
     }
 
@@ -106,7 +106,7 @@ def _slowest_view(df: pd.DataFrame) -> pd.DataFrame:
             "kind": _kind(df["method"]),
             "target": df["target"],
             "p95": [_millis(v) for v in df["p95_ms"]],
-            "p95_change": delta(df["p95_ms"], df["p95_ms_before"], metrics.LATENCY),
+            "p95_change": clicks.delta(df["p95_ms"], df["p95_ms_before"], metrics.LATENCY),
             "p50": [_millis(v) for v in df["p50_ms"]],
             "calls": df["calls"],
         }
@@ -120,7 +120,9 @@ def _failing_view(df: pd.DataFrame) -> pd.DataFrame:
             "target": df["target"],
             "errors": df["errors"],
             "error_rate": df["error_rate"],
-            "rate_change": delta(df["error_rate"], df["error_rate_before"], metrics.ERROR_RATE),
+            "rate_change": clicks.delta(
+                df["error_rate"], df["error_rate_before"], metrics.ERROR_RATE
+            ),
             "calls": df["calls"],
         }
     )
@@ -182,16 +184,15 @@ def traffic_section(org_id: str, flt: AdminFilter, before: AdminFilter | None) -
     st.caption("Click a row to list its sessions.")
     with st.spinner("Reading MCP traffic…"):
         data = admin_data.traffic_of(org_id, flt, before)
-    for panel in PANELS:
-        title, caption, rows_of, view = _PANELS[panel]
-        frame = rows_of(data)
-        with st.container():
-            st.markdown(f"**{title}**")
-            st.caption(caption)
-            if frame is None:
-                st.warning(too_slow(), icon=":material/hourglass_disabled:")
-            elif frame.empty:
-                st.info("None in this period.", icon=":material/info:")
-            else:
-                params = [row_params(panel, r) for r in frame.to_dict("records")]
-                open_rows(ak.panel(panel), view(frame), _COLUMNS, params, flt)
+    for name in PANELS:
+        title, caption, rows_of, view = _PANELS[name]
+        clicks.panel(
+            title,
+            caption,
+            rows_of(data),
+            ak.panel(name),
+            view,
+            _COLUMNS,
+            lambda f, name=name: [row_params(name, r) for r in f.to_dict("records")],
+            flt,
+        )
