@@ -89,10 +89,10 @@ def _request(client: trace.Tracer, server: trace.Tracer, tool: str, n: int, fail
                 span.set_status(trace.Status(trace.StatusCode.ERROR, "rate limited"))
 
 
-def _fresh(url: str) -> tuple[sa.Engine, str]:
-    """A migrated empty database with one organization and its token."""
+def _fresh(url: str, revision: str = "head") -> tuple[sa.Engine, str]:
+    """A database migrated to revision, empty but for one organization and its token."""
     engine = make_engine(url)
-    upgrade(engine)
+    upgrade(engine, revision)
     with engine.begin() as conn:
         conn.execute(
             organizations.insert().values(id="org_b", slug="b", name="B", created_at=sa.func.now())
@@ -101,9 +101,10 @@ def _fresh(url: str) -> tuple[sa.Engine, str]:
     return engine, token
 
 
-def throughput(url: str, batches: list[bytes]) -> dict[str, float]:
-    """Spans per second through handle_export, batch after batch, one process."""
-    engine, token = _fresh(url)
+def throughput(url: str, batches: list[bytes], revision: str = "head") -> dict[str, float]:
+    """Spans per second through handle_export, batch after batch, one process, into a fresh
+    database at `revision` (bench.power compares head with the one before the search index)."""
+    engine, token = _fresh(url, revision)
     spans = 0
     started = time.perf_counter()
     per_batch = []

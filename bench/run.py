@@ -11,7 +11,13 @@
    User sessions page's cold link (also with the 300th session and 15,000th call), clicks
    (also 20 windows down the list), Chromium CPU, memory under 10 viewers; issue 14's targets
    checked against them.
-4. Ingest (bench/ingest.py): OTLP spans per second into PostgreSQL and SQLite from one
+4. Issue 18 (bench/power.py), on the large PostgreSQL set (the small one with --small-only):
+   org-wide payload search cold for rare and common terms, the find in the 20,000-call
+   session, compare, the Tool paths and MCP traffic panels cold and warm, ingest with and
+   without the search index; its targets checked against them. `--only-power` runs this
+   part alone and prints it (nothing written); `--as-is` takes the data sets as they are
+   (no upgrade, no seed: while another process owns their schema).
+5. Ingest (bench/ingest.py): OTLP spans per second into PostgreSQL and SQLite from one
    process in batches of 512, and the time from a POST to `streamlit run app.py` until the
    timeline query reads the call.
 
@@ -38,7 +44,7 @@ from typing import Any
 
 import psutil
 
-from bench import datasets, server
+from bench import datasets, power, server
 from bench.machine import Monitor, verdict
 from sessionscope.settings import PROJECT_ROOT
 
@@ -343,6 +349,7 @@ def markdown(results: dict) -> str:
         lines += [f"| {name} | {m} | {_yes(ok)} |" for name, m, ok in b]
     lines += _browser_lines(results)
     lines += _ingest_lines(results.get("ingest"))
+    lines += power.report_lines(results.get("power"))
     if NOTES.exists():
         lines += notes_lines(NOTES.read_text(), results["machine"]["date"])
     return "\n".join(lines) + "\n"
@@ -447,6 +454,22 @@ def browser_viewers() -> int:
     return VIEWERS
 
 
+def _power_set(small_only: bool, as_is: bool) -> datasets.DataSet:
+    """The set issue 18's targets are measured on: the large one unless small_only."""
+    size = "small" if small_only else "large"
+    if not as_is:
+        return datasets.postgres(size)
+    url = datasets._database(datasets._postgres_server(), f"bench_{size}")
+    return datasets.DataSet(f"postgres {size}", datasets.SIZES[size], url)
+
+
+def _only_power(args: argparse.Namespace) -> None:
+    ds = _power_set(args.small_only, args.as_is)
+    figures = power.measure(ds.url, ds.sessions, ingest_spans=args.power_spans)
+    print(json.dumps(figures, indent=2, default=str))
+    print("\n".join(power.report_lines(figures)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small-only", action="store_true")
@@ -457,7 +480,13 @@ def main() -> None:
     parser.add_argument("--report", action="store_true", help="rewrite the report from results")
     parser.add_argument("--browser-only", action="store_true", help="keep the server figures")
     parser.add_argument("--ingest-spans", type=int, default=51_200, help="spans to ingest")
+    parser.add_argument("--power-spans", type=int, default=20_480, help="spans, index vs none")
+    parser.add_argument("--only-power", action="store_true", help="issue 18's part, printed")
+    parser.add_argument("--as-is", action="store_true", help="--only-power: no upgrade or seed")
     args = parser.parse_args()
+    if args.only_power:
+        _only_power(args)
+        return
     if args.report:  # after editing bench/notes.md
         REPORT.write_text(markdown(json.loads(RESULTS.read_text())))
         return
@@ -482,6 +511,11 @@ def main() -> None:
         results["ratios"] = ratios(results["server"])
         results["budgets"] = budgets(results["server"], results["ratios"])
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")  # kept if the rest fails
+    print("issue 18", flush=True)
+    monitor.phase("issue 18")
+    ds = sets["small" if args.small_only else "large"]
+    results["power"] = power.measure(ds.url, ds.sessions, ingest_spans=args.power_spans)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     if not args.no_browser:
         print("browser", flush=True)
         monitor.phase("browser")

@@ -190,3 +190,153 @@ def test_chromium_cpu_is_the_difference_of_two_snapshots() -> None:
     from bench import browser
 
     assert browser.cpu_used_s({1: 2.0, 2: 1.0}, {1: 2.5, 3: 0.75}) == 1.25
+
+
+def _fake_power(**changes) -> dict:
+    """bench.power.measure's figures, made up (no bench run)."""
+    from bench import power
+
+    def term(ms: float, calls: int) -> dict:
+        return {"ms": ms, "sessions": 20, "hits": 40, "more": True, "calls": calls}
+
+    figures = {
+        "sessions": 1_000_000,
+        "org": "org_acme",
+        "server": {
+            "version": "18.4",
+            "pg_trgm_available": False,
+            "pg_trgm_installed": False,
+            "search_index": "scan",
+            "tool_calls": 5_000_000,
+            "tool_calls_mb": 3578,
+            "shared_buffers": "128MB",
+        },
+        "search": {
+            "rare": {
+                "terms": {"data-2827": term(17_000.0, 97), "data-2468": term(15_000.0, 90)},
+                "median_ms": 16_000.0,
+                "max_ms": 17_000.0,
+            },
+            "common": {
+                "terms": {"checkout": term(300.0, power.COUNT_CAP)},
+                "median_ms": 300.0,
+                "max_ms": 300.0,
+            },
+        },
+        "find": {
+            "session": "ses_demo_huge",
+            "calls": 20_000,
+            "terms": {"checkout": {"ms": 120.0, "matches": 1466}},
+            "median_ms": 120.0,
+        },
+        "compare": {
+            "a": "ses_a",
+            "b": "ses_b",
+            "calls": [1_000, 980],
+            "how": "two sessions of one user",
+            "compare_ms": 400.0,
+            "diff_ms": 100.0,
+            "align_edited_ms": 600.0,
+            "edits": 50,
+            "total_ms": 1100.0,
+        },
+        "panels": {
+            "settle_ms": 200.0,
+            "paths": {"cold_ms": 800.0, "warm_ms": 0.5, "frames": {"sequences": 10, "loops": None}},
+            "traffic": {"cold_ms": 700.0, "warm_ms": 0.4, "frames": {"clients": 3}},
+        },
+        "ingest": {
+            "spans": 20_480,
+            "runs": 2,
+            "postgresql": {
+                "with_index": [900.0, 1100.0],
+                "without": [1000.0, 1000.0],
+                "ratio": 1.0,
+            },
+            "sqlite": {"with_index": [500.0, 700.0], "without": [1000.0, 1000.0], "ratio": 0.6},
+        },
+    }
+    return figures | changes
+
+
+def test_the_targets_of_issue_18_state_what_the_run_measured() -> None:
+    from bench import power
+
+    got = {name: (measured, ok) for name, measured, ok in power.power_targets(_fake_power())}
+    rare = got["Org-wide search, first page, cold, rare term < 500 ms"]
+    assert rare == (
+        "median 16,000 ms (`data-2827` (97 calls) 17,000 ms, `data-2468` (90 calls) 15,000 ms); "
+        "no pg_trgm: scan",
+        False,
+    )
+    common = got["Org-wide search, first page, cold, common term < 500 ms"]
+    assert common[0].startswith("median 300 ms (`checkout` (100,000+ calls) 300 ms)")
+    assert common[1]
+    assert got["Find in the 20,000-call session, count + first match < 300 ms"] == (
+        "median 120 ms (`checkout` 120 ms (1,466 matches))",
+        True,
+    )
+    compare = got["Compare of two 1,000-call sessions < 1 s"]
+    assert compare[0].startswith("1,100 ms: alignment read 400 ms") and not compare[1]
+    assert compare[0].endswith(
+        "(two sessions of one user; ses_a (1,000 calls) vs ses_b (980 calls))"
+    )
+    # A frame cut off by the panel's timeout does not hold, however fast the rest was.
+    assert got["Tool paths panel cold < 1 s"] == ("800 ms; cut off: loops", False)
+    assert got["MCP traffic panel cold < 1 s"] == ("700 ms", True)
+    assert got["MCP traffic panel warm < 50 ms"] == ("0.4 ms (cached wrapper)", True)
+    pg = got["Ingest with the search index >= 80% of without, PostgreSQL"]
+    # No pg_trgm: head keeps no index on PostgreSQL, so its ratio says nothing of the target.
+    assert pg == (
+        "100%: 1,000 vs 1,000 spans/s (no pg_trgm on this server: head keeps no index)",
+        None,
+    )
+    lite = got["Ingest with the search index >= 80% of without, SQLite"]
+    assert lite == ("60%: 600 vs 1,000 spans/s (the index kept)", False)
+
+
+def test_an_unmeasured_search_term_does_not_hold_and_the_report_has_the_table() -> None:
+    from bench import power
+
+    figures = _fake_power()
+    figures["search"]["rare"] = {"terms": {}, "median_ms": None, "max_ms": None}
+    rows = {name: (m, ok) for name, m, ok in power.power_targets(figures)}
+    assert rows["Org-wide search, first page, cold, rare term < 500 ms"] == (
+        "not measured: no rare term among the candidates (no pg_trgm: scan)",
+        False,
+    )
+    report = run.markdown(_fake_results(**BROWSER) | {"power": figures})
+    assert "## Targets (issue 18)" in report
+    assert "On the PostgreSQL set of 1,000,000 sessions (18.4; tool_calls 5,000,000 rows" in report
+    assert "| MCP traffic panel warm < 50 ms | 0.4 ms (cached wrapper) | yes |" in report
+    assert "| Tool paths panel cold < 1 s | 800 ms; cut off: loops | **no** |" in report
+    assert "PostgreSQL | 100%: 1,000 vs 1,000 spans/s (no pg_trgm on this server: head " in report
+    assert "keeps no index) | not applicable |" in report
+    assert power.report_lines(None) == [] and "issue 18" not in run.markdown(_fake_results())
+
+
+def test_a_part_that_failed_is_not_measured_and_the_rest_still_is() -> None:
+    from bench import power
+
+    error = 'ProgrammingError: relation "rollup_paths" does not exist | a pipe'
+    figures = _fake_power(ingest={"error": "OSError: disk full"})
+    figures["panels"]["paths"] = {"error": error}
+    rows = {name: (m, ok) for name, m, ok in power.power_targets(figures)}
+    for name in ("Tool paths panel cold < 1 s", "Tool paths panel warm < 50 ms"):
+        assert rows[name] == (f"not measured: {error}", False)
+    assert rows["MCP traffic panel cold < 1 s"] == ("700 ms", True)
+    for db in ("PostgreSQL", "SQLite"):
+        name = f"Ingest with the search index >= 80% of without, {db}"
+        assert rows[name] == ("not measured: OSError: disk full", False)
+    report = "\n".join(power.report_lines(figures))
+    assert "Ingest: " not in report and "after the rollup's settle (200 ms" in report
+    assert 'not measured: ProgrammingError: relation "rollup_paths" does not exist \\| a pipe' in (
+        report
+    )
+
+    def broken() -> None:
+        raise RuntimeError("no such session\nsecond line")
+
+    out: dict = {}
+    power._section(out, "compare", broken)
+    assert out == {"compare": {"error": "RuntimeError: no such session"}}
