@@ -181,10 +181,12 @@ def analytics_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> A
 # --- tool paths and MCP traffic ----------------------------------------------------------------
 
 
-# The tool paths window every `tools/call` of the period's sessions, live (no rollup yet):
-# on a large organization a month of calls takes far longer than a page may wait. Each panel
-# query is cut off after PANEL_TIMEOUT on PostgreSQL; the panel then says so, and that is
-# cached like a result, so the next visits do not wait again.
+# The ticket panels of Tool paths (and the live days of the others, and MCP traffic's
+# resources and prompts) window or group the period's calls live: on a large organization
+# with a cold database cache that can take longer than a page may wait (the 8 s cap was hit
+# in the bench run of 2026-11-30 10:46). Each panel query is cut off after PANEL_TIMEOUT on
+# PostgreSQL; the panel then says so, and that is cached like a result, so the next visits
+# do not wait again.
 PANEL_TIMEOUT = "8s"
 _CANCELED = "57014"  # PostgreSQL's query_canceled (statement_timeout)
 
