@@ -37,7 +37,6 @@ USERS_CURSORS = "users_cursors"  # per search: the cursor of each page loaded (p
 # User sessions page: view state in the URL beside the selection (README, "Links")
 P_STATUS, P_TITLE, P_EMPTY = "status", "title", "empty"  # the session list's filters
 P_HIDE, P_TOOL, P_ERRORS = "hide", "tool", "errors"  # the timeline's filters (hide: kinds off)
-US_VIEW_PARAMS = (P_STATUS, P_TITLE, P_EMPTY, P_HIDE, P_TOOL, P_ERRORS)
 
 # User sessions page: panes and widgets (bench/browser.py reads the pane and list keys)
 US_LEFT, US_CENTER, US_RIGHT = "us_left", "us_center", "us_right"
