@@ -1,14 +1,16 @@
 """Per-day aggregates of an org's sessions: what the Admin analytics add up.
 
-Three shapes, each keyed by (day, server_id, status, archived), the dimensions the Admin
+Five shapes, each keyed by (day, server_id, status, archived), the dimensions the Admin
 filters select:
 
 - sessions: counts and sums of the per-session totals;
 - durations: ended sessions per duration bucket (10% wide, see bucket_of), with sums;
-- tools: tool calls (`tools/call` requests only) and errors per tool and duration bucket
-  (NULL when untimed);
-- paths: the Tool paths panels' sequences, loops and calls before an error, per kind and
-  steps (live_paths; the sessions' conditions go inside its windows, so it takes a WHERE).
+- tools: calls and errors per method (tools/call, resources/read, prompts/get), target and
+  duration bucket (NULL when untimed); the Admin tool chart reads `tools/call` only;
+- clients: sessions, calls and errors per client name and version and transport;
+- paths: the Tool paths panels' sequences, loops, calls before an error and before a
+  ticket, per kind and steps (live_paths; the sessions' conditions go inside its windows,
+  so it takes a WHERE).
 
 `live_*` group the base tables (one statement each, used live and to build the rollup).
 `*_source` is what the analytics read: for an org with a rollup mark and a filter the
@@ -25,7 +27,7 @@ from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
-from queries.admin import AdminFilter, session_filters
+from queries.admin import AdminFilter, session_filters, transport_of
 from queries.sql import day_bucket, epoch_us
 from queries.tool_path import windowed_calls
 from sessionscope import schema
@@ -121,10 +123,15 @@ def live_durations(conn: sa.Connection) -> sa.Select:
     return query.where(schema.sessions.c.completed_at.is_not(None))
 
 
-def live_tools(conn: sa.Connection, *, org_id: str) -> sa.Select:
-    """The org's tool calls grouped by their session's dimensions, tool and bucketed duration
-    (add the WHERE on sessions). Only `tools/call` rows: initialize, tools/list, resources/read
-    ... are protocol requests, not tools (on PostgreSQL the covering index holds `method`)."""
+def live_tools(
+    conn: sa.Connection, *, org_id: str, methods: tuple[str, ...] = (schema.TOOL_CALL_METHOD,)
+) -> sa.Select:
+    """The org's calls of `methods` (among schema.TARGET_METHODS) grouped by their session's
+    dimensions, method, target (tool_name) and bucketed duration (add the WHERE on sessions).
+    By default only `tools/call` rows: initialize, tools/list, resources/read ... are
+    protocol requests, not tools (on PostgreSQL the covering index holds `method`)."""
+    if not methods or not set(methods) <= set(schema.TARGET_METHODS):
+        raise ValueError(f"methods must be among {schema.TARGET_METHODS}, got {methods!r}")
     s, tc = schema.sessions, schema.tool_calls
     ms = sa.cast(tc.c.duration_ms, sa.BigInteger)
     key = bucket(ms).label("bucket")
@@ -135,9 +142,24 @@ def live_tools(conn: sa.Connection, *, org_id: str) -> sa.Select:
         sa.func.count().label("calls"),
         sa.func.count().filter(tc.c.is_error).label("errors"),
         _total(ms).label("ms_sum"),
-    ).group_by(tc.c.tool_name, key)
+        tc.c.method,
+    ).group_by(tc.c.tool_name, key, tc.c.method)
     query = query.select_from(tc.join(s, s.c.id == tc.c.session_id))
-    return query.where(tc.c.org_id == org_id, tc.c.method == schema.TOOL_CALL_METHOD)
+    return query.where(tc.c.org_id == org_id, tc.c.method.in_(methods))
+
+
+def live_clients(conn: sa.Connection) -> sa.Select:
+    """Sessions grouped by client name and version and transport: sessions, and the calls
+    and errors they recorded (add the WHERE)."""
+    s = schema.sessions.c
+    keys = [s.client_name, s.client_version, transport_of().label("transport")]
+    return _grouped(
+        conn,
+        *keys,
+        sa.func.count().label("sessions"),
+        _total(s.total_tool_calls).label("calls"),
+        _total(s.total_errors).label("errors"),
+    ).group_by(*keys)
 
 
 def settled_before(conn: sa.Connection, *, org_id: str) -> date | None:
@@ -168,14 +190,21 @@ def _rollup_where(table: sa.Table, org_id: str, flt: AdminFilter, mark: date) ->
 
 
 def _source(
-    conn: sa.Connection, org_id: str, flt: AdminFilter, table: sa.Table, live: sa.Select
+    conn: sa.Connection,
+    org_id: str,
+    flt: AdminFilter,
+    table: sa.Table,
+    live: sa.Select,
+    *stored_where: sa.ColumnElement[bool],
 ) -> sa.Subquery:
+    """`live` (grouped base rows) for the filter's sessions, or `table`'s rows matching
+    `stored_where` for the settled days plus `live` for the days after."""
     where = session_filters(org_id=org_id, flt=flt)
     mark = settled_before(conn, org_id=org_id) if _rollup_usable(flt) else None
     if mark is None:
         return live.where(*where).subquery()
     stored = sa.select(*[table.c[c.name] for c in live.selected_columns])
-    stored = stored.where(*_rollup_where(table, org_id, flt, mark))
+    stored = stored.where(*_rollup_where(table, org_id, flt, mark), *stored_where)
     recent = live.where(*where, schema.sessions.c.started_at >= midnight(mark))
     return sa.union_all(stored, recent).subquery()
 
@@ -197,10 +226,24 @@ def durations_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> s
     return _source(conn, org_id, flt, schema.rollup_durations, live_durations(conn))
 
 
-def tools_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Rows (day, server_id, status, archived, tool_name, bucket, calls, errors, ms_sum) of the tool
-    calls of the filter's sessions."""
-    return _source(conn, org_id, flt, schema.rollup_tools, live_tools(conn, org_id=org_id))
+def tools_source(
+    conn: sa.Connection,
+    *,
+    org_id: str,
+    flt: AdminFilter,
+    methods: tuple[str, ...] = (schema.TOOL_CALL_METHOD,),
+) -> sa.Subquery:
+    """Rows (day, server_id, status, archived, tool_name, bucket, calls, errors, ms_sum,
+    method) of the calls of `methods` of the filter's sessions (tool calls by default)."""
+    live = live_tools(conn, org_id=org_id, methods=methods)
+    t = schema.rollup_tools
+    return _source(conn, org_id, flt, t, live, t.c.method.in_(methods))
+
+
+def clients_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Subquery:
+    """Rows (day, server_id, status, archived, client_name, client_version, transport,
+    sessions, calls, errors) of the filter's sessions."""
+    return _source(conn, org_id, flt, schema.rollup_clients, live_clients(conn))
 
 
 # --- tool paths ----------------------------------------------------------------------------------
@@ -208,6 +251,7 @@ def tools_source(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> sa.Su
 # up across days and dims (a session belongs to its start day), except longest (the max).
 
 SEQ_KINDS = ("seq2", "seq3", "seq4")
+TICKET_KINDS = ("before_ticket", "ticket_tool")
 LOOP_MIN = 3  # calls in a row that make a loop
 _STEPS = [f"step{i}" for i in range(1, schema.PATH_STEPS + 1)]
 _DIM_NAMES = ("day", "server_id", "status", "archived")
@@ -270,6 +314,41 @@ def _loops_per_session(c: sa.ColumnCollection) -> sa.Select:
     ).group_by(*keys, u.tool_name)
 
 
+def _ticketed(org_id: str) -> sa.Select:
+    t = schema.support_tickets.c
+    return sa.select(t.session_id).where(t.org_id == org_id, t.session_id.is_not(None))
+
+
+def _ticket_calls(
+    conn: sa.Connection,
+    org_id: str,
+    where: list[sa.ColumnElement[bool]],
+    calls: sa.CTE,
+) -> sa.ColumnCollection:
+    """Each ticket of the org's sessions matching `where`, with its session's dims, the last
+    of the windowed `calls` that started at or before it was raised (the call whose next
+    call started after it, or that has none: last_tool) and the call before that one
+    (before_1); both NULL when the ticket came before any call."""
+    s, t = schema.sessions, schema.support_tickets
+    tickets = (
+        sa.select(*_dims(conn), t.c.session_id, t.c.created_at)
+        .select_from(t.join(s, s.c.id == t.c.session_id))
+        .where(t.c.org_id == org_id, *where)
+        .subquery("tickets")
+    )
+    k, c = tickets.c, calls.c
+    last = sa.and_(
+        c.session_id == k.session_id,
+        c.started_at <= k.created_at,
+        sa.or_(c.next_at.is_(None), c.next_at > k.created_at),
+    )
+    dims = [k[n] for n in _DIM_NAMES]
+    joined = sa.select(
+        *dims, k.session_id, c.lag1.label("before_1"), c.tool_name.label("last_tool")
+    ).select_from(tickets.outerjoin(calls, last))
+    return joined.subquery("ticket_calls").c
+
+
 def live_paths(
     conn: sa.Connection,
     *,
@@ -283,9 +362,12 @@ def live_paths(
     if not kinds or not set(kinds) <= set(schema.PATH_KINDS):
         raise ValueError(f"kinds must be among {schema.PATH_KINDS}, got {kinds!r}")
     s, tc = schema.sessions, schema.tool_calls
+    if set(kinds) <= set(TICKET_KINDS):  # only the sessions with a ticket need their calls
+        where = [*where, s.c.id.in_(_ticketed(org_id))]
     # The sessions' conditions go inside, before the windows: whole sessions are in or out.
     calls = windowed_calls(tc.c.org_id == org_id, *where).add_columns(*_dims(conn))
-    c = calls.select_from(tc.join(s, s.c.id == tc.c.session_id)).cte("calls").c
+    cte = calls.select_from(tc.join(s, s.c.id == tc.c.session_id)).cte("calls")
+    c = cte.c
     parts = []
     for n in (2, 3, 4):
         if f"seq{n}" in kinds:
@@ -296,6 +378,12 @@ def live_paths(
         parts.append(_per_session(c, "before_error", steps, c.is_error.is_(True)))
     if "loop" in kinds:
         parts.append(_loops_per_session(c))
+    if set(kinds) & set(TICKET_KINDS):
+        k = _ticket_calls(conn, org_id, where, cte)
+        if "before_ticket" in kinds:
+            parts.append(_per_session(k, "before_ticket", [k.before_1, k.last_tool], sa.true()))
+        if "ticket_tool" in kinds:
+            parts.append(_per_session(k, "ticket_tool", [k.last_tool], sa.true()))
     per_session = sa.union_all(*parts).subquery("per_session")
     p = per_session.c
     keys = [p[n] for n in (*_DIM_NAMES, "kind", *_STEPS)]

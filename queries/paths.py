@@ -13,10 +13,10 @@ a path). The window functions (LAG, LEAD, ROW_NUMBER) run on SQLite >= 3.25 and 
   that started at or before the ticket was raised (the call whose next call started after
   it, or that has none) and the call before that one; NULL when the ticket came first.
 
-Sequences, loops and before_error add up per-day rows (queries.daily.paths_source): the
-daily rollup's for settled days, the same grouping done live for the days after, so the
-numbers never depend on where they came from. The ticket panels are live: a ticket may be
-raised days after its session's day was rolled up, and only a few thousand sessions have one.
+Every panel adds up per-day rows (queries.daily.paths_source): the daily rollup's for
+settled days, the same grouping done live for the days after, so the numbers never depend
+on where they came from. A ticket counts on its session's day; the writers that add one
+(import, the MCPlatform sync) rebuild that day when it is settled.
 
 Each row opens the sessions that hold it: queries.tool_path, the Admin table's filter.
 """
@@ -27,32 +27,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries import daily
-from queries.admin import AdminFilter, session_filters
+from queries.admin import AdminFilter
 from queries.page import frame
-from queries.tool_path import MAX_STEPS, windowed_calls
-from sessionscope import schema
+from queries.tool_path import MAX_STEPS
 
 LOOP_MIN = daily.LOOP_MIN  # calls in a row that make a loop
 STEP_COLUMNS = tuple(f"step{i}" for i in range(1, MAX_STEPS + 1))
 
 
-def _calls(org_id: str, session_where: list[sa.ColumnElement[bool]]) -> sa.CTE:
-    """The windowed calls of the org's sessions matching `session_where` (a CTE)."""
-    s, tc = schema.sessions, schema.tool_calls
-    query = windowed_calls(tc.c.org_id == org_id, *session_where)
-    return query.select_from(tc.join(s, s.c.id == tc.c.session_id)).cte("calls")
-
-
-def _session_where(org_id: str, flt: AdminFilter) -> list[sa.ColumnElement[bool]]:
-    return session_filters(org_id=org_id, flt=flt)
-
-
 def _total(col: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
     return sa.cast(sa.func.sum(col), sa.BigInteger)
-
-
-def _sessions(col: sa.ColumnElement) -> sa.ColumnElement[int]:
-    return sa.func.count(sa.distinct(col))
 
 
 def sequences(
@@ -137,53 +121,21 @@ def before_error(
     return _ints(frame(conn.execute(query)), "errors", "sessions")
 
 
-def _ticket_calls(org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Each ticket of the filter's sessions with its session, its last call (last_tool) and
-    the call before that (before_1); both None when the ticket came before any call."""
-    s, t = schema.sessions, schema.support_tickets
-    where = _session_where(org_id, flt)
-    # Only the calls of sessions with a ticket are windowed: a few thousand, not millions.
-    ticketed = sa.select(t.c.session_id).where(t.c.org_id == org_id, t.c.session_id.is_not(None))
-    calls = _calls(org_id, [*where, s.c.id.in_(ticketed)])
-    c = calls.c
-    tickets = (
-        sa.select(t.c.id, t.c.session_id, t.c.created_at)
-        .where(t.c.org_id == org_id, t.c.session_id.in_(sa.select(s.c.id).where(*where)))
-        .subquery("tickets")
-    )
-    k = tickets.c
-    last = sa.and_(
-        c.session_id == k.session_id,
-        c.started_at <= k.created_at,
-        sa.or_(c.next_at.is_(None), c.next_at > k.created_at),
-    )
-    return (
-        sa.select(
-            k.id.label("ticket_id"),
-            k.session_id,
-            c.lag1.label("before_1"),
-            c.tool_name.label("last_tool"),
-        )
-        .select_from(tickets.outerjoin(calls, last))
-        .subquery("ticket_calls")
-    )
-
-
 def before_ticket(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int = 10
 ) -> pd.DataFrame:
     """The last two calls before each ticket: before_1, last_tool, tickets, sessions."""
-    tc = _ticket_calls(org_id, flt).c
-    tickets = sa.func.count()
+    c = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("before_ticket",)).c
+    tickets = _total(c.occurrences)
     query = (
         sa.select(
-            tc.before_1,
-            tc.last_tool,
+            c.step1.label("before_1"),
+            c.step2.label("last_tool"),
             tickets.label("tickets"),
-            _sessions(tc.session_id).label("sessions"),
+            _total(c.sessions).label("sessions"),
         )
-        .group_by(tc.before_1, tc.last_tool)
-        .order_by(tickets.desc(), tc.last_tool.asc().nulls_last(), tc.before_1.asc().nulls_first())
+        .group_by(c.step1, c.step2)
+        .order_by(tickets.desc(), c.step2.asc().nulls_last(), c.step1.asc().nulls_first())
         .limit(limit)
     )
     return _ints(frame(conn.execute(query)), "tickets", "sessions")
@@ -194,17 +146,18 @@ def tickets_per_tool(
 ) -> pd.DataFrame:
     """Tickets attributed to the last tool called before them: last_tool (None: no call
     before the ticket), tickets, sessions; most tickets first."""
-    tc = _ticket_calls(org_id, flt).c
-    tickets = sa.func.count()
+    c = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("ticket_tool",)).c
+    tickets = _total(c.occurrences)
     query = (
         sa.select(
-            tc.last_tool, tickets.label("tickets"), _sessions(tc.session_id).label("sessions")
+            c.step1.label("last_tool"),
+            tickets.label("tickets"),
+            _total(c.sessions).label("sessions"),
         )
-        .group_by(tc.last_tool)
-        .order_by(tickets.desc(), tc.last_tool.asc().nulls_last())
+        .group_by(c.step1)
+        .order_by(tickets.desc(), c.step1.asc().nulls_last())
+        .limit(limit)  # None: all
     )
-    if limit is not None:
-        query = query.limit(limit)
     return _ints(frame(conn.execute(query)), "tickets", "sessions")
 
 

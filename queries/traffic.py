@@ -11,6 +11,9 @@
   as the Admin tool chart (queries.analytics); the `limit` slowest (by p95) and the `limit`
   most failing (by errors) of each method.
 
+Every figure adds up per-day rows of queries.daily (clients_source, tools_source): the
+rollup's for settled days, grouped live for the days after.
+
 `compare` puts a previous period's figures beside a period's (columns `<name>_before`).
 """
 
@@ -22,33 +25,29 @@ import pandas as pd
 import sqlalchemy as sa
 
 from queries import daily
-from queries.admin import AdminFilter, session_filters, transport_of
+from queries.admin import AdminFilter
 from queries.analytics import _first_reaching, _histogram, _rate, _sum
 from queries.page import frame
 from sessionscope import schema
 
-TARGET_METHODS = ("tools/call", "resources/read", "prompts/get")
+TARGET_METHODS = schema.TARGET_METHODS
 
 
 def _by_sessions(
-    conn: sa.Connection,
-    keys: list[sa.ColumnElement],
-    org_id: str,
-    flt: AdminFilter,
-    limit: int | None,
+    conn: sa.Connection, keys: list[str], org_id: str, flt: AdminFilter, limit: int | None
 ) -> pd.DataFrame:
-    s = schema.sessions.c
-    sessions = sa.func.count()
+    src = daily.clients_source(conn, org_id=org_id, flt=flt).c
+    cols = [src[k] for k in keys]
+    sessions = _sum(src.sessions)
     query = (
         sa.select(
-            *keys,
+            *cols,
             sessions.label("sessions"),
-            _sum(s.total_tool_calls).label("calls"),
-            _sum(s.total_errors).label("errors"),
+            _sum(src.calls).label("calls"),
+            _sum(src.errors).label("errors"),
         )
-        .where(*session_filters(org_id=org_id, flt=flt))
-        .group_by(*keys)
-        .order_by(sessions.desc(), *[k.asc().nulls_last() for k in keys])
+        .group_by(*cols)
+        .order_by(sessions.desc(), *[c.asc().nulls_last() for c in cols])
         .limit(limit)
     )
     rows = frame(conn.execute(query))
@@ -60,55 +59,28 @@ def clients(
 ) -> pd.DataFrame:
     """client_name, client_version (None: not recorded), sessions, calls, errors; most
     sessions first, `limit` rows (None: all)."""
-    s = schema.sessions.c
-    return _by_sessions(conn, [s.client_name, s.client_version], org_id, flt, limit)
+    return _by_sessions(conn, ["client_name", "client_version"], org_id, flt, limit)
 
 
 def transports(
     conn: sa.Connection, *, org_id: str, flt: AdminFilter, limit: int | None = 20
 ) -> pd.DataFrame:
     """transport (None: not recorded), sessions, calls, errors."""
-    return _by_sessions(conn, [transport_of().label("transport")], org_id, flt, limit)
-
-
-# Read live, call by call: tools/call comes from the rollup (queries.daily) instead.
-LIVE_METHODS = tuple(m for m in TARGET_METHODS if m != schema.TOOL_CALL_METHOD)
+    return _by_sessions(conn, ["transport"], org_id, flt, limit)
 
 
 def _target_rows(conn: sa.Connection, org_id: str, flt: AdminFilter) -> sa.Subquery:
-    """Calls per (method, target, duration bucket): calls, errors, ms_sum. `tools/call` from
-    queries.daily's tool rows (the rollup for settled days, as the Admin tool chart reads
-    them), resources/read and prompts/get from the calls themselves."""
-    s, tc = schema.sessions, schema.tool_calls
-    tools = daily.tools_source(conn, org_id=org_id, flt=flt).c
-    rolled = sa.select(
-        sa.literal(schema.TOOL_CALL_METHOD, sa.String).label("method"),
-        tools.tool_name.label("target"),
-        tools.bucket,
-        tools.calls,
-        tools.errors,
-        tools.ms_sum,
-    )
-    ms = sa.cast(tc.c.duration_ms, sa.BigInteger)
-    key = daily.bucket(ms).label("bucket")
-    live = (
-        sa.select(
-            tc.c.method,
-            tc.c.tool_name.label("target"),
-            key,
-            sa.func.count().label("calls"),
-            sa.func.count().filter(tc.c.is_error).label("errors"),
-            _sum(ms).label("ms_sum"),
-        )
-        .select_from(tc.join(s, s.c.id == tc.c.session_id))
-        .where(
-            tc.c.org_id == org_id,
-            tc.c.method.in_(LIVE_METHODS),
-            *session_filters(org_id=org_id, flt=flt),
-        )
-        .group_by(tc.c.method, tc.c.tool_name, key)
-    )
-    return sa.union_all(rolled, live).subquery("per_bucket")
+    """Calls per (method, target, duration bucket): calls, errors, ms_sum, from queries.daily's
+    per-target rows (the rollup for settled days, as the Admin tool chart reads them)."""
+    rows = daily.tools_source(conn, org_id=org_id, flt=flt, methods=schema.TARGET_METHODS).c
+    return sa.select(
+        rows.method,
+        rows.tool_name.label("target"),
+        rows.bucket,
+        rows.calls,
+        rows.errors,
+        rows.ms_sum,
+    ).subquery("per_bucket")
 
 
 def targets(

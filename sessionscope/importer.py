@@ -817,6 +817,13 @@ class _Importer:
             for row in rows:
                 old = existing.get((row["id"],), {})
                 self.touched[row.get("org_id") or old.get("org_id")].add(row["session_id"])
+        elif table is schema.support_tickets:  # the Tool paths' ticket panels
+            for row in rows:
+                old = existing.get((row["id"],), {})
+                org = row.get("org_id") or old.get("org_id")
+                for session_id in (row.get("session_id"), old.get("session_id")):
+                    if session_id is not None:
+                        self.touched[org].add(session_id)
 
     def refresh_rollup(self) -> None:
         """Rebuild the settled rollup days the written sessions start (or started) on."""

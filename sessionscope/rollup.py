@@ -3,8 +3,9 @@
 An org's `rollup_marks.settled_before` day splits its sessions: the rollup tables hold the
 days before it, the analytics group the sessions themselves from that day on (see
 queries/daily.py, which also builds the rows written here, so both agree by construction).
-Besides the sessions, durations and tools, the rollup keeps the Tool paths panels' counts
-(rollup_paths: sequences, loops, calls before an error), rebuilt with the same days.
+Besides the sessions, durations and tool calls, the rollup keeps MCP traffic's counts
+(rollup_tools' other methods, rollup_clients) and the Tool paths panels' (rollup_paths:
+sequences, loops, the calls before an error or a ticket), rebuilt with the same days.
 
 - `settle` moves the mark up to yesterday (UTC), rolling up the days it passes; the seed
   runs it, the app runs it before its analytics (once a day does real work), and so does
@@ -78,7 +79,8 @@ def _fill(conn: sa.Connection, org_id: str, runs: list[tuple[date, date]]) -> No
     live = {
         schema.rollup_sessions: daily.live_sessions(conn),
         schema.rollup_durations: daily.live_durations(conn),
-        schema.rollup_tools: daily.live_tools(conn, org_id=org_id),
+        schema.rollup_tools: daily.live_tools(conn, org_id=org_id, methods=schema.TARGET_METHODS),
+        schema.rollup_clients: daily.live_clients(conn),
     }
     for table, rows in live.items():
         rows = rows.add_columns(s.c.org_id).group_by(s.c.org_id)

@@ -38,6 +38,9 @@ SERVER_KINDS = ("mcp", "workflow")
 SOURCES = ("seed", "import", "otlp", "mcplatform")
 # The MCP method of a tool_calls row (contract v2); only this one counts as a tool call.
 TOOL_CALL_METHOD = "tools/call"
+# The methods whose target (tool, resource URI, prompt name: tool_calls.tool_name) the Admin
+# MCP traffic panels rank, and the rollup keeps per target.
+TARGET_METHODS = (TOOL_CALL_METHOD, "resources/read", "prompts/get")
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -377,7 +380,8 @@ rollup_durations = sa.Table(
     sa.Index("ix_rollup_durations_org_day", "org_id", "day"),
 )
 
-# Tool calls per tool and duration bucket (NULL: not timed) and the sum of their ms.
+# Calls per method (one of TARGET_METHODS), target (tool_name: the tool, resource URI or
+# prompt name) and duration bucket (NULL: not timed) and the sum of their ms.
 rollup_tools = sa.Table(
     "rollup_tools",
     metadata,
@@ -387,7 +391,23 @@ rollup_tools = sa.Table(
     _count("calls"),
     _count("errors"),
     _count("ms_sum"),
+    sa.Column("method", sa.String(32), nullable=False, server_default=TOOL_CALL_METHOD),
     sa.Index("ix_rollup_tools_org_day", "org_id", "day"),
+)
+
+# Sessions, and the calls and errors they recorded, per client (what its initialize said)
+# and transport (sessions.attributes' `transport`); NULL where not recorded.
+rollup_clients = sa.Table(
+    "rollup_clients",
+    metadata,
+    *_rollup_dims(),
+    sa.Column("client_name", sa.Text),
+    sa.Column("client_version", sa.Text),
+    sa.Column("transport", sa.Text),
+    _count("sessions"),
+    _count("calls"),
+    _count("errors"),
+    sa.Index("ix_rollup_clients_org_day", "org_id", "day"),
 )
 
 # Tool paths (queries.daily.live_paths) of the `tools/call`s of each day's sessions. kind:
@@ -395,9 +415,12 @@ rollup_tools = sa.Table(
 # in a row), before_error (step1, step2: the two calls before, NULL at the session's start;
 # step3: the failed tool). sessions: sessions holding it; occurrences: positions (seq*),
 # loops (loop) or failed calls (before_error); longest, calls: the longest run and the calls
-# in runs (loop only, 0 otherwise). Steps are columns, not one joined text: any tool name
+# in runs (loop only, 0 otherwise). Tickets of the day's sessions: before_ticket (step1: the
+# call before the last one, step2: the last call that started at or before the ticket was
+# raised; NULL where there was none) and ticket_tool (step1: that last call); occurrences
+# counts tickets. Steps are columns, not one joined text: any tool name
 # (a `>` in it too) is kept as it is.
-PATH_KINDS = ("seq2", "seq3", "seq4", "loop", "before_error")
+PATH_KINDS = ("seq2", "seq3", "seq4", "loop", "before_error", "before_ticket", "ticket_tool")
 PATH_STEPS = 4
 rollup_paths = sa.Table(
     "rollup_paths",
@@ -412,7 +435,7 @@ rollup_paths = sa.Table(
     sa.Index("ix_rollup_paths_org_kind_day", "org_id", "kind", "day"),
 )
 
-ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools, rollup_paths)
+ROLLUP_TABLES = (rollup_sessions, rollup_durations, rollup_tools, rollup_clients, rollup_paths)
 
 
 @functools.cache

@@ -12,6 +12,7 @@ and never: ses_s4 (archived), globex's ses_g1, acme's session-less ticket.
 
 from __future__ import annotations
 
+import pathlib
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -22,6 +23,7 @@ from queries import daily, paths
 from queries.admin import AdminFilter, count_sessions, list_sessions
 from queries.tool_path import Path
 from sessionscope import bulk, rollup, schema
+from tests.importing import import_lines
 from tests.pages.datasets.paths import build_world
 
 NOV = AdminFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 2))
@@ -160,7 +162,7 @@ def test_before_error(conn, any_world):
     ]
 
 
-def test_before_ticket(conn, world):
+def test_before_ticket(conn, any_world):
     df = paths.before_ticket(conn, org_id=ACME, flt=NOV)
     assert list(df.columns) == ["before_1", "last_tool", "tickets", "sessions"]
     # t1 after s1's search, fetch✖; t2 after s2's search✖, fetch; t3 before any call.
@@ -168,7 +170,7 @@ def test_before_ticket(conn, world):
     assert rows(df) == [("search", "fetch", 2, 2), (None, None, 1, 1)]
 
 
-def test_tickets_per_tool(conn, world):
+def test_tickets_per_tool(conn, any_world):
     df = paths.tickets_per_tool(conn, org_id=ACME, flt=NOV)
     assert rows(df) == [("fetch", 2, 2), (None, 1, 1)]
     assert rows(paths.tickets_per_tool(conn, org_id=ACME, flt=OCT31)) == [("fetch", 1, 1)]
@@ -272,11 +274,13 @@ ROLLED_FILTERS = [
 
 
 def tables(conn: sa.Connection, flt: AdminFilter, org: str = ACME) -> list[list[tuple]]:
-    """The three rolled-up panels, every row (no top-N cut: the whole table is compared)."""
+    """The five panels, every row (no top-N cut: the whole table is compared)."""
     return [
         rows(paths.sequences(conn, org_id=org, flt=flt, limit=1000)),
         rows(paths.loops(conn, org_id=org, flt=flt, limit=None)),
         rows(paths.before_error(conn, org_id=org, flt=flt, limit=1000)),
+        rows(paths.before_ticket(conn, org_id=org, flt=flt, limit=1000)),
+        rows(paths.tickets_per_tool(conn, org_id=org, flt=flt, limit=None)),
     ]
 
 
@@ -327,6 +331,12 @@ def test_the_rollup_holds_the_hand_computed_rows(conn, world):
     assert seq2[("search", "fetch")] == (2, 3)  # s1 twice, s2 once
     assert seq2[("fetch", "fetch")] == (1, 3)
     assert stored(conn, "loop", date(2026, 10, 31)) == []
+    # Tickets on their session's day: t1 after s1's search, fetch; t2 after s2's search,
+    # fetch (both 1 Nov); t3 before any of s3's calls (2 Nov).
+    assert stored(conn, "before_ticket", nov1) == [("search", "fetch", None, None, 2, 2, 0, 0)]
+    assert stored(conn, "ticket_tool", nov1) == [("fetch", None, None, None, 2, 2, 0, 0)]
+    nov2 = date(2026, 11, 2)
+    assert stored(conn, "before_ticket", nov2) == [(None, None, None, None, 1, 1, 0, 0)]
 
 
 def test_a_filter_the_rollup_cannot_answer_reads_live(conn, world):
@@ -353,6 +363,30 @@ def test_an_archive_refreshes_the_rollup(conn, world):
     assert tables(conn, archived) == live_tables(conn, archived)
     bulk.restore(conn, org_id=ACME, actor="admin@acme.example", session_ids=["ses_s2"])
     assert tables(conn, NOV) == before
+
+
+def test_a_ticket_imported_into_a_settled_day_refreshes_the_rollup(
+    fresh_engine: sa.Engine, tmp_path: pathlib.Path
+) -> None:
+    """A ticket may be raised days after its session's day was rolled up: the import that
+    brings it rebuilds that day, in its own transaction."""
+    with fresh_engine.begin() as conn:
+        build_world(conn)
+        rollup.settle(conn, org_id=ACME, now=SETTLED["rolled"])
+        before = tables(conn, NOV)
+    late = {"type": "support_ticket", "id": "sr_late", "org_id": ACME, "session_id": "ses_s3"}
+    late |= {"end_user_id": "usr_bob", "title": "Still failing", "status": "pending"}
+    late |= {"priority": "low", "created_at": "2026-11-09T08:00:00Z"}  # after all s3's calls
+    import_lines(fresh_engine, tmp_path, late, org_id=ACME)
+    with fresh_engine.connect() as conn:
+        assert daily.settled_before(conn, org_id=ACME) == date(2026, 11, 9)
+        assert tables(conn, NOV) != before
+        assert tables(conn, NOV) == live_tables(conn, NOV)
+        # s3's last tools/call is the fetch after two searches (prompts/get is not a step).
+        assert rows(paths.tickets_per_tool(conn, org_id=ACME, flt=NOV)) == [
+            ("fetch", 3, 3),
+            (None, 1, 1),
+        ]
 
 
 def test_a_stale_rollup_would_show_and_a_rebuild_repairs_it(conn, world):

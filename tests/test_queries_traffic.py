@@ -15,7 +15,7 @@ numbers worked out by hand from tests/pages/datasets/paths.py:
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pandas as pd
 import pytest
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from queries import daily, traffic
 from queries.admin import AdminFilter, count_sessions, list_sessions
 from queries.analytics import previous_period
-from sessionscope import rollup
+from sessionscope import rollup, schema
 from tests.pages.datasets.paths import build_world
 
 NOV = AdminFilter(date_from=date(2026, 11, 1), date_to=date(2026, 11, 2))
@@ -169,11 +169,23 @@ def test_the_click_through_narrowing_is_not_an_analytics_filter():
     assert broad(flt) == NOV
 
 
-def test_targets_read_the_same_from_the_rollup(conn, world):
-    """tools/call comes from the rollup for settled days: the same rows as read live."""
-    live = {f: traffic.targets(conn, org_id=ACME, flt=f) for f in (NOV, BEFORE)}
-    # On 3 Nov the days before 2 Nov are settled: 30 Oct to 1 Nov from the rollup, 2 Nov live.
-    rollup.settle(conn, org_id=ACME, now=datetime(2026, 11, 3, 12, tzinfo=UTC))
-    assert daily.settled_before(conn, org_id=ACME) == date(2026, 11, 2)
-    for f, expected in live.items():
-        pd.testing.assert_frame_equal(traffic.targets(conn, org_id=ACME, flt=f), expected)
+PANELS = (traffic.clients, traffic.transports, traffic.targets)
+
+
+@pytest.mark.parametrize("settled", [date(2026, 11, 3), date(2026, 11, 10)])
+def test_every_panel_reads_the_same_from_the_rollup(conn, world, settled):
+    """Settled days come from the rollup (every method's targets, the clients and
+    transports): the same rows as read live. On 3 Nov, 30 Oct to 1 Nov are rolled up and
+    2 Nov is live; on 10 Nov every day is rolled up."""
+    flts = (NOV, BEFORE, replace(NOV, statuses=("completed",)), AdminFilter())
+    live = {(p, f): p(conn, org_id=ACME, flt=f) for p in PANELS for f in flts}
+    rollup.settle(conn, org_id=ACME, now=datetime.combine(settled, time(12), UTC))
+    assert daily.settled_before(conn, org_id=ACME) == settled - timedelta(days=1)
+    for name, source in (("clients", daily.clients_source), ("tools", daily.tools_source)):
+        assert f"rollup_{name}" in str(source(conn, org_id=ACME, flt=NOV).element)
+    for (panel, f), expected in live.items():
+        pd.testing.assert_frame_equal(panel(conn, org_id=ACME, flt=f), expected)
+    t = schema.rollup_tools
+    methods = sa.select(t.c.method).distinct().where(t.c.org_id == ACME).order_by(t.c.method)
+    stored = ["prompts/get"] if settled > date(2026, 11, 3) else []  # s3's, on 2 Nov
+    assert conn.execute(methods).scalars().all() == [*stored, "resources/read", "tools/call"]

@@ -224,8 +224,12 @@ def test_tool_stats_count_tools_call_only_live_and_rolled_up(conn) -> None:
     assert rollup.settle(conn, org_id=org, now=SEED_NOW)
     assert "rollup_tools" in str(daily.tools_source(conn, org_id=org, flt=AdminFilter()).element)
     t = schema.rollup_tools
-    stored = conn.execute(sa.select(t.c.tool_name).distinct().where(t.c.org_id == org))
-    assert stored.scalars().all() == ["search"]  # the settled day's rows
+    stored = sa.select(t.c.method, t.c.tool_name).distinct().where(t.c.org_id == org)
+    # The settled day's rows: the calls MCP traffic ranks too, each under its method.
+    assert sorted(tuple(r) for r in conn.execute(stored)) == [
+        ("resources/read", "docs://index"),
+        ("tools/call", "search"),
+    ]
     assert tool_rows() == search
 
 

@@ -181,10 +181,10 @@ def analytics_of(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> A
 # --- tool paths and MCP traffic ----------------------------------------------------------------
 
 
-# The ticket panels of Tool paths (and the live days of the others, and MCP traffic's
-# resources and prompts) window or group the period's calls live: on a large organization
-# with a cold database cache that can take longer than a page may wait (the 8 s cap was hit
-# in the bench run of 2026-11-30 10:46). Each panel query is cut off after PANEL_TIMEOUT on
+# The panels read the rollup for settled days, but window or group the calls of the live
+# days (and of every day under a filter the rollup cannot answer: user or title text, a
+# click-through narrowing): on a large organization with a cold database cache that can take
+# longer than a page may wait. Each panel query is cut off after PANEL_TIMEOUT on
 # PostgreSQL; the panel then says so, and that is cached like a result, so the next visits
 # do not wait again.
 PANEL_TIMEOUT = "8s"

@@ -475,8 +475,7 @@ def _write_tickets(
         if values is None:
             continue
         values, _ = redact_row(redactor, "support_tickets", values)
-        if _upsert_ticket(conn, values, run.report) and values["session_id"]:
-            touched.add(values["session_id"])
+        touched |= _upsert_ticket(conn, values, run.report)
     _refresh(conn, run, org_id, touched)
 
 
@@ -525,15 +524,15 @@ def _user_by_email(conn: sa.Connection, run: _Run, org_id: str, email: str) -> s
     return _ensure_end_users(conn, org_id, {email: wanted}, run.report)[email]
 
 
-def _upsert_ticket(conn: sa.Connection, values: dict[str, Any], report: Report) -> bool:
-    """Insert or update; True if the row changed."""
+def _upsert_ticket(conn: sa.Connection, values: dict[str, Any], report: Report) -> set[str]:
+    """Insert or update; the sessions whose tickets changed (a moved ticket's old one too)."""
     st = support_tickets.c
     current = conn.execute(sa.select(support_tickets).where(st.id == values["id"])).mappings()
     old = current.first()
     if old is None:
         conn.execute(support_tickets.insert().values(**values))
         report.inserted["tickets"] += 1
-        return True
+        return {values["session_id"]} - {None}
     # attributes are set once: their activities are written by _write_activities alone
     changed = {
         k: v for k, v in values.items() if old[k] != v and (k != "attributes" or old[k] is None)
@@ -541,7 +540,8 @@ def _upsert_ticket(conn: sa.Connection, values: dict[str, Any], report: Report) 
     if changed:
         conn.execute(support_tickets.update().where(st.id == values["id"]).values(**changed))
         report.updated["tickets"] += 1
-    return bool(changed)
+        return {values["session_id"], old["session_id"]} - {None}
+    return set()
 
 
 def _write_activities(
