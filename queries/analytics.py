@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from queries import daily
 from queries.admin import AdminFilter, date_range, session_filters
 from queries.page import frame
+from queries.sql import rate, sum_int
 from sessionscope import schema
 
 FUNNEL_STEPS = ("jobs", "companies", "contacts", "campaigns")  # rollup_sessions columns
@@ -39,30 +40,18 @@ class Kpis:
     tickets_opened: int
 
 
-def _sum(
-    col: sa.ColumnElement[int], where: sa.ColumnElement[bool] | None = None
-) -> sa.ColumnElement[int]:
-    """sum(col) [FILTER (WHERE where)], 0 when no row, an integer (not numeric) on PostgreSQL."""
-    total = sa.func.sum(col) if where is None else sa.func.sum(col).filter(where)
-    return sa.cast(sa.func.coalesce(total, 0), sa.BigInteger)
-
-
-def _rate(part: sa.ColumnElement, whole: sa.ColumnElement) -> sa.ColumnElement[float]:
-    return sa.cast(part, sa.Float) / sa.func.nullif(whole, 0)
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _histogram(
+def histogram(
     src: sa.Subquery, weight: str, keys: list[str], also: tuple[str, ...] = ()
 ) -> sa.Subquery:
     """`src` summed per (keys, bucket): `w` (its `weight`), the `also` columns, `mean_ms` (of
     the bucket's durations), `cum` (the weight of timed buckets up to this one) and `n` (of
     all timed buckets)."""
     group = [src.c[k] for k in keys]
-    sums = [_sum(src.c[name]).label(name) for name in (weight, "ms_sum", *also)]
+    sums = [sum_int(src.c[name]).label(name) for name in (weight, "ms_sum", *also)]
     per = sa.select(*group, src.c.bucket, *sums).group_by(*group, src.c.bucket).subquery()
     within, w = [per.c[k] for k in keys], per.c[weight]
     timed = sa.case((per.c.bucket.is_not(None), w), else_=0)
@@ -78,7 +67,7 @@ def _histogram(
     ).subquery()
 
 
-def _first_reaching(h: sa.ColumnCollection, pct: int) -> sa.ColumnElement:
+def first_reaching(h: sa.ColumnCollection, pct: int) -> sa.ColumnElement:
     """Nearest rank over a histogram: the mean of the first bucket whose running count
     reaches pct% of n (bucket means rise with the buckets, so min() finds it)."""
     return sa.func.min(sa.case((h.cum * 100 >= h.n * pct, h.mean_ms)))
@@ -91,7 +80,7 @@ def _seconds(ms: sa.ColumnElement) -> sa.ColumnElement[float]:
 def _durations(conn: sa.Connection, *, org_id: str, flt: AdminFilter, by_day: bool) -> sa.Subquery:
     """Ended sessions per duration bucket (and day), ranked."""
     src = daily.durations_source(conn, org_id=org_id, flt=flt)
-    return _histogram(src, "sessions", ["day"] if by_day else [])
+    return histogram(src, "sessions", ["day"] if by_day else [])
 
 
 def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
@@ -99,16 +88,16 @@ def kpis(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> Kpis:
     src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
     totals = conn.execute(
         sa.select(
-            _sum(src.sessions).label("total"),
-            _sum(src.sessions, src.status == "active").label("active"),
-            _sum(src.sessions, src.status == "completed").label("completed"),
-            _sum(src.sessions, src.status == "failed").label("failed"),
-            _sum(src.tool_calls).label("calls"),
-            _sum(src.tool_errors).label("errors"),
+            sum_int(src.sessions).label("total"),
+            sum_int(src.sessions, src.status == "active").label("active"),
+            sum_int(src.sessions, src.status == "completed").label("completed"),
+            sum_int(src.sessions, src.status == "failed").label("failed"),
+            sum_int(src.tool_calls).label("calls"),
+            sum_int(src.tool_errors).label("errors"),
         )
     ).one()
     h = _durations(conn, org_id=org_id, flt=flt, by_day=False).c
-    p50, p95 = conn.execute(sa.select(_first_reaching(h, 50), _first_reaching(h, 95))).one()
+    p50, p95 = conn.execute(sa.select(first_reaching(h, 50), first_reaching(h, 95))).one()
     completed, failed = int(totals.completed), int(totals.failed)
     calls, errors = int(totals.calls), int(totals.errors)
     return Kpis(
@@ -146,7 +135,7 @@ def sessions_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> p
     """Sessions started per UTC day and status: day, status, sessions."""
     src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
     query = (
-        sa.select(src.day, src.status, _sum(src.sessions).label("sessions"))
+        sa.select(src.day, src.status, sum_int(src.sessions).label("sessions"))
         .group_by(src.day, src.status)
         .order_by(src.day, src.status)
     )
@@ -156,14 +145,14 @@ def sessions_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> p
 def success_rate_per_day(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd.DataFrame:
     """Per UTC day with ended sessions: day, completed, failed, success_rate."""
     src = daily.sessions_source(conn, org_id=org_id, flt=flt).c
-    completed = _sum(src.sessions, src.status == "completed")
-    failed = _sum(src.sessions, src.status == "failed")
+    completed = sum_int(src.sessions, src.status == "completed")
+    failed = sum_int(src.sessions, src.status == "failed")
     query = (
         sa.select(
             src.day,
             completed.label("completed"),
             failed.label("failed"),
-            _rate(completed, _sum(src.sessions)).label("success_rate"),
+            rate(completed, sum_int(src.sessions)).label("success_rate"),
         )
         .where(src.status.in_(("completed", "failed")))
         .group_by(src.day)
@@ -180,8 +169,8 @@ def duration_percentiles_per_day(
     query = (
         sa.select(
             h.day,
-            _seconds(_first_reaching(h, 50)).label("p50_s"),
-            _seconds(_first_reaching(h, 95)).label("p95_s"),
+            _seconds(first_reaching(h, 50)).label("p50_s"),
+            _seconds(first_reaching(h, 95)).label("p95_s"),
         )
         .group_by(h.day)
         .order_by(h.day)
@@ -194,16 +183,16 @@ def tool_stats(
 ) -> pd.DataFrame:
     """Most-called tools in the filtered sessions: calls, errors, error_rate, p50/p95 ms."""
     src = daily.tools_source(conn, org_id=org_id, flt=flt)
-    h = _histogram(src, "calls", ["tool_name"], also=("errors",)).c
-    calls, errors = _sum(h.w), _sum(h.errors)
+    h = histogram(src, "calls", ["tool_name"], also=("errors",)).c
+    calls, errors = sum_int(h.w), sum_int(h.errors)
     query = (
         sa.select(
             h.tool_name,
             calls.label("calls"),
             errors.label("errors"),
-            _rate(errors, calls).label("error_rate"),
-            _first_reaching(h, 50).label("p50_ms"),
-            _first_reaching(h, 95).label("p95_ms"),
+            rate(errors, calls).label("error_rate"),
+            first_reaching(h, 50).label("p50_ms"),
+            first_reaching(h, 95).label("p95_ms"),
         )
         .group_by(h.tool_name)
         .order_by(calls.desc(), h.tool_name)
@@ -239,7 +228,7 @@ def workflow_funnel(conn: sa.Connection, *, org_id: str, flt: AdminFilter) -> pd
     """Jobs, companies, contacts, campaigns summed over the filtered workflow sessions."""
     src, v = daily.sessions_source(conn, org_id=org_id, flt=flt).c, schema.servers
     workflows = sa.select(v.c.id).where(v.c.org_id == org_id, v.c.kind == "workflow")
-    query = sa.select(*[_sum(src[step]) for step in FUNNEL_STEPS])
+    query = sa.select(*[sum_int(src[step]) for step in FUNNEL_STEPS])
     row = conn.execute(query.where(src.server_id.in_(workflows))).one()
     return pd.DataFrame({"step": list(FUNNEL_STEPS), "value": [int(x) for x in row]})
 

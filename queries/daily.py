@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 
 from queries.admin import AdminFilter, session_filters, transport_of
-from queries.sql import day_bucket, epoch_us
+from queries.sql import day_bucket, epoch_us, sum_int
 from queries.tool_path import windowed_calls
 from sessionscope import schema
 from sessionscope.db import is_postgres
@@ -86,10 +86,6 @@ def _dims(conn: sa.Connection) -> list[sa.ColumnElement]:
     ]
 
 
-def _total(col: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
-    return sa.cast(sa.func.coalesce(sa.func.sum(col), 0), sa.BigInteger)
-
-
 def _grouped(conn: sa.Connection, *columns: sa.ColumnElement) -> sa.Select:
     dims = _dims(conn)
     return sa.select(*dims, *columns).group_by(*dims)
@@ -109,7 +105,7 @@ SUMS = {
 def live_sessions(conn: sa.Connection) -> sa.Select:
     """Sessions grouped: counts and sums of their totals (add the WHERE)."""
     s = schema.sessions
-    sums = [_total(s.c[column]).label(name) for name, column in SUMS.items()]
+    sums = [sum_int(s.c[column]).label(name) for name, column in SUMS.items()]
     return _grouped(conn, sa.func.count().label("sessions"), *sums)
 
 
@@ -118,7 +114,7 @@ def live_durations(conn: sa.Connection) -> sa.Select:
     ms = session_ms(conn)
     key = bucket(ms).label("bucket")
     query = _grouped(
-        conn, key, sa.func.count().label("sessions"), _total(ms).label("ms_sum")
+        conn, key, sa.func.count().label("sessions"), sum_int(ms).label("ms_sum")
     ).group_by(key)
     return query.where(schema.sessions.c.completed_at.is_not(None))
 
@@ -141,7 +137,7 @@ def live_tools(
         key,
         sa.func.count().label("calls"),
         sa.func.count().filter(tc.c.is_error).label("errors"),
-        _total(ms).label("ms_sum"),
+        sum_int(ms).label("ms_sum"),
         tc.c.method,
     ).group_by(tc.c.tool_name, key, tc.c.method)
     query = query.select_from(tc.join(s, s.c.id == tc.c.session_id))
@@ -157,8 +153,8 @@ def live_clients(conn: sa.Connection) -> sa.Select:
         conn,
         *keys,
         sa.func.count().label("sessions"),
-        _total(s.total_tool_calls).label("calls"),
-        _total(s.total_errors).label("errors"),
+        sum_int(s.total_tool_calls).label("calls"),
+        sum_int(s.total_errors).label("errors"),
     ).group_by(*keys)
 
 
@@ -310,7 +306,7 @@ def _loops_per_session(c: sa.ColumnCollection) -> sa.Select:
         _kind("loop"),
         sa.func.count().label("times"),
         sa.cast(sa.func.max(u.run), sa.BigInteger).label("longest"),
-        _total(u.run).label("calls"),
+        sum_int(u.run).label("calls"),
     ).group_by(*keys, u.tool_name)
 
 
@@ -390,9 +386,9 @@ def live_paths(
     return sa.select(
         *keys,
         sa.cast(sa.func.count(), sa.BigInteger).label("sessions"),
-        _total(p.times).label("occurrences"),
+        sum_int(p.times).label("occurrences"),
         sa.cast(sa.func.max(p.longest), sa.BigInteger).label("longest"),
-        _total(p.calls).label("calls"),
+        sum_int(p.calls).label("calls"),
     ).group_by(*keys)
 
 

@@ -29,14 +29,11 @@ import sqlalchemy as sa
 from queries import daily
 from queries.admin import AdminFilter
 from queries.page import frame
+from queries.sql import sum_int
 from queries.tool_path import MAX_STEPS
 
 LOOP_MIN = daily.LOOP_MIN  # calls in a row that make a loop
 STEP_COLUMNS = tuple(f"step{i}" for i in range(1, MAX_STEPS + 1))
-
-
-def _total(col: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
-    return sa.cast(sa.func.sum(col), sa.BigInteger)
 
 
 def sequences(
@@ -46,7 +43,7 @@ def sequences(
     (None past the length), sessions, occurrences; by length, then most sessions first."""
     src = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=daily.SEQ_KINDS)
     steps = [src.c[name] for name in STEP_COLUMNS]
-    sessions, occurrences = _total(src.c.sessions), _total(src.c.occurrences)
+    sessions, occurrences = sum_int(src.c.sessions), sum_int(src.c.occurrences)
     length = sa.case({k: int(k[-1]) for k in daily.SEQ_KINDS}, value=src.c.kind)
     grouped = (
         sa.select(
@@ -81,14 +78,14 @@ def loops(
     (in all its loops); most sessions first."""
     src = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("loop",))
     c = src.c
-    sessions, longest = _total(c.sessions), sa.func.max(c.longest)
+    sessions, longest = sum_int(c.sessions), sa.func.max(c.longest)
     query = (
         sa.select(
             c.step1.label("tool_name"),
             sessions.label("sessions"),
-            _total(c.occurrences).label("loops"),
+            sum_int(c.occurrences).label("loops"),
             sa.cast(longest, sa.BigInteger).label("longest"),
-            _total(c.calls).label("calls"),
+            sum_int(c.calls).label("calls"),
         )
         .group_by(c.step1)
         .order_by(sessions.desc(), longest.desc(), c.step1)
@@ -105,7 +102,7 @@ def before_error(
     src = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("before_error",))
     c = src.c
     keys = [c.step1, c.step2, c.step3]
-    errors, sessions = _total(c.occurrences), _total(c.sessions)
+    errors, sessions = sum_int(c.occurrences), sum_int(c.sessions)
     query = (
         sa.select(
             c.step1.label("before_2"),
@@ -126,13 +123,13 @@ def before_ticket(
 ) -> pd.DataFrame:
     """The last two calls before each ticket: before_1, last_tool, tickets, sessions."""
     c = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("before_ticket",)).c
-    tickets = _total(c.occurrences)
+    tickets = sum_int(c.occurrences)
     query = (
         sa.select(
             c.step1.label("before_1"),
             c.step2.label("last_tool"),
             tickets.label("tickets"),
-            _total(c.sessions).label("sessions"),
+            sum_int(c.sessions).label("sessions"),
         )
         .group_by(c.step1, c.step2)
         .order_by(tickets.desc(), c.step2.asc().nulls_last(), c.step1.asc().nulls_first())
@@ -147,12 +144,12 @@ def tickets_per_tool(
     """Tickets attributed to the last tool called before them: last_tool (None: no call
     before the ticket), tickets, sessions; most tickets first."""
     c = daily.paths_source(conn, org_id=org_id, flt=flt, kinds=("ticket_tool",)).c
-    tickets = _total(c.occurrences)
+    tickets = sum_int(c.occurrences)
     query = (
         sa.select(
             c.step1.label("last_tool"),
             tickets.label("tickets"),
-            _total(c.sessions).label("sessions"),
+            sum_int(c.sessions).label("sessions"),
         )
         .group_by(c.step1)
         .order_by(tickets.desc(), c.step1.asc().nulls_last())

@@ -72,12 +72,17 @@ _DOCS = sa.table(
     "search_docs", *(sa.column(n) for n in ("docid", "kind", "item_id", "org_id", "session_id"))
 )
 _FTS = sa.table("search_fts", sa.column("rowid"), sa.column("search_fts"))
+# migration 0012: documents queued for the index (written in batches); candidates of any search.
+_PENDING = sa.table("search_docs_pending", sa.column("docid"))
 
 
 def _fts_ids(kind: str, org_id: str, q: str, col: str = "item_id") -> sa.Select[Any]:
     """Ids (item_id or session_id) of the org's documents the trigram index finds."""
     phrase = '"' + q.replace('"', '""') + '"'  # one FTS5 string: the whole query, literally
-    found = sa.select(_FTS.c.rowid).where(_FTS.c.search_fts.op("MATCH")(phrase))
+    found = sa.union_all(
+        sa.select(_FTS.c.rowid).where(_FTS.c.search_fts.op("MATCH")(phrase)),
+        sa.select(_PENDING.c.docid),
+    )
     d = _DOCS.c
     return sa.select(d[col]).where(d.kind == kind, d.org_id == org_id, d.docid.in_(found))
 

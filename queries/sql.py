@@ -28,3 +28,16 @@ def epoch_us(conn: sa.Connection, col: sa.ColumnElement) -> sa.ColumnElement[int
     # compare that text too): whole seconds from the first 19 characters, then the micros.
     seconds = sa.cast(sa.func.strftime("%s", sa.func.substr(col, 1, 19)), sa.Integer)
     return seconds * 1_000_000 + sa.cast(sa.func.substr(col, 21, 6), sa.Integer)
+
+
+def sum_int(
+    col: sa.ColumnElement[int], where: sa.ColumnElement[bool] | None = None
+) -> sa.ColumnElement[int]:
+    """sum(col) [FILTER (WHERE where)], 0 when no row, an integer (not numeric) on PostgreSQL."""
+    total = sa.func.sum(col) if where is None else sa.func.sum(col).filter(where)
+    return sa.cast(sa.func.coalesce(total, 0), sa.BigInteger)
+
+
+def rate(part: sa.ColumnElement, whole: sa.ColumnElement) -> sa.ColumnElement[float]:
+    """part / whole as a float, NULL when whole is 0."""
+    return sa.cast(part, sa.Float) / sa.func.nullif(whole, 0)

@@ -26,8 +26,9 @@ import sqlalchemy as sa
 
 from queries import daily
 from queries.admin import AdminFilter
-from queries.analytics import _first_reaching, _histogram, _rate, _sum
+from queries.analytics import first_reaching, histogram
 from queries.page import frame
+from queries.sql import rate, sum_int
 from sessionscope import schema
 
 TARGET_METHODS = schema.TARGET_METHODS
@@ -38,13 +39,13 @@ def _by_sessions(
 ) -> pd.DataFrame:
     src = daily.clients_source(conn, org_id=org_id, flt=flt).c
     cols = [src[k] for k in keys]
-    sessions = _sum(src.sessions)
+    sessions = sum_int(src.sessions)
     query = (
         sa.select(
             *cols,
             sessions.label("sessions"),
-            _sum(src.calls).label("calls"),
-            _sum(src.errors).label("errors"),
+            sum_int(src.calls).label("calls"),
+            sum_int(src.errors).label("errors"),
         )
         .group_by(*cols)
         .order_by(sessions.desc(), *[c.asc().nulls_last() for c in cols])
@@ -89,19 +90,19 @@ def targets(
     """method, target, calls, errors, error_rate, p50_ms, p95_ms (None when untimed): the
     `limit` slowest and `limit` most failing of each method (all with None); by method,
     then slowest first."""
-    h = _histogram(
+    h = histogram(
         _target_rows(conn, org_id, flt), "calls", ["method", "target"], also=("errors",)
     ).c
-    calls, errors = _sum(h.w), _sum(h.errors)
-    p95 = _first_reaching(h, 95)
+    calls, errors = sum_int(h.w), sum_int(h.errors)
+    p95 = first_reaching(h, 95)
     stats = (
         sa.select(
             h.method,
             h.target,
             calls.label("calls"),
             errors.label("errors"),
-            _rate(errors, calls).label("error_rate"),
-            _first_reaching(h, 50).label("p50_ms"),
+            rate(errors, calls).label("error_rate"),
+            first_reaching(h, 50).label("p50_ms"),
             p95.label("p95_ms"),
             sa.func.row_number()
             .over(partition_by=h.method, order_by=[p95.desc().nulls_last(), h.target])

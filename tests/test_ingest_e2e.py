@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from components import keys
 from harness import StreamlitServer
+from queries import search
 from sessionscope import tokens
 from sessionscope.ingest import otlp
 from sessionscope.schema import end_users, servers, sessions, tool_calls
@@ -68,6 +69,7 @@ EXPECT = {
 }
 RUNS = [(f, t) for f in FAMILIES for t in TRANSPORTS]
 BOTH_SIDE_RUNS = [(f, t) for f, t in RUNS if EXPECT[f].both_sides]
+PAYLOAD_RUNS = [(f, t) for f, t in RUNS if EXPECT[f].payloads]
 
 
 def run_id(run: tuple[str, str]) -> str:
@@ -228,6 +230,34 @@ def test_payloads_and_client_name_come_from_the_families_that_record_them(
     else:  # the SDK's own spans carry neither
         assert all(c["input"] is None and c["output"] is None for c in landed.calls)
     assert [s["client_name"] for s in landed.sessions] == [landed.expect.client_name]
+
+
+@pytest.fixture(params=PAYLOAD_RUNS, ids=[run_id(r) for r in PAYLOAD_RUNS])
+def landed_payloads(request: pytest.FixtureRequest, served: Served) -> Landed:
+    """A run of a family that records arguments and results."""
+    return run(served, *request.param)
+
+
+def test_search_and_find_reach_an_ingested_payload(landed_payloads: Landed, served: Served) -> None:
+    """What an MCP server recorded is searchable as soon as it landed: across the
+    organization (Search) and within the session (Find), in any case."""
+    (session,) = landed_payloads.sessions
+    call = landed_payloads.call("search_docs")
+    with served.engine.connect() as conn:
+        page = search.sessions_matching(conn, org_id="org_acme", q="INSTALL Server", limit=100)
+        found = {s.id: s for s in page.sessions}
+        assert session["id"] in found
+        assert [(h.id, h.kind) for h in found[session["id"]].hits][0] == (call["id"], "call")
+        inside = search.payload_matches(
+            conn, org_id="org_acme", session_id=session["id"], q="install SERVER"
+        )
+        assert inside == [call["id"]]
+        assert (
+            search.payload_matches(
+                conn, org_id="org_other", session_id=session["id"], q="install server"
+            )
+            == []
+        )
 
 
 def test_client_and_server_spans_of_each_request_merge_into_one_call(
