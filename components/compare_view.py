@@ -128,9 +128,13 @@ def choose(org_id: str, one: str | None) -> None:
 # --- "Compare with…": the explorer's way in ----------------------------------------------------
 
 
+_ID_MAX = 64  # sessions.id's length
+
+
 def compare_with(session: SessionDetail, key: str) -> None:
-    """A popover listing the user's newest sessions (the list's first window, already cached):
-    choosing one shows a link to their comparison (a real link: a new tab works too)."""
+    """A popover listing the user's newest sessions (the list's first window, already cached)
+    and a box for any other session's id: choosing one shows a link to their comparison (a
+    real link: a new tab works too)."""
     page = data.user_sessions(session.org_id, session.end_user_id, ListFilter(), None)
     others = {r.id: _option(r) for r in page.rows.itertuples() if r.id != session.id}
     with st.popover("Compare with…", icon=":material/compare_arrows:", type="tertiary"):
@@ -147,6 +151,16 @@ def compare_with(session: SessionDetail, key: str) -> None:
             placeholder="Choose a session",
             key=key,
         )
+        # An older session than the list's first window: by its id (the Compare page checks
+        # that it is one of this organization's sessions).
+        typed = st.text_input(
+            "Or a session by its id",
+            key=f"{key}_id",
+            placeholder="ses_…",
+            max_chars=_ID_MAX,
+            width=440,
+        ).strip()
+        choice = choice or typed or None
         if choice is not None:
             st.page_link(
                 keys.PAGE_COMPARE,

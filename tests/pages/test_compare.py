@@ -234,6 +234,15 @@ def test_the_explorers_compare_with_opens_the_comparison(page):
     assert "The bad one" in plain_texts(at) and _table(at).value.shape[0] == 4
 
 
+def test_compare_with_takes_any_session_by_its_id(page):
+    """A session older than the picker's window is compared by its id; the Compare page
+    decides whether the organization may see it."""
+    at = page(keys.PAGE_USER, user="usr_ann", session="ses_good")
+    at.text_input(key=f"{keys.US_COMPARE_WITH}_id").set_value("  ses_bad ").run()
+    link = next(p for p in at.get("page_link") if p.value == "Compare these two sessions")
+    assert link.proto.query_string == "a=ses_good&b=ses_bad"
+
+
 def test_session_details_offers_compare_with(page):
     at = page(keys.PAGE_SESSION, session="ses_bad")
     assert not at.exception
