@@ -32,6 +32,26 @@ def md(text: object, *, limit: int | None = None) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s.replace("\n", " "))
 
 
+# The searchable fields of tool calls and tickets, as Search and Find name them to a user.
+FIELD_LABELS = {
+    "input": "input",
+    "output": "output",
+    "error_message": "error",
+    "title": "ticket title",
+    "summary": "ticket summary",
+    "context": "ticket context",
+}
+
+
+def marked(text: str, start: int, end: int) -> str:
+    """`text` as safe markdown with text[start:end] marked (escaped first, then marked);
+    nothing marked when end <= start."""
+    if end <= start:
+        return md(text)
+    before, match, after = text[:start], text[start:end], text[end:]
+    return f"{md(before)}:orange-background[**{md(match)}**]{md(after)}"
+
+
 def status_badge(status: str) -> str:
     """A markdown badge with colour, icon and word, so status never relies on colour alone."""
     return f":{palette.badge_color(status)}-badge[{STATUS_ICONS.get(status, '')} {md(status)}]"

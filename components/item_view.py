@@ -12,6 +12,7 @@ import streamlit as st
 from components import data, keys, url
 from components import format as fmt
 from components.resume_panel import resume_panel
+from queries import search
 from queries.items import TicketDetail, ToolCallDetail
 from queries.sessions import SessionDetail
 from queries.timeline import STAGE_PREFIX
@@ -28,7 +29,11 @@ Download = Callable[[str], Callable[[], bytes]]
 
 
 def tool_call_view(
-    call: ToolCallDetail, *, session_started_at: datetime, download: Download
+    call: ToolCallDetail,
+    *,
+    session_started_at: datetime,
+    download: Download,
+    find: str | None = None,
 ) -> None:
     """A tool call, or another MCP request (initialize, tools/list...) stored beside them."""
     is_tool = call.method == TOOL_CALL_METHOD
@@ -40,6 +45,7 @@ def tool_call_view(
         else (":green-badge[:material/check: ok]")
     )
     st.markdown(f"{status} {noun} #{call.seq:,} · {human.millis(call.duration_ms)}")
+    _found(_call_texts(call), find)
     _fields(_call_fields(call, session_started_at, is_tool=is_tool))
     if call.is_error:
         st.error(fmt.md(call.error_message or "(no message)"), icon=":material/error:")
@@ -76,9 +82,10 @@ def _attributes(attributes: Any, *, expanded: bool) -> None:
         st.json(attributes, expanded=True)
 
 
-def ticket_view(ticket: TicketDetail) -> None:
+def ticket_view(ticket: TicketDetail, *, find: str | None = None) -> None:
     st.subheader(f":material/support_agent: {fmt.md(ticket.title)}", anchor=False)
     st.markdown(f"{fmt.priority_badge(ticket.priority)} :gray-badge[{fmt.md(ticket.status)}]")
+    _found({"title": ticket.title, "summary": ticket.summary, "context": ticket.context}, find)
     _fields(
         {
             "Email": ticket.email or "—",
@@ -93,6 +100,33 @@ def ticket_view(ticket: TicketDetail) -> None:
     st.markdown("**Context**")
     st.text(ticket.context or "—")
     _activities((ticket.attributes or {}).get("activities"))
+
+
+def _call_texts(call: ToolCallDetail) -> dict[str, str | None]:
+    """The call's searchable text as shown: a payload's JSON (non-ASCII as itself), or the
+    preview of one too large to load."""
+
+    def text(value: Any, preview: str | None) -> str | None:
+        return preview if value is None else json.dumps(value, ensure_ascii=False)
+
+    return {
+        "input": text(call.input, call.input_preview),
+        "output": text(call.output, call.output_preview),
+        "error_message": call.error_message,
+    }
+
+
+def _found(texts: dict[str, str | None], find: str | None) -> None:
+    """Where the timeline's Find phrase occurs in this item, marked in context."""
+    found = search.found_in(texts, find) if find else []
+    if not found:
+        return
+    lines = [
+        f":material/search: {fmt.FIELD_LABELS.get(f.field, f.field)}: "
+        f"{fmt.marked(f.snippet, f.start, f.end)}"
+        for f in found
+    ]
+    st.markdown("  \n".join(lines), help=f"Where “{find}” occurs in this item (Find).")
 
 
 def _activities(activities: list[dict[str, Any]] | None) -> None:
@@ -192,6 +226,7 @@ def item_pane(viewer: Viewer, session: SessionDetail | None, item_id: str | None
     if detail is None or detail.session_id != session.id:
         _bad_link("This link's item is not available in this session.", session)
         return
+    find = url.text(keys.P_FIND, [])  # checked, and any problem said, by the timeline
     with st.container(border=True, key=keys.US_ITEM):
         if isinstance(detail, ToolCallDetail):
             tool_call_view(
@@ -200,9 +235,10 @@ def item_pane(viewer: Viewer, session: SessionDetail | None, item_id: str | None
                 download=lambda field: data.payload_download(
                     org_id, viewer.email, detail.id, field
                 ),
+                find=find,
             )
         else:
-            ticket_view(detail)
+            ticket_view(detail, find=find)
 
 
 def _stage_item(viewer: Viewer, session: SessionDetail, item_id: str) -> None:

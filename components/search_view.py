@@ -21,14 +21,6 @@ from sessionscope import human
 from sessionscope.schema import SESSION_STATUSES
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FIELD_LABELS = {
-    "input": "input",
-    "output": "output",
-    "error_message": "error",
-    "title": "ticket title",
-    "summary": "ticket summary",
-    "context": "ticket context",
-}
 
 
 @dataclass(frozen=True)
@@ -215,7 +207,7 @@ def _hit(ses: search.SessionHits, hit: search.Hit) -> None:
     with st.container(horizontal=True, vertical_alignment="center"):
         st.page_link(
             keys.PAGE_USER,
-            label=f"{where}{what} · {FIELD_LABELS.get(hit.field, hit.field)}",
+            label=f"{where}{what} · {fmt.FIELD_LABELS.get(hit.field, hit.field)}",
             query_params={
                 keys.P_USER: ses.end_user_id,
                 keys.P_SESSION: ses.id,
@@ -227,12 +219,9 @@ def _hit(ses: search.SessionHits, hit: search.Hit) -> None:
 
 
 def highlighted(hit: search.Hit) -> str:
-    """The snippet as safe markdown, the match marked (escaped first, then marked)."""
-    text = hit.snippet
-    if hit.end <= hit.start:  # found by the database, not located in this rendering
-        return fmt.md(text)
-    before, match, after = text[: hit.start], text[hit.start : hit.end], text[hit.end :]
-    return f"{fmt.md(before)}:orange-background[**{fmt.md(match)}**]{fmt.md(after)}"
+    """The snippet as safe markdown, the match marked (unmarked when the database found it
+    but this rendering of the text did not)."""
+    return fmt.marked(hit.snippet, hit.start, hit.end)
 
 
 def _compare_picker(found: list[search.SessionHits]) -> None:

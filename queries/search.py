@@ -15,6 +15,7 @@ comparison above still decides, so both paths return the same rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -386,6 +387,29 @@ def _hit(row: Any, q: str) -> Hit:
     name, text = next(((n, x) for n, x in texts if x), (names[0], ""))
     return Hit(row["id"], row["kind"], row["seq"], row["label"] or "", name,
                _cut(text, 2 * SNIPPET_CONTEXT), 0, 0, -1)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where a phrase first occurs in one field: the text around it, the match at
+    snippet[start:end]."""
+
+    field: str
+    snippet: str
+    start: int
+    end: int
+
+
+def found_in(texts: Mapping[str, str | None], q: str) -> list[Found]:
+    """Each of `texts` (field -> its text) that holds q in any case, in their order, with the
+    first occurrence in context: what the details pane marks for the timeline's Find."""
+    out = []
+    for name, text in texts.items():
+        offset = _locate(text or "", q) if q else -1
+        if offset >= 0:
+            snippet, start = _snippet(text or "", offset, len(q))
+            out.append(Found(name, snippet, start, start + len(q)))
+    return out
 
 
 def _readable(text: str | None) -> str | None:

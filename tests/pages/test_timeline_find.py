@@ -140,3 +140,21 @@ def test_only_matches_without_a_find_text_is_dropped(app) -> None:
     assert dict(at.query_params) == LONG and len(row_ids(at)) == 100
     at = app(PAGE, **LONG, find="q24", matches="yes")
     assert "`matches` is 1 or absent" in texts(at) and len(row_ids(at)) == 100
+
+
+def found_lines(at: AppTest) -> list[str]:
+    """The details pane's lines saying where the Find phrase occurs."""
+    return [m.value for m in at.markdown if m.value.startswith(":material/search:")]
+
+
+def test_the_details_mark_where_the_phrase_occurs(app) -> None:
+    at = app(PAGE, **LONG, find="Q24", item="tc_long024")
+    (line,) = found_lines(at)
+    assert line.startswith(":material/search: input: ")
+    assert ":orange-background[**q24**]" in line  # as stored, marked in context
+    at = app(PAGE, **LONG, find="export button", item="sr_long1")  # a ticket's summary
+    (line,) = found_lines(at)
+    assert line.startswith(":material/search: ticket summary: ")
+    assert ":orange-background[**" in line
+    assert not found_lines(app(PAGE, **LONG, find="q24", item="tc_long100"))  # not a match
+    assert not found_lines(app(PAGE, **LONG, item="tc_long024"))  # no find
