@@ -31,7 +31,8 @@ from sessionscope.schema import servers as servers_table
 
 MAX_QUERY_CHARS = 200
 MIN_INDEXED_CHARS = 3  # the trigram tokenizer finds nothing shorter
-# A substring holding one of these may span JSON syntax, which the SQLite index does not hold.
+# A substring holding one of these may span JSON syntax, which the SQLite index does not hold
+# (migration 0012 leaves them out of the indexed JSON text: such a query must never use it).
 _JSON_PUNCTUATION = frozenset('"\\:,{}[]')
 SNIPPET_CONTEXT = 60  # characters shown on each side of a match
 CALL_FIELDS = ("input", "output", "error_message")
