@@ -193,7 +193,8 @@ def session_card(side: str, session: SessionDetail) -> None:
         f"{fmt.md(_user_label(session), limit=40)} · :material/dns: "
         f"{fmt.md(session.server_name, limit=40)}"
     )
-    st.caption(
+    # Not a caption: the counts' red error count would be faded below a readable contrast.
+    st.markdown(
         f"Started {human.absolute(session.started_at)} · "
         f"{human.duration(session.duration_s)} · {fmt.counts_line(session)}"
     )

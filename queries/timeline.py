@@ -175,11 +175,14 @@ def _contains(arm: _Arm, q: str) -> sa.ColumnElement[bool]:
     """The arm's searched text holds q: a request's payloads and error, a ticket's title,
     summary and context, a stage's data. Tool and stage names are not searched: the tool
     filter and the rows already show them."""
+    # One session's rows: compared without the trigram index (textmatch.any_contains).
     if arm is _CALLS:
-        return any_contains(q, texts=(_tc.error_message,), jsons=(_tc.input, _tc.output))
+        return any_contains(
+            q, texts=(_tc.error_message,), jsons=(_tc.input, _tc.output), indexed=False
+        )
     if arm is _TICKETS:
-        return any_contains(q, texts=(_st.title, _st.summary, _st.context))
-    return any_contains(q, jsons=(_sg.data,))
+        return any_contains(q, texts=(_st.title, _st.summary, _st.context), indexed=False)
+    return any_contains(q, jsons=(_sg.data,), indexed=False)
 
 
 def _method_where(flt: TimelineFilter) -> list[sa.ColumnElement[bool]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,9 +19,12 @@ from sqlalchemy.engine import Engine, make_url
 from sessionscope import tokens
 from sessionscope.db import make_engine
 from sessionscope.migrate import upgrade
-from tests import factories, mcplatform_db
+from tests import debian_postgres, factories, mcplatform_db
 
 BACKENDS = ("sqlite", "postgresql")
+# A third backend for the payload search's tests: PostgreSQL with pg_trgm, so the trigram
+# indexes of migration 0009 exist and serve the search (see tests/debian_postgres.py).
+PG_TRGM = "pg_trgm"
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +48,13 @@ def pg_uri_to_sqlalchemy(uri: str) -> str:
 
 
 class DatabaseFactory:
-    """Creates fresh, migrated databases on either backend."""
+    """Creates fresh, migrated databases on either backend (and on PG_TRGM, for the tests of
+    the search index that asks for one)."""
 
-    def __init__(self, tmp: Path, pg_server_url: str) -> None:
+    def __init__(self, tmp: Path, pg_server_url: str, trgm_server_url: Callable[[], str]) -> None:
         self._tmp = tmp
         self._pg = pg_server_url
+        self._trgm = trgm_server_url  # started on first use: most runs never ask
         self._engines: list[Engine] = []
         self._pg_dbs: list[str] = []
 
@@ -57,12 +62,14 @@ class DatabaseFactory:
         name = f"ssc_{uuid.uuid4().hex[:12]}"
         if backend == "sqlite":
             return f"sqlite:///{self._tmp / (name + '.db')}"
-        admin = make_engine(self._pg)
+        server = self._trgm() if backend == PG_TRGM else self._pg
+        admin = make_engine(server)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # name is generated above
         admin.dispose()
-        self._pg_dbs.append(name)
-        return make_url(self._pg).set(database=name).render_as_string(hide_password=False)
+        if backend != PG_TRGM:  # that cluster is thrown away whole
+            self._pg_dbs.append(name)
+        return make_url(server).set(database=name).render_as_string(hide_password=False)
 
     def engine(self, backend: str, *, migrate: bool = True) -> Engine:
         engine = make_engine(self.url(backend))
@@ -85,10 +92,22 @@ class DatabaseFactory:
 
 
 @pytest.fixture(scope="session")
+def pg_trgm_server_url() -> Iterator[str]:
+    """A PostgreSQL server offering pg_trgm, as production servers do (the embedded one does
+    not): a throwaway cluster of Debian's `postgresql` package."""
+    with debian_postgres.cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def databases(
-    tmp_path_factory: pytest.TempPathFactory, pg_server_url: str
+    tmp_path_factory: pytest.TempPathFactory, pg_server_url: str, request: pytest.FixtureRequest
 ) -> Iterator[DatabaseFactory]:
-    factory = DatabaseFactory(tmp_path_factory.mktemp("sqlite"), pg_server_url)
+    factory = DatabaseFactory(
+        tmp_path_factory.mktemp("sqlite"),
+        pg_server_url,
+        lambda: request.getfixturevalue("pg_trgm_server_url"),
+    )
     yield factory
     factory.close()
 

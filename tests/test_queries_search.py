@@ -10,12 +10,21 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from queries import search
+from queries import search, textmatch
 from queries.search import BadQuery, SearchFilter
-from sessionscope import policy, redaction_apply, retention
+from sessionscope import policy, redaction_apply, retention, schema
 from tests import factories
+from tests.conftest import BACKENDS, PG_TRGM
 from tests.factories import T0
 from tests.importing import CALL_A, GOOD, import_lines
+
+
+# Every test here runs on SQLite (FTS5), the embedded PostgreSQL (no pg_trgm: a scan) and a
+# PostgreSQL with pg_trgm (migration 0009's trigram indexes): the same results on each.
+@pytest.fixture(scope="session", params=[*BACKENDS, PG_TRGM])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
 
 S = timedelta(seconds=1)
 A = {"org_id": "org_a", "session_id": "ses_t"}
@@ -367,3 +376,40 @@ def test_index_kind_says_which_index_serves(engine: sa.Engine) -> None:
                 sa.text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
             ).first()
             assert kind == ("pg_trgm" if has else "scan")
+
+
+# expression index -> the condition it must serve (queries.textmatch, as the search builds it)
+TRIGRAM_INDEXES = {
+    "ix_tool_calls_input_trgm": lambda q: textmatch.json_contains(schema.tool_calls.c.input, q),
+    "ix_tool_calls_output_trgm": lambda q: textmatch.json_contains(schema.tool_calls.c.output, q),
+    "ix_tool_calls_error_message_trgm": lambda q: textmatch.text_contains(
+        schema.tool_calls.c.error_message, q
+    ),
+    "ix_support_tickets_title_trgm": lambda q: textmatch.text_contains(
+        schema.support_tickets.c.title, q
+    ),
+    "ix_support_tickets_summary_trgm": lambda q: textmatch.text_contains(
+        schema.support_tickets.c.summary, q
+    ),
+    "ix_support_tickets_context_trgm": lambda q: textmatch.text_contains(
+        schema.support_tickets.c.context, q
+    ),
+}
+
+
+def test_the_trigram_indexes_serve_the_searchs_comparisons(databases) -> None:
+    """On a server with pg_trgm, each of the compared expressions has its GIN index and the
+    planner can answer the comparison from it (so the expressions agree, character for
+    character, with what queries.textmatch builds)."""
+    engine = databases.engine(PG_TRGM)
+    with engine.begin() as conn:
+        assert search.index_kind(conn) == "pg_trgm"
+        made = sa.text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%\\_trgm'")
+        assert set(conn.execute(made).scalars()) == set(TRIGRAM_INDEXES)
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few rows: else a scan
+        for name, condition in TRIGRAM_INDEXES.items():
+            table = schema.tool_calls if "tool_calls" in name else schema.support_tickets
+            stmt = sa.select(table.c.id).where(condition("Zürich 100%"))
+            compiled = stmt.compile(dialect=conn.dialect)
+            plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+            assert any(name in line for line in plan), (name, plan)

@@ -180,7 +180,7 @@ def paths_section(org_id: str, flt: AdminFilter, before: AdminFilter | None) -> 
     columns off at 1,366 px)."""
     st.subheader("Tool paths", anchor=False)
     st.caption(
-        "Consecutive `tools/call` requests within a session, in call order (other MCP "
+        "Consecutive tools/call requests within a session, in call order (other MCP "
         f"requests are skipped). {CLICK_HELP}"
     )
     with st.spinner("Reading tool paths…"):

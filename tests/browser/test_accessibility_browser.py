@@ -112,6 +112,25 @@ SCANS = [
     ),
     Scan("admin-audit", "demo_server", "/admin", "Append-only", click="role=tab[name='Audit log']"),
     Scan(
+        "admin-tool-paths",
+        "demo_server",
+        "/admin?tab=Analytics&section=Tool+paths",
+        "css=[data-testid='stDataFrame'] canvas",
+    ),
+    Scan(
+        "admin-mcp-traffic",
+        "demo_server",
+        "/admin?tab=Analytics&section=MCP+traffic",
+        "css=[data-testid='stDataFrame'] canvas",
+    ),
+    Scan("search", "server", "/search?q=export+button", "sessions shown, newest first"),
+    Scan(
+        "compare",
+        "server",
+        "/compare?a=ses_long&b=ses_big",
+        "css=[data-testid='stDataFrame'] canvas",
+    ),
+    Scan(
         "history-panel",
         "server",
         "/users",
