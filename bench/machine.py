@@ -2,8 +2,9 @@
 
 A thread samples every SAMPLE_S seconds: the 1-minute load average (/proc/loadavg) and the
 CPU time of every process that is not this run's. This run's processes are this process and
-its descendants (Streamlit servers, Chromium, Datasette) and the benchmark's embedded
-PostgreSQL (bench/data/pg/postmaster.pid and its children); everything else is "others"
+its descendants (Streamlit servers, Chromium, Datasette) and the benchmark's PostgreSQL (the
+embedded one's bench/data/pg/postmaster.pid, or DATABASE_URL's on a local Unix socket, and
+the postmaster's children); everything else is "others"
 (another test suite, a CI job), kernel threads left out. The machine's busy CPU time comes
 from /proc/stat. Each figure is kept per phase of the run (data sets, server side, ...).
 
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from sqlalchemy.engine import make_url
 
 SAMPLE_S = 2.0
 POSTMASTER_PID = Path(__file__).resolve().parent / "data" / "pg" / "postmaster.pid"
@@ -36,12 +38,28 @@ def _busy_s() -> float:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
+def _postmaster_files() -> list[Path]:
+    """The embedded server's postmaster.pid, and the lock file of DATABASE_URL's server when
+    it listens on a Unix socket of this machine (`.s.PGSQL.<port>.lock`, whose first line is
+    the postmaster's pid): the database this run measures is not "others"."""
+    files = [POSTMASTER_PID]
+    given = os.environ.get("DATABASE_URL", "")
+    if given.startswith("postgresql"):
+        with contextlib.suppress(ValueError):
+            url = make_url(given)
+            host, port = url.query.get("host") or url.host, url.query.get("port") or url.port
+            if isinstance(host, str) and host.startswith("/"):
+                files.append(Path(host) / f".s.PGSQL.{port or 5432}.lock")
+    return files
+
+
 def _ours() -> set[int]:
     me = psutil.Process()
     pids = {me.pid, *(c.pid for c in me.children(recursive=True))}
-    with contextlib.suppress(OSError, ValueError, psutil.Error):
-        postmaster = psutil.Process(int(POSTMASTER_PID.read_text().split()[0]))
-        pids |= {postmaster.pid, *(c.pid for c in postmaster.children(recursive=True))}
+    for pid_file in _postmaster_files():
+        with contextlib.suppress(OSError, ValueError, psutil.Error):
+            postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+            pids |= {postmaster.pid, *(c.pid for c in postmaster.children(recursive=True))}
     return pids
 
 
