@@ -51,7 +51,9 @@ class DatabaseFactory:
     """Creates fresh, migrated databases on either backend (and on PG_TRGM, for the tests of
     the search index that asks for one)."""
 
-    def __init__(self, tmp: Path, pg_server_url: str, trgm_server_url: Callable[[], str]) -> None:
+    def __init__(
+        self, tmp: Path, pg_server_url: str, trgm_server_url: Callable[[], str] | None = None
+    ) -> None:
         self._tmp = tmp
         self._pg = pg_server_url
         self._trgm = trgm_server_url  # started on first use: most runs never ask
@@ -62,7 +64,11 @@ class DatabaseFactory:
         name = f"ssc_{uuid.uuid4().hex[:12]}"
         if backend == "sqlite":
             return f"sqlite:///{self._tmp / (name + '.db')}"
-        server = self._trgm() if backend == PG_TRGM else self._pg
+        server = self._pg
+        if backend == PG_TRGM:
+            if self._trgm is None:
+                raise ValueError("this DatabaseFactory was given no pg_trgm server")
+            server = self._trgm()
         admin = make_engine(server)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))  # name is generated above
