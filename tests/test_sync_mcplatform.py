@@ -129,6 +129,40 @@ def test_a_later_activity_on_a_synced_ticket_is_appended_once(
     assert [a["id"] for a in activities(fresh_engine, "sr_1")] == ["sta_1", "sta_2", "sta_4"]
 
 
+def test_a_ticket_moved_to_another_session_refreshes_both(
+    fresh_engine: sa.Engine, mcplatform_url: str
+) -> None:
+    """MCPlatform re-links ticket sr_1 from s1 to s4; a run that reads it again updates the
+    ticket and refreshes both sessions (s1's last activity falls back to its last call)."""
+    run(fresh_engine, mcplatform_url)
+
+    def last_activity(external_id: str) -> datetime:
+        s = schema.sessions.c
+        with fresh_engine.connect() as conn:
+            query = sa.select(s.last_activity_at).where(s.external_id == external_id)
+            return conn.execute(query).scalar_one()
+
+    assert last_activity("s1") == datetime.fromtimestamp((T + 300) / 1000, tz=UTC)  # sr_1
+    source = sa.create_engine(mcplatform_url)
+    with source.begin() as conn:  # a fixture statement on MCPlatform's own test database
+        conn.execute(
+            sa.text("UPDATE support_requests SET mcp_server_session_id = 's4' WHERE id = 'sr_1'")
+        )
+    source.dispose()
+    with fresh_engine.begin() as conn:  # read every ticket again (the module docstring's way)
+        conn.execute(sa.text("DELETE FROM sync_marks WHERE key = 'support_requests'"))
+    run(fresh_engine, mcplatform_url)
+    assert last_activity("s1") == datetime.fromtimestamp((T + 200) / 1000, tz=UTC)  # tc_b
+    st, s = schema.support_tickets.c, schema.sessions.c
+    with fresh_engine.connect() as conn:
+        moved = conn.execute(
+            sa.select(s.external_id)
+            .select_from(schema.support_tickets.join(schema.sessions, s.id == st.session_id))
+            .where(st.title == "Stuck")
+        ).scalar_one()
+    assert moved == "s4"
+
+
 def test_a_second_sync_reads_only_new_rows(fresh_engine: sa.Engine, mcplatform_url: str) -> None:
     run(fresh_engine, mcplatform_url)
     before = snapshot(fresh_engine)
