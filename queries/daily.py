@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from queries.admin import AdminFilter, session_filters, transport_of
 from queries.sql import day_bucket, epoch_us, sum_int
-from queries.tool_path import windowed_calls
+from queries.tool_path import raised_after, windowed_calls
 from sessionscope import schema
 from sessionscope.db import is_postgres
 
@@ -333,11 +333,7 @@ def _ticket_calls(
         .subquery("tickets")
     )
     k, c = tickets.c, calls.c
-    last = sa.and_(
-        c.session_id == k.session_id,
-        c.started_at <= k.created_at,
-        sa.or_(c.next_at.is_(None), c.next_at > k.created_at),
-    )
+    last = sa.and_(c.session_id == k.session_id, raised_after(c, k.created_at))
     dims = [k[n] for n in _DIM_NAMES]
     joined = sa.select(
         *dims, k.session_id, c.lag1.label("before_1"), c.tool_name.label("last_tool")

@@ -10,6 +10,7 @@ the session's next call started). queries.paths counts the same windows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -91,14 +92,23 @@ def _calls_tool(org_id: str, name: str) -> sa.ColumnElement[bool]:
     )
 
 
+def raised_after(
+    call: sa.ColumnCollection, created_at: sa.ColumnElement[Any]
+) -> sa.ColumnElement[bool]:
+    """A ticket raised at `created_at` follows this windowed call (windowed_calls' columns):
+    the call started at or before it and the session's next call, if any, after it. The one
+    rule for the Tool paths panels (queries.daily) and this filter."""
+    return sa.and_(
+        call.started_at <= created_at,
+        sa.or_(call.next_at.is_(None), call.next_at > created_at),
+    )
+
+
 def _ticket_follows(org_id: str, w: sa.Subquery) -> sa.ColumnElement[bool]:
     """A ticket of the call's session raised after it and before the session's next call."""
     t = schema.support_tickets.c
     return sa.exists(
         sa.select(sa.literal(1)).where(
-            t.org_id == org_id,
-            t.session_id == w.c.session_id,
-            t.created_at >= w.c.started_at,
-            sa.or_(w.c.next_at.is_(None), t.created_at < w.c.next_at),
+            t.org_id == org_id, t.session_id == w.c.session_id, raised_after(w.c, t.created_at)
         )
     )

@@ -31,8 +31,6 @@ from queries.page import frame
 from queries.sql import rate, sum_int
 from sessionscope import schema
 
-TARGET_METHODS = schema.TARGET_METHODS
-
 
 def _by_sessions(
     conn: sa.Connection, keys: list[str], org_id: str, flt: AdminFilter, limit: int | None

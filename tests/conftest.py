@@ -92,8 +92,10 @@ class DatabaseFactory:
         admin = make_engine(self._pg)
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for name in self._pg_dbs:
-                # `name` is a database this fixture created (ssc_<hex>), never input.
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                # `name` is a database this fixture created (ssc_<hex>), never input;
+                # an identifier cannot be a bound parameter.
+                drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                conn.execute(sa.text(drop))
         admin.dispose()
 
 

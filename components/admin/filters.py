@@ -28,8 +28,7 @@ from components.admin import keys as ak
 from components.keys import P_Q, P_USER
 from queries.admin import AdminFilter
 from queries.tool_path import MAX_STEPS, THEN, Path
-from queries.traffic import TARGET_METHODS
-from sessionscope.schema import SESSION_STATUSES
+from sessionscope.schema import SESSION_STATUSES, TARGET_METHODS
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MIN_DATE, MAX_DATE = date(2000, 1, 1), date(2099, 12, 31)
