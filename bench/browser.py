@@ -6,7 +6,8 @@ All measured side by side in one run (issue 14's targets compare them):
   "link"), then to a session's tool calls (the "click", its page navigation).
 - Sessionscope's User sessions page (`streamlit run`), through the DOM contract below:
   (a) `link_cold`: a shared /user?user&session&item link opened cold (a new browser context)
-      until all three panes show content; Chromium's CPU time for it (`cpu_link`);
+      until all three panes show content; Chromium's CPU time for it (`cpu_link`); how long
+      after Streamlit's last loading skeleton the panes showed (SKELETON_TIMES);
   (b) `link_deep`: the same with the heavy user's 300th newest session and its 15,000th
       call (bench/datasets.py adds that session);
   (c) `clicks`: in one page, a click on another session until its timeline shows, then on a
@@ -129,6 +130,21 @@ DIAGNOSE = """(selectors) => {
     exception: exc ? exc.textContent.slice(0, 300) : "",
   };
 }"""
+# When Streamlit showed its loading skeletons (a widget whose code is still loading), on the
+# page's clock: React 18, in Streamlit's frontend, reveals content no sooner than 500 ms
+# after a Suspense boundary last showed its fallback, so a cold link's panes show about that
+# long after the last skeleton (the report gives the median gap).
+SKELETON_TIMES = """(() => {
+  const s = "[data-testid='stSkeleton']";
+  window.__skeletons = [];
+  new MutationObserver((changes) => {
+    for (const c of changes) for (const n of c.addedNodes)
+      if (n.nodeType === 1 && (n.matches(s) || n.querySelector(s)))
+        window.__skeletons.push(performance.now());
+  }).observe(document, {subtree: true, childList: true});
+})();"""
+SINCE_LAST_SKELETON = """() => window.__skeletons && window.__skeletons.length
+  ? performance.now() - Math.max(...window.__skeletons) : null"""
 TEXT_OF = "(s) => { const e = document.querySelector(s); return e ? e.textContent : null; }"
 PARAM_OF = "(n) => new URLSearchParams(location.search).get(n)"
 
@@ -434,8 +450,22 @@ def measure(
                 return _ms(started)
 
             def link_cold() -> dict[str, Any]:
-                ms, cpu = cold(lambda pg: open_link(pg, app.url, ids, "cold link"))
-                return {"link_cold_ms": ms, "cpu_link_s": cpu}
+                gaps: list[float | None] = []
+
+                def once(pg: Any) -> float:
+                    pg.add_init_script(SKELETON_TIMES)
+                    ms = open_link(pg, app.url, ids, "cold link")
+                    gaps.append(pg.evaluate(SINCE_LAST_SKELETON))
+                    return ms
+
+                ms, cpu = cold(once)
+                shown = [g for g in gaps[1:] if g is not None]  # gaps[0]: the warm-up
+                return {
+                    "link_cold_ms": ms,
+                    "cpu_link_s": cpu,
+                    "link_cold_after_skeleton_ms": _median(shown) if shown else None,
+                    "link_cold_skeleton_runs": len(shown),
+                }
 
             def link_deep() -> dict[str, Any]:
                 if deep is None:

@@ -395,6 +395,15 @@ def _browser_lines(results: dict[str, Any]) -> list[str]:
         f"{ms('click_item_far_ms')} | | |",
         f"| Chromium CPU, a cold open | {cpu('cpu_link_s')} | | {cpu('cpu_hello_s')} |",
     ]
+    if br.get("link_cold_after_skeleton_ms") is not None:
+        lines += [
+            "",
+            f"In {br['link_cold_skeleton_runs']} of the cold links Streamlit showed loading "
+            "skeletons while widgets' code loaded; the panes showed a median "
+            f"{br['link_cold_after_skeleton_ms']:,.0f} ms after the last of them. React 18 "
+            "(Streamlit's frontend) reveals content no sooner than 500 ms after a Suspense "
+            "boundary last showed its fallback.",
+        ]
     if "rss_peak_mb" in br:
         lines += [
             "",

@@ -132,42 +132,61 @@ _ID_MAX = 64  # sessions.id's length
 
 
 def compare_with(session: SessionDetail, key: str) -> None:
-    """A popover listing the user's newest sessions (the list's first window, already cached)
-    and a box for any other session's id: choosing one shows a link to their comparison (a
-    real link: a new tab works too)."""
+    """A popover listing the user's newest sessions and a box for any other session's id:
+    choosing one shows a link to their comparison (a real link: a new tab works too). Its
+    content is drawn only while it is open (opening it reruns the pane), so a closed one costs
+    a run no query and no options."""
+    box = st.popover(
+        "Compare with…",
+        icon=":material/compare_arrows:",
+        type="tertiary",
+        key=popover_key(key),
+        on_change="rerun",
+    )
+    if box.open:
+        with box:
+            _compare_choices(session, key)
+
+
+def popover_key(key: str) -> str:
+    """The open state of the "Compare with…" popover whose picker is `key`."""
+    return f"{key}_open"
+
+
+def _compare_choices(session: SessionDetail, key: str) -> None:
+    """The user's newest sessions (the list's first window) and a box for any session id."""
     page = data.user_sessions(session.org_id, session.end_user_id, ListFilter(), None)
     others = {r.id: _option(r) for r in page.rows.itertuples() if r.id != session.id}
-    with st.popover("Compare with…", icon=":material/compare_arrows:", type="tertiary"):
-        if not others:
-            st.caption("This user has no other session to compare with.")
-            return
-        choice = st.selectbox(
-            "Another session of this user"
-            + (f" (of the {len(page.rows):,} newest)" if page.next_cursor else ""),
-            list(others),
-            index=None,
-            width=440,  # room for the title, start, status and calls of each option
-            format_func=others.__getitem__,
-            placeholder="Choose a session",
-            key=key,
+    if not others:
+        st.caption("This user has no other session to compare with.")
+        return
+    choice = st.selectbox(
+        "Another session of this user"
+        + (f" (of the {len(page.rows):,} newest)" if page.next_cursor else ""),
+        list(others),
+        index=None,
+        width=440,  # room for the title, start, status and calls of each option
+        format_func=others.__getitem__,
+        placeholder="Choose a session",
+        key=key,
+    )
+    # An older session than the list's first window: by its id (the Compare page checks
+    # that it is one of this organization's sessions).
+    typed = st.text_input(
+        "Or a session by its id",
+        key=f"{key}_id",
+        placeholder="ses_…",
+        max_chars=_ID_MAX,
+        width=440,
+    ).strip()
+    choice = choice or typed or None
+    if choice is not None:
+        st.page_link(
+            keys.PAGE_COMPARE,
+            label="Compare these two sessions",
+            icon=":material/compare_arrows:",
+            query_params={keys.P_CMP_A: session.id, keys.P_CMP_B: choice},
         )
-        # An older session than the list's first window: by its id (the Compare page checks
-        # that it is one of this organization's sessions).
-        typed = st.text_input(
-            "Or a session by its id",
-            key=f"{key}_id",
-            placeholder="ses_…",
-            max_chars=_ID_MAX,
-            width=440,
-        ).strip()
-        choice = choice or typed or None
-        if choice is not None:
-            st.page_link(
-                keys.PAGE_COMPARE,
-                label="Compare these two sessions",
-                icon=":material/compare_arrows:",
-                query_params={keys.P_CMP_A: session.id, keys.P_CMP_B: choice},
-            )
 
 
 def _option(row: Any) -> str:

@@ -124,14 +124,15 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         filtered = flt.statuses or flt.title_q
         st.caption("No sessions match these filters." if filtered else "No sessions yet.")
         return
+    cards = list(rows.itertuples())  # one pass: pandas extracts every column per pass
     choice_list(
         "Sessions, newest first",
         keys.US_LIST,
-        {r.id: fmt.card_title(r) for r in rows.itertuples()},
+        {r.id: fmt.card_title(r) for r in cards},
         selected,
         _chosen,
         (_start_key(user, flt),),
-        captions=[fmt.card_caption(r) for r in rows.itertuples()],
+        captions=[fmt.card_caption(r) for r in cards],
     )
     if page.next_cursor is not None:
         st.button(

@@ -125,6 +125,14 @@ def test_the_targets_of_issue_14_are_ratios_of_one_run() -> None:
     assert got[script] == ("30 ms vs 10 + 5 ms", "2.00", True)
 
 
+def test_the_report_says_how_long_after_the_last_skeleton_the_panes_showed() -> None:
+    browser = BROWSER | {"link_cold_after_skeleton_ms": 512.4, "link_cold_skeleton_runs": 5}
+    report = run.markdown(_fake_results(**browser))
+    assert "In 5 of the cold links Streamlit showed loading skeletons" in report
+    assert "the panes showed a median 512 ms after the last of them" in report
+    assert "after the last of them" not in run.markdown(_fake_results(**BROWSER))
+
+
 def test_an_unmeasured_target_says_why_and_does_not_hold() -> None:
     error = "cold link: not shown after 120 s: no element matches '.st-key-us_list input:checked'"
     browser = {k: v for k, v in BROWSER.items() if k not in ("link_cold_ms", "cpu_link_s")}

@@ -81,3 +81,22 @@ def test_pages_fetch_nothing_from_other_sites(browser, server) -> None:  # type:
     assert icon.startswith("data:image/svg+xml"), icon[:80]
     offsite = sorted({u for u in requests if not u.startswith((server.url + "/", "data:"))})
     assert offsite == []
+
+
+def test_compare_with_draws_its_choices_once_opened(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """The popover's choices are drawn only while it is open: opening it reruns the pane and
+    they appear; a session typed by its id gives the link to the comparison."""
+    with watched_page(browser, server.url, viewport={"width": 1366, "height": 768}) as page:
+        open_link(page, LINK)
+        box_label = "Or a session by its id"
+        assert page.get_by_text(box_label).count() == 0  # closed: nothing drawn
+        page.locator("[data-testid='stPopover'] button", has_text="Compare with").click()
+        box = page.get_by_label(box_label)
+        box.wait_for(timeout=30_000)
+        box.fill("ses_big")
+        box.press("Enter")
+        link = page.get_by_role("link", name="Compare these two sessions")
+        link.wait_for(timeout=30_000)
+        href = link.get_attribute("href") or ""
+        assert "a=ses_long" in href and "b=ses_big" in href
+        screenshot(page, "compare-with-1366")

@@ -207,10 +207,29 @@ def test_a_link_without_ids_says_how_to_choose(page):
     assert not at.dataframe
 
 
+def _open_compare_with(at: AppTest, key: str):  # -> the picker (a Selectbox)
+    """Open the "Compare with…" popover whose picker is `key`: its content is drawn only then."""
+    at.session_state[compare_view.popover_key(key)] = True
+    at.run()
+    assert not at.exception
+    return at.selectbox(key=key)
+
+
+def test_compare_with_draws_its_choices_only_while_open(page):
+    """A closed popover costs a run no query and no options; opening it draws them."""
+    at = page(keys.PAGE_USER, user="usr_ann", session="ses_good")
+    assert not at.exception
+    assert not [s for s in at.selectbox if s.key == keys.US_COMPARE_WITH]
+    assert any("The bad one" in o for o in _open_compare_with(at, keys.US_COMPARE_WITH).options)
+    at.session_state[compare_view.popover_key(keys.US_COMPARE_WITH)] = False
+    at.run()
+    assert not [s for s in at.selectbox if s.key == keys.US_COMPARE_WITH]
+
+
 def test_one_session_offers_the_users_other_sessions(page):
     at = page(a="ses_good")
     assert "Choose a second session" in plain_texts(at)
-    picker = at.selectbox(key=keys.SD_COMPARE_WITH)
+    picker = _open_compare_with(at, keys.SD_COMPARE_WITH)
     assert picker.options and "ses_good" not in picker.options
     picker.set_value("ses_bad").run()
     links = {p.value: p.proto.query_string for p in at.get("page_link")}
@@ -220,7 +239,7 @@ def test_one_session_offers_the_users_other_sessions(page):
 def test_the_explorers_compare_with_opens_the_comparison(page):
     at = page(keys.PAGE_USER, user="usr_ann", session="ses_good")
     assert not at.exception
-    at.selectbox(key=keys.US_COMPARE_WITH).set_value("ses_bad").run()
+    _open_compare_with(at, keys.US_COMPARE_WITH).set_value("ses_bad").run()
     link = next(p for p in at.get("page_link") if p.value == "Compare these two sessions")
     assert (
         link.proto.page == keys.PATH_COMPARE and link.proto.query_string == "a=ses_good&b=ses_bad"
@@ -238,6 +257,7 @@ def test_compare_with_takes_any_session_by_its_id(page):
     """A session older than the picker's window is compared by its id; the Compare page
     decides whether the organization may see it."""
     at = page(keys.PAGE_USER, user="usr_ann", session="ses_good")
+    _open_compare_with(at, keys.US_COMPARE_WITH)
     at.text_input(key=f"{keys.US_COMPARE_WITH}_id").set_value("  ses_bad ").run()
     link = next(p for p in at.get("page_link") if p.value == "Compare these two sessions")
     assert link.proto.query_string == "a=ses_good&b=ses_bad"
@@ -246,7 +266,7 @@ def test_compare_with_takes_any_session_by_its_id(page):
 def test_session_details_offers_compare_with(page):
     at = page(keys.PAGE_SESSION, session="ses_bad")
     assert not at.exception
-    options = at.selectbox(key=keys.SD_COMPARE_WITH).options
+    options = _open_compare_with(at, keys.SD_COMPARE_WITH).options
     assert any("The good one" in o for o in options)
     assert not any("Archived" in o or "secret" in o.lower() for o in options)
 
