@@ -149,7 +149,7 @@ def _postgres_engine(url: URL, statement_timeout_ms: int) -> Engine:
             "application_name": "sessionscope",
             # No JIT: PostgreSQL compiles a plan whose cost passes jit_above_cost, about
             # 90 ms per Tool paths query here, more than it saves on queries of well under a
-            # second, which is what every page runs (bench/notes.md, 2026-11-30 16:30).
+            # second, which is what every page runs (bench/notes.md, the run of 2026-11-30 16:22).
             "options": f"-c statement_timeout={int(statement_timeout_ms)} -c jit=off",
         },
     )
