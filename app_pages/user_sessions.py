@@ -33,25 +33,34 @@ if user is None:
     st.stop()
 
 
+def _session_of(user: EndUser) -> SessionDetail | None:
+    """The URL's session if it is a session of `user`, else None."""
+    session_id = url.param(keys.P_SESSION)
+    if session_id is None or not url.is_id(session_id, ("ses_",)):
+        return None
+    session = data.session_now(viewer.org_id, session_id)
+    return session if session is not None and session.end_user_id == user.id else None
+
+
 def chosen_session(user: EndUser) -> tuple[SessionDetail | None, bool]:
     """The URL's session if it is this user's; and whether the link named one that is not."""
-    session_id = url.param(keys.P_SESSION)
-    if session_id is None:
-        return None, False
-    valid = url.is_id(session_id, ("ses_",))
-    session = data.session_now(viewer.org_id, session_id) if valid else None
-    if session is None or session.end_user_id != user.id:
-        url.drop(keys.P_SESSION, keys.P_ITEM)
-        return None, True
+    session = _session_of(user)
+    if session is None:
+        named = url.param(keys.P_SESSION) is not None
+        if named:
+            url.drop(keys.P_SESSION, keys.P_ITEM)
+        return None, named
     sidebar_sessions.remember(session.id)
     return session, False
 
 
-def center_and_right(viewer: Viewer, session_id: str | None, bad_link: bool, live: bool) -> None:
-    """The timeline and the details; re-read each run, so a live session's header follows
-    (and once it stops, the page runs again without the refresh)."""
-    session = data.session_now(viewer.org_id, session_id) if session_id else None
-    if live and (session is None or session.status != "active"):
+def center_and_right(viewer: Viewer, user: EndUser, bad_link: bool, live: bool) -> None:
+    """The timeline and the details: a fragment that a session chosen in the list reruns by
+    its key (keys.US_PANES_FRAGMENT), without the frame and the list, so the session is read
+    from the URL here. A live session's header follows; a change between live and not runs
+    the page again, for the refresh to start or stop."""
+    session, _ = chosen_session(user)
+    if live != (session is not None and session.status == "active"):
         st.rerun(scope="app")
     center, right = panes.inner_panes()
     item_id = url.param(keys.P_ITEM) if session else None
@@ -65,7 +74,14 @@ def center_and_right(viewer: Viewer, session_id: str | None, bad_link: bool, liv
         else:
             st.info("Choose a session on the left to see its timeline.", icon=":material/timeline:")
     with right:
-        item_pane(viewer, session, item_id)
+        st.fragment(details, key=keys.US_DETAILS_FRAGMENT)(viewer, user)
+
+
+def details(viewer: Viewer, user: EndUser) -> None:
+    """The details: a fragment that an item chosen in the timeline reruns by its key
+    (keys.US_DETAILS_FRAGMENT), alone, so the session and item are read from the URL."""
+    session = _session_of(user)
+    item_pane(viewer, session, url.param(keys.P_ITEM) if session else None)
     filled = st.session_state.pop(keys.US_REVEAL, None)
     if filled is not None:
         panes.reveal(filled, below=panes.pane_under_below(filled))
@@ -78,7 +94,9 @@ with left:
     sessions_pane(viewer.org_id, user, session)
 with main:
     live = session is not None and session.status == "active"
-    st.fragment(center_and_right, run_every=data.LIVE_TTL if live else None)(
-        viewer, session.id if session else None, bad_link, live
-    )
+    st.fragment(
+        center_and_right,
+        key=keys.US_PANES_FRAGMENT,
+        run_every=data.LIVE_TTL if live else None,
+    )(viewer, user, bad_link, live)
 panes.selection_in_view()

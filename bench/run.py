@@ -81,7 +81,13 @@ def server_side(sets: dict[str, datasets.DataSet], runs: int, naive_large: bool)
                 f"({time.perf_counter() - started:.0f} s)",
                 flush=True,
             )
-        out["sets"][size] = {"sessions": ds.sessions, "ids": ids, "states": rows}
+        clicks = server.click_runs(ds.url, ids, runs)
+        print(
+            f"  {size:5} clicks: item {clicks['click_item_run_ms']:.1f} ms, session "
+            f"{clicks['click_session_run_ms']:.1f} ms (full run {clicks['full_run_warm_ms']:.1f})",
+            flush=True,
+        )
+        out["sets"][size] = {"sessions": ds.sessions, "ids": ids, "states": rows, "clicks": clicks}
     return out
 
 
@@ -327,6 +333,7 @@ def markdown(results: dict) -> str:
                 f"| {name} | {size} ({data['sessions']:,}) | {t['cold_ms']:.1f} | "
                 f"{t['warm_ms']:.1f} | {t['sql_ms']:.1f} | {t['statements']} | {o:.2f} |"
             )
+    lines += _click_lines(side)
     if "large" in side["sets"]:
         lines += ["", "| state | large / small cold | large / small warm |", "|---|---:|---:|"]
         for name, v in r.items():
@@ -353,6 +360,28 @@ def markdown(results: dict) -> str:
     if NOTES.exists():
         lines += notes_lines(NOTES.read_text(), results["machine"]["date"])
     return "\n".join(lines) + "\n"
+
+
+def _click_lines(side: dict) -> list[str]:
+    """The runs clicks start on User sessions (bench.server.click_runs), where measured."""
+    rows = [(size, d["clicks"]) for size, d in side["sets"].items() if d.get("clicks")]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "The run a click starts on User sessions, item selected (warm page; the chosen "
+        "item's or session's own reads cold on a first visit): a timeline row reruns the "
+        "details' fragment alone, a card the timeline's and the details'.",
+        "",
+        "| set | item click run ms | session click run ms | full run, warm, ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for size, c in rows:
+        lines.append(
+            f"| {size} | {c['click_item_run_ms']:.1f} | {c['click_session_run_ms']:.1f} | "
+            f"{c['full_run_warm_ms']:.1f} |"
+        )
+    return lines
 
 
 def _kept_lines(results: dict[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ transaction that is rolled back.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import statistics
@@ -25,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import keys
 from components.viewer import VIEWER
+from harness.apptest import ServedAppTest
 from sessionscope.db import make_engine
 from sessionscope.settings import PROJECT_ROOT
 
@@ -148,6 +150,47 @@ def _run_ms(state: State, *, cold: bool) -> float:
     if state.page != NAIVE_APP and at.session_state[VIEWER] is None:
         raise RuntimeError(f"{state.name}: the frame found no viewer (sign-in refused?)")
     return elapsed
+
+
+def click_runs(url: str, ids: dict[str, str], runs: int) -> dict[str, float]:
+    """The runs that clicks start on User sessions, item selected: a timeline row (the
+    details' fragment alone) and a card (the timeline's and the details'), each on another
+    option than the shown one, in turn (its reads cold on a first visit, warm once the
+    options go round; the rest of the page's warm), with a full run, untimed, between
+    clicks. Medians of `runs` after a warm-up, in ms, beside a warm full run of the state."""
+    os.environ["DATABASE_URL"] = url
+    st.cache_resource.clear()  # the engine of the previous data set
+    _clear()
+    state = next(s for s in states(ids) if s.name == "User sessions: item selected")
+    _as_local_browser()
+    at = ServedAppTest(APP, default_timeout=600)
+    at.user = {"email": state.email}
+    at.run()
+    at.switch_page(state.page)
+    for name, value in state.params.items():
+        at.query_params[name] = value
+    at.run()
+    full = median_ms(lambda: _timed(at.run), runs)
+    out = {"full_run_warm_ms": full}
+    for name, key in (("item", keys.US_TL_ITEMS), ("session", keys.US_LIST)):
+        options = list(at.radio(key=key).format_func.__self__)  # the list's {id: label}
+        chosen = itertools.cycle([o for o in options if o != at.radio(key=key).value])
+
+        def click(key: str = key, chosen: Iterator[str] = chosen) -> float:
+            ms = _timed(at.radio(key=key).set_value(next(chosen)).run)
+            if at.exception:
+                raise RuntimeError(f"click: {at.exception[0].message}")
+            at.run()  # the whole page again: the next click needs the list drawn
+            return ms
+
+        out[f"click_{name}_run_ms"] = median_ms(click, runs)
+    return out
+
+
+def _timed(run: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1000
 
 
 def median_ms(fn: Callable[[], float], runs: int) -> float:

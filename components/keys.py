@@ -41,6 +41,8 @@ P_HIDE, P_TOOL, P_ERRORS = "hide", "tool", "errors"  # the timeline's filters (h
 # User sessions page: panes and widgets (bench/browser.py reads the pane and list keys)
 US_LEFT, US_CENTER, US_RIGHT = "us_left", "us_center", "us_right"
 US_ITEM = "us_item"  # the right pane's container while an item's details show
+US_PANES_FRAGMENT = "us_panes_fragment"  # the center and right panes: a session click reruns it
+US_DETAILS_FRAGMENT = "us_details_fragment"  # the right pane: an item click reruns it alone
 US_REVEAL = "us_reveal"  # the pane a click just filled, scrolled into view when under another
 US_LIST = "us_list"  # the session list: one radio, one option per card
 US_STATUS = "us_status"
@@ -83,6 +85,7 @@ def details_button(session_id: str) -> str:
 
 # Session history (sidebar, every page)
 HIS_OPEN = "his_open"
+HIS_FRAGMENT = "his_fragment"  # the panel: a session chosen on User sessions reruns it, if open
 HIS_Q = "his_q"
 HIS_STATUS = "his_status"
 HIS_MORE = "his_more"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, keys, recent, url
+from components import data, keys, recent, sidebar_sessions, url
 from components import format as fmt
 from components.panes import choice_list
 from components.recent import Anchored
@@ -22,7 +22,6 @@ from sessionscope.schema import SESSION_STATUSES
 
 PAGE = 50  # sessions per window (queries.sessions.for_user's limit)
 ABOVE = 3  # newer sessions shown above the selected one when the list opens around it
-_RERUN_APP = "us_list_rerun_app"
 
 
 def user_header(user: EndUser) -> None:
@@ -113,8 +112,6 @@ def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail
 
 
 def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, live: bool) -> None:
-    if st.session_state.pop(_RERUN_APP, False) and live:
-        st.rerun(scope="app")  # chosen in the fragment: the timeline and details must follow
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
     rows = page.rows
@@ -152,8 +149,10 @@ def _chosen(start_key: tuple) -> None:
         start = recent.kept(keys.US_LIST_START, start_key, Anchored)
         recent.keep(keys.US_LIST_START, start_key, Anchored(start.cursor, session_id))
         url.select_session(session_id)
-        st.session_state[_RERUN_APP] = True
+        sidebar_sessions.remember(session_id)
         st.session_state[keys.US_REVEAL] = keys.US_CENTER
+        # The timeline and details (and an open history panel); not the list, not the frame.
+        st.rerun([keys.US_PANES_FRAGMENT, *sidebar_sessions.open_panel()])
 
 
 def _newer_buttons(

@@ -37,7 +37,14 @@ def history_panel(org_id: str) -> None:
         _panel(org_id)
 
 
-@st.fragment
+def open_panel() -> list[str]:
+    """The panel's fragment key while it is open, for a click that chose a session to rerun
+    it beside the page's own fragment (its Recently viewed then lists that session first);
+    a closed panel shows nothing to refresh, and opening it runs it."""
+    return [keys.HIS_FRAGMENT] if st.session_state.get(KEEP_OPEN) else []
+
+
+@st.fragment(key=keys.HIS_FRAGMENT)
 def _panel(org_id: str) -> None:
     box = st.expander(
         "Session history",

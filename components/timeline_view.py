@@ -146,6 +146,8 @@ def _chosen(where: _Where) -> None:
         recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, item_id))
         url.select_item(item_id)
         st.session_state[keys.US_REVEAL] = keys.US_RIGHT
+        if where.find is None:  # else the find bar's "3 of 7" follows the selection too
+            st.rerun(keys.US_DETAILS_FRAGMENT)
 
 
 def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:

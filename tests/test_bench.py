@@ -27,6 +27,9 @@ def test_the_harness_times_page_states_and_their_sql(url, monkeypatch) -> None:
         if state.name in wanted:
             states[state.name] = server.measure(url, state, 1).__dict__
     side["sets"]["small"]["states"] = states
+    clicks = server.click_runs(url, ids, 1)  # raises if a click's run shows an exception
+    assert clicks["click_item_run_ms"] > 0 and clicks["click_session_run_ms"] > 0
+    side["sets"]["small"]["clicks"] = clicks
     item = states["User sessions: item selected"]
     assert item["statements"] >= 3 and item["sql_ms"] > 0 and item["cold_ms"] > 0
     ratios = run.ratios(side)
@@ -35,6 +38,7 @@ def test_the_harness_times_page_states_and_their_sql(url, monkeypatch) -> None:
         {"machine": run.machine(), "server": side, "ratios": ratios, "budgets": [], "seconds": 1}
     )
     assert "| User sessions: item selected | small (400) |" in report
+    assert f"| small | {clicks['click_item_run_ms']:.1f} |" in report
 
 
 def test_the_budgets_are_checked_against_the_large_set() -> None:

@@ -4,6 +4,7 @@ The layout at each width is in test_explorer_layout_browser.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -54,6 +55,37 @@ def test_clicks_write_the_url_and_back_restores(page) -> None:  # type: ignore[n
     wait_for_query(page, session="ses_long", item="sr_long1")
     assert page.get_by_text("The export button fails").is_visible()
     assert "Triage" in page.locator(f"{CARD}:has(input:checked)").inner_text()
+
+
+def _sent(frames: list[bytes], key: str) -> bool:
+    """Did the server send the widget keyed `key` (its id ends with the key) in `frames`?"""
+    pattern = re.compile(re.escape(key.encode()) + rb"(?![_a-z0-9])")
+    return any(pattern.search(frame) for frame in frames)
+
+
+def test_a_click_sends_only_the_panes_it_fills(page) -> None:  # type: ignore[no-untyped-def]
+    """A timeline row reruns the details alone and a card the timeline and the details: the
+    server does not send the session list (or, for a row, the timeline) again; the browser
+    keeps them. Read on the app's websocket."""
+    frames: list[bytes] = []
+
+    def record(ws) -> None:  # type: ignore[no-untyped-def]
+        ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode()))
+
+    page.on("websocket", record)
+    open_link(page, "/user?user=usr_ann&session=ses_long")
+    assert _sent(frames, "us_list") and _sent(frames, "us_tl_items")  # a full run sends both
+    frames.clear()
+    page.locator(ROW, has_text="Export fails").click()
+    wait_for_query(page, session="ses_long", item="sr_long1")
+    assert page.get_by_text("The export button fails").is_visible()
+    assert frames and not _sent(frames, "us_list") and not _sent(frames, "us_tl_items")
+    frames.clear()
+    page.locator(CARD, has_text="Big payload").click()
+    wait_for_query(page, session="ses_big", item=None)
+    assert _sent(frames, "us_tl_items") and not _sent(frames, "us_list")
+    assert "Big payload" in page.locator(f"{CARD}:has(input:checked)").inner_text()
+    assert "Big payload" in page.locator(".st-key-us_center h3").first.inner_text()
 
 
 def test_analysts_do_not_see_admin_in_navigation(browser, header_server) -> None:  # type: ignore[no-untyped-def]

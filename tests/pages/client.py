@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from components import keys
+from harness.apptest import ServedAppTest
 from sessionscope.settings import PROJECT_ROOT
 from tests.pages.datasets import ANALYST
 
@@ -57,7 +58,7 @@ def open_app(
     sets is_logged_in), `st_secrets` st.secrets (an [auth] section); `state` goes into
     session state before the first run (e.g. an open panel). Needs make_app_client's set-up.
     """
-    at = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT_S)
+    at = ServedAppTest(APP, default_timeout=RUN_TIMEOUT_S)
     at.user = st_user if st_user is not None else {"email": email} if email else {}
     at.secrets = st_secrets or {}
     for name, value in (state or {}).items():

@@ -105,11 +105,34 @@ def selected_row(at: AppTest) -> str | None:
 
 
 def choose_session(at: AppTest, session_id: str) -> AppTest:
-    return at.radio(key=keys.US_LIST).set_value(session_id).run()
+    """Choose a card: only the timeline and the details run again (the frame and the list
+    do not; the browser keeps them), and they show what a full run then shows."""
+    at.radio(key=keys.US_LIST).set_value(session_id).run()
+    return _then_full_run(at, not_rerun=(keys.US_LIST,))
 
 
 def choose_item(at: AppTest, item_id: str) -> AppTest:
-    return at.radio(key=keys.US_TL_ITEMS).set_value(item_id).run()
+    """Choose a timeline row: only the details run again (with a find text, the timeline
+    too: its "3 of 7 matches" follows the selection), and they show what a full run shows."""
+    finding = at.query_params.get(keys.P_FIND)
+    at.radio(key=keys.US_TL_ITEMS).set_value(item_id).run()
+    kept = (keys.US_LIST,) if finding else (keys.US_LIST, keys.US_TL_ITEMS)
+    return _then_full_run(at, not_rerun=kept)
+
+
+def _then_full_run(at: AppTest, *, not_rerun: tuple[str, ...]) -> AppTest:
+    """After a click's run, whose tree holds only what ran again: the lists `not_rerun` were
+    not drawn, every text drawn is one a full run draws too; then that full run (the whole
+    page, as the browser shows it after the click)."""
+    assert not at.exception, at.exception
+    again = [key for key in not_rerun if _radio(at, key) is not None]
+    assert not again, f"the click's run drew {again} again"
+    drawn = texts(at).splitlines()
+    at.run()
+    full = set(texts(at).splitlines())
+    extra = [t for t in drawn if t not in full]
+    assert extra == [], f"the click's run drew what a full run does not: {extra}"
+    return at
 
 
 def _values(radio) -> list[str]:  # type: ignore[no-untyped-def]

@@ -84,6 +84,15 @@ def test_recently_viewed_keeps_the_sessions_opened_here(history_app) -> None:
     assert viewed(at) == ["ses_deploy", "ses_failed"]
 
 
+def test_a_session_chosen_on_user_sessions_is_first_in_the_open_panel(history_app) -> None:
+    """The click reruns the panes' fragment and the open panel's, not the whole page."""
+    at = history_app(keys.PAGE_USER, user="usr_ann", session="ses_failed", state=OPEN)
+    at.radio(key=keys.US_LIST).set_value("ses_deploy").run()
+    assert not at.exception
+    assert not [r for r in at.radio if r.key == keys.US_LIST]  # the list was not drawn again
+    assert viewed(at)[:2] == ["ses_deploy", "ses_failed"]
+
+
 def test_recently_viewed_shows_nothing_of_another_org(history_app) -> None:
     state = OPEN | {sidebar_sessions.VIEWED: ["ses_globex", "ses_gone", "ses_live"]}
     at = history_app(keys.PAGE_USERS, state=state)
