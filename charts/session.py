@@ -21,6 +21,7 @@ from charts.layout import (
 )
 from charts.shared import step_funnel, tool_bars
 from charts.waterfall import tool_waterfall  # re-exported: one module per page area
+from queries import session_stats
 from sessionscope import human
 from sessionscope.schema import STAGE_STATUSES, STAGES
 
@@ -177,16 +178,23 @@ def nearest_rank(values: np.ndarray, pct: float) -> float:
 
 
 def latency_bins(durations_ms: pd.Series, bins: int) -> pd.DataFrame:
-    """Durations counted into equal-width bins (left_ms, right_ms, calls), as
-    queries.session_stats.latency_histogram counts them in SQL."""
+    """Durations counted into equal-width bins (left_ms, right_ms, calls, beyond), as
+    queries.session_stats.latency_histogram counts them in SQL: to the p99 when a few calls
+    are far slower, the calls past it on one last row with beyond=True."""
     ms = pd.to_numeric(pd.Series(durations_ms), errors="coerce").dropna().astype("int64")
     if ms.empty:
-        return pd.DataFrame(columns=["left_ms", "right_ms", "calls"])
-    lo, hi = int(ms.min()), int(ms.max())
-    width = max(-(-(hi - lo + 1) // bins), 1)
-    calls = np.bincount((ms.to_numpy() - lo) // width, minlength=(hi - lo) // width + 1)
-    left = lo + np.arange(len(calls)) * width
-    return pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls})
+        return pd.DataFrame(columns=session_stats.LATENCY_COLUMNS)
+    values = ms.to_numpy()
+    lo, hi = int(values.min()), int(values.max())
+    p99 = nearest_rank(values, session_stats.OUTLIER_PCT * 100)
+    clip = session_stats.latency_clip(p99, hi)
+    top = hi if clip is None else clip
+    width = max(-(-(top - lo + 1) // bins), 1)
+    n = (top - lo) // width + 1
+    kept = values[values <= top]
+    calls = np.bincount((kept - lo) // width, minlength=n)
+    beyond = (top + 1, hi + 1, int((values > top).sum())) if clip is not None else None
+    return session_stats._latency_frame(lo, width, calls, beyond)
 
 
 SPREAD = 50  # a bar under 1/SPREAD of the tallest is a sliver on a linear axis
@@ -201,23 +209,18 @@ def thin_calls(calls: np.ndarray) -> int:
     return int(calls[thin].sum())
 
 
-def _count_scale(fig: go.Figure, calls: np.ndarray) -> str:
-    """A linear count axis, or a log one when some calls would not show on a linear one (with
-    a note saying so); returns the y-axis title.
-
-    The bins are equal-width and counted in SQL from the fastest to the slowest call, so
-    clipping the x axis at the bulk would leave it one bar: the count axis is what goes log."""
+def _count_scale(fig: go.Figure, calls: np.ndarray) -> tuple[str, str | None]:
+    """A linear count axis, or a log one when some calls would not show on a linear one;
+    returns the y-axis title and, for a log axis, a note saying why."""
     thin = thin_calls(calls)
     if not thin:
         fig.update_yaxes(count_axis(float(calls.max())))
-        return "Calls"
+        return "Calls", None
     top = float(np.log10(calls.max() * 1.6))
     fig.update_yaxes(type="log", range=[np.log10(0.8), top], dtick=1, tickformat=",d")
-    fig.update_layout(
-        title_subtitle_text=f"Calls on a log scale: {human.count(thin, 'call')} in bars too "
-        "short to see on a linear one"
-    )
-    return "Calls (log scale)"
+    thin_n = human.count(thin, "call")
+    note = f"Calls on a log scale: {thin_n} in bars too short to see on a linear one"
+    return "Calls (log scale)", note
 
 
 def latency_distribution(
@@ -229,6 +232,8 @@ def latency_distribution(
     title = "Tool-call latency"
     if is_empty(bins, ("left_ms", "right_ms", "calls")) or not int(bins["calls"].sum()):
         return no_data(title)
+    past = bins[bins["beyond"]] if "beyond" in bins else bins.iloc[0:0]
+    bins = bins.drop(past.index)
     unit, per = ("s", 1000.0) if bins["right_ms"].max() > 10_000 else ("ms", 1.0)
     left, right = bins["left_ms"].to_numpy(float) / per, bins["right_ms"].to_numpy(float) / per
     calls = bins["calls"].to_numpy(dtype="int64")
@@ -246,10 +251,26 @@ def latency_distribution(
     )
     _mark_percentiles(fig, p50, p95, per)
     fig.update_layout(bargap=0)
-    total = int(calls.sum())
+    total = int(calls.sum()) + int(past["calls"].sum())
     styled(fig, f"{title}: {total:,} calls", x_title=f"Latency ({unit})")
-    fig.update_yaxes(title_text=_count_scale(fig, calls))
+    y_title, log_note = _count_scale(fig, calls)
+    fig.update_yaxes(title_text=y_title)
+    notes = [n for n in (_past_note(past), log_note) if n]
+    if notes:
+        fig.update_layout(title_subtitle_text="<br>".join(notes))
     return fig
+
+
+def _past_note(past: pd.DataFrame) -> str | None:
+    """What the axis leaves out when it stops at the p99 (latency_bins' beyond row)."""
+    if past.empty or not int(past["calls"].sum()):
+        return None
+    row = past.iloc[0]
+    n = int(row["calls"])
+    return (
+        f"Axis cut at the p99, {human.millis(row['left_ms'] - 1)}: "
+        f"{human.count(n, 'slower call')} (up to {human.millis(row['right_ms'] - 1)}) not drawn"
+    )
 
 
 def _mark_percentiles(fig: go.Figure, p50: float | None, p95: float | None, per: float) -> None:

@@ -94,6 +94,8 @@ def compare_page(org_id: str) -> None:
     elif a and b:
         compare_calls(org_id, a, b)
     else:
+        if url.param(keys.P_CMP_PAIR) is not None:  # a pair of no comparison
+            url.drop(keys.P_CMP_PAIR)
         choose(org_id, a or b)
 
 

@@ -105,3 +105,9 @@ def card_caption(row: Any) -> str:
         f":gray[{md(row.server_name, limit=40)} · {human.relative(row.started_at)} · "
         f"{human.duration(row.duration_s)}]"
     )
+
+
+def stage_status(status: str, session_status: str) -> str:
+    """A stage's status as it reads in its session: a stage the workflow left "running" when
+    it paused is paused (the saved state resumes there); any other reads as stored."""
+    return "paused" if status == "running" and session_status == "paused" else status

@@ -249,7 +249,8 @@ def _stage_item(viewer: Viewer, session: SessionDetail, item_id: str) -> None:
         _bad_link("This link's stage is not available in this session.", session)
         return
     with st.container(border=True, key=keys.US_ITEM):
-        stage_view(row.iloc[0].to_dict())
+        stage = row.iloc[0].to_dict()
+        stage_view(stage | {"status": fmt.stage_status(stage["status"], session.status)})
     resume_panel(viewer, session)
 
 
@@ -287,7 +288,12 @@ def _timestamp(value: Any) -> datetime | None:
 
 def _placeholder(session: SessionDetail | None) -> None:
     st.caption("Details")
-    what = "stage, tool call or ticket" if session and session.server_kind == "workflow" else None
+    if session is None:  # no timeline to choose from yet (none chosen, or a bad link's)
+        st.info(
+            "The item you choose in a session's timeline shows here.", icon=":material/touch_app:"
+        )
+        return
+    what = "stage, tool call or ticket" if session.server_kind == "workflow" else None
     st.info(
         f"Choose a {what or 'tool call or ticket'} in the timeline to see it in full.",
         icon=":material/touch_app:",

@@ -49,6 +49,7 @@ US_STATUS = "us_status"
 US_TITLE = "us_title"
 US_EMPTY = "us_empty"  # show the empty synced sessions the list hides by default
 US_LIST_START = "us_list_start"  # per user and filters: the `before` cursor of the window
+US_LIST_MOVED = "us_list_moved"  # Older, Newer or Newest moved the window: back to its top
 US_LIST_NEWER = "us_list_newer"
 US_LIST_OLDER = "us_list_older"
 US_LIST_NEWEST = "us_list_newest"

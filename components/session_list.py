@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import data, keys, recent, sidebar_sessions, url
+from components import data, keys, panes, recent, sidebar_sessions, url
 from components import format as fmt
-from components.panes import choice_list
 from components.recent import Anchored
 from queries.page import Page, iso
 from queries.sessions import ListFilter, SessionDetail
@@ -122,7 +121,7 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         st.caption("No sessions match these filters." if filtered else "No sessions yet.")
         return
     cards = list(rows.itertuples())  # one pass: pandas extracts every column per pass
-    choice_list(
+    panes.choice_list(
         "Sessions, newest first",
         keys.US_LIST,
         {r.id: fmt.card_title(r) for r in cards},
@@ -131,6 +130,8 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         (_start_key(user, flt),),
         captions=[fmt.card_caption(r) for r in cards],
     )
+    if st.session_state.pop(keys.US_LIST_MOVED, False):
+        panes.to_top(keys.US_LEFT)
     if page.next_cursor is not None:
         st.button(
             f"Older than these {len(rows):,}",
@@ -178,6 +179,7 @@ def _newer_buttons(
 
 def _move(user: EndUser, flt: ListFilter, start: Anchored) -> None:
     recent.keep(keys.US_LIST_START, _start_key(user, flt), start)
+    st.session_state[keys.US_LIST_MOVED] = True
 
 
 def _newer(org_id: str, user: EndUser, flt: ListFilter, start: Anchored, page: Page) -> None:

@@ -160,6 +160,7 @@ def session_charts(org_id: str, session: SessionDetail, *, in_dialog: bool = Fal
 
 def _workflow_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog: bool) -> None:
     stages = data.session_stages(org_id, session.id, fresh)
+    stages = stages.assign(status=[fmt.stage_status(v, session.status) for v in stages["status"]])
     section("Stage by stage", in_dialog=in_dialog)
     st.plotly_chart(charts.stage_timeline(stages), width="stretch")
     section("Results breakdown", in_dialog=in_dialog)

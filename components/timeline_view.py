@@ -44,7 +44,13 @@ KIND_ICONS = {
     PROTOCOL: ":material/sync_alt:",
     STAGE: ":material/account_tree:",
 }
-STAGE_COLORS = {"completed": "green", "failed": "red", "running": "blue", "skipped": "gray"}
+STAGE_COLORS = {
+    "completed": "green",
+    "failed": "red",
+    "running": "blue",
+    "paused": "orange",
+    "skipped": "gray",
+}
 
 
 def header(session: SessionDetail) -> None:
@@ -135,7 +141,7 @@ def _items(
     marks: frozenset[str] = frozenset(),
 ) -> None:
     rows = page.rows.itertuples()
-    labels = {r.id: _marked(r.id in marks, row_label(r, session.started_at)) for r in rows}
+    labels = {r.id: _marked(r.id in marks, row_label(r, session)) for r in rows}
     choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen, (where,))
 
 
@@ -397,9 +403,9 @@ def _pending(summary: TimelineSummary | None) -> None:
         st.caption(f":material/schedule: Not started yet: {names}.")
 
 
-def row_label(row: Any, started_at: Any) -> str:
+def row_label(row: Any, session: SessionDetail) -> str:
     """One line: kind icon, name, time (+offset from the start), duration, error or priority."""
-    at = f"{row.at:%H:%M:%S} ({human.offset(row.at, started_at)})"
+    at = f"{row.at:%H:%M:%S} ({human.offset(row.at, session.started_at)})"
     if row.kind == PROTOCOL:
         return _quiet_label(row, at)
     name = f"{KIND_ICONS[row.kind]} **{fmt.md(row.label, limit=60)}**"
@@ -408,9 +414,9 @@ def row_label(row: Any, started_at: Any) -> str:
         if row.is_error:
             parts.append(":red-badge[:material/error: error]")
     elif row.kind == STAGE:
-        color = STAGE_COLORS.get(row.status, "gray")
+        status = fmt.stage_status(row.status, session.status)
         parts = [f"{KIND_ICONS[STAGE]} stage **{fmt.md(row.label)}**", at]
-        parts.append(f":{color}-badge[{fmt.md(row.status)}]")
+        parts.append(f":{STAGE_COLORS.get(status, 'gray')}-badge[{fmt.md(status)}]")
     else:
         parts = [name, at, fmt.priority_badge(row.priority)]
     return " · ".join(parts)

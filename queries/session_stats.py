@@ -31,6 +31,9 @@ from sessionscope.schema import TOOL_CALL_METHOD, sessions, support_tickets, too
 MAX_BARS = 2_000  # calls drawn one bar each; past this, the waterfall is time buckets
 BUCKETS = 200  # time buckets of a longer session's waterfall
 LATENCY_BINS = 40  # equal-width bins of the latency histogram
+# The histogram's axis stops at the p99 when the slowest call took over OUTLIER_FACTOR times
+# as long: a few outliers would otherwise squeeze every other call into the first bar.
+OUTLIER_PCT, OUTLIER_FACTOR = 0.99, 4
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -160,26 +163,51 @@ def _per_bucket(conn: sa.Connection, src: sa.Subquery) -> sa.Select:
     ).group_by(r.bucket)  # fmt: skip
 
 
+def latency_clip(p99: float, slowest: float) -> int | None:
+    """Where the latency histogram's axis stops (ms): at the p99 when the slowest call took
+    over OUTLIER_FACTOR times as long, else nowhere (None)."""
+    return int(p99) if slowest > OUTLIER_FACTOR * p99 else None
+
+
+LATENCY_COLUMNS = ["left_ms", "right_ms", "calls", "beyond"]
+
+
 def latency_histogram(
     conn: sa.Connection, *, org_id: str, session_id: str, bins: int = LATENCY_BINS
 ) -> pd.DataFrame:
-    """The session's timed calls counted into equal-width duration bins, in SQL: left_ms,
-    right_ms, calls (every bin, empty ones too); no rows when no call has a duration."""
+    """The session's timed calls counted into equal-width duration bins, in SQL, from the
+    fastest call to the slowest, or to the p99 when a few calls are far slower
+    (latency_clip): left_ms, right_ms, calls, beyond (every bin, empty ones too; then, when
+    the axis stops short, one row with beyond=True counting the calls past it, from the
+    first ms past it to one past the slowest); no rows when no call has a duration."""
     d = tool_calls.c.duration_ms
     timed = [*_calls_of(org_id, session_id), d.is_not(None)]
     lo, hi = conn.execute(sa.select(sa.func.min(d), sa.func.max(d)).where(*timed)).one()
     if lo is None:
-        return pd.DataFrame(columns=["left_ms", "right_ms", "calls"])
-    width = max(-(-(hi - lo + 1) // bins), 1)
-    n = (hi - lo) // width + 1
-    b = ((d - sa.literal(lo, sa.BigInteger)) // sa.literal(width, sa.BigInteger)).label("bin")
+        return pd.DataFrame(columns=LATENCY_COLUMNS)
+    (p99,) = _percentiles(conn, sa.select(d).where(*timed), OUTLIER_PCT)
+    clip = latency_clip(p99 or 0.0, hi)
+    top = hi if clip is None else clip
+    width = max(-(-(top - lo + 1) // bins), 1)
+    n = (top - lo) // width + 1
+    in_axis = (d - sa.literal(lo, sa.BigInteger)) // sa.literal(width, sa.BigInteger)
+    b = sa.case((d > top, n), else_=in_axis).label("bin")
     src = sa.select(b).where(*timed).subquery()
     counts = conn.execute(sa.select(src.c.bin, sa.func.count()).group_by(src.c.bin)).all()
-    calls = np.zeros(n, dtype="int64")
+    calls = np.zeros(n + 1, dtype="int64")
     for i, c in counts:
         calls[int(i)] = c
-    left = lo + np.arange(n) * width
-    return pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls})
+    return _latency_frame(lo, width, calls[:n], (top + 1, hi + 1, calls[n]) if clip else None)
+
+
+def _latency_frame(
+    lo: int, width: int, calls: np.ndarray, beyond: tuple[int, int, int] | None
+) -> pd.DataFrame:
+    left = lo + np.arange(len(calls)) * width
+    df = pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls, "beyond": False})
+    if beyond is not None:
+        df.loc[len(df)] = [*beyond, True]
+    return df.astype({"left_ms": "int64", "right_ms": "int64", "calls": "int64", "beyond": bool})
 
 
 def tickets(conn: sa.Connection, *, org_id: str, session_id: str) -> pd.DataFrame:

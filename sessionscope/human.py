@@ -91,8 +91,9 @@ def count(n: int | None, word: str) -> str:
 
 
 def number(v: float) -> str:
-    """A count as people read it: '1,234'; one decimal when it is not whole ('2.5', an average)."""
-    return f"{v:,.0f}" if abs(v - round(v)) < 0.05 else f"{v:,.1f}"
+    """A count as people read it: '1,234'; one decimal when it is small and not whole ('2.5',
+    an average), none from 100 on ('+17,999', not '+17,998.8 tool calls')."""
+    return f"{v:,.0f}" if abs(v) >= 100 or abs(v - round(v)) < 0.05 else f"{v:,.1f}"
 
 
 def signed_number(d: float) -> str:

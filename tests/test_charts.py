@@ -452,6 +452,14 @@ def test_latency_bins_count_every_value_once() -> None:
         "left_ms": [5, 16, 27, 38],
         "right_ms": [16, 27, 38, 49],
         "calls": [3, 0, 0, 1],
+        "beyond": [False] * 4,
+    }
+    cut = session.latency_bins(pd.Series([*range(1, 201), 5_000]), 4)  # p99 199; 5,000 > 4 x
+    assert cut.to_dict("list") == {
+        "left_ms": [1, 51, 101, 151, 200],
+        "right_ms": [51, 101, 151, 201, 5_001],
+        "calls": [50, 50, 50, 49, 2],
+        "beyond": [False, False, False, False, True],
     }
 
 
@@ -578,15 +586,29 @@ def test_latency_of_an_ordinary_session_stays_linear() -> None:
     assert not fig.layout.title.subtitle.text
 
 
-def test_latency_with_a_few_very_slow_calls_goes_log_and_says_so() -> None:
-    """5,000 calls of 20-220 ms and three of about a minute: on a linear axis the three are a
-    1-call sliver beside a 5,000-call bar; the bins are equal-width from the fastest to the
-    slowest call, so clipping the x axis would leave one bar."""
+def test_latency_with_a_few_very_slow_calls_stops_at_the_p99_and_says_so() -> None:
+    """5,000 calls of 20-219 ms and three of about a minute: an axis to the slowest call
+    would squeeze the 5,000 into its first bar. It stops at the p99 (218 ms; the slowest
+    took over 4 times as long), and the note counts what it leaves out."""
     fig = latency([20 + i % 200 for i in range(5_000)] + [58_000, 61_000, 64_000])
+    assert fig.layout.yaxis.type != "log" and fig.layout.xaxis.title.text == "Latency (ms)"
+    assert max(fig.data[0].x) < 218 and sum(fig.data[0].y) == 5_003 - 28
+    assert fig.layout.title.subtitle.text == (
+        "Axis cut at the p99, 218 ms: 28 slower calls (up to 1 min 4 s) not drawn"
+    )
+    assert "Tool-call latency: 5,003 calls" in fig.layout.title.text
+
+
+def test_latency_with_a_long_thin_tail_goes_log_and_says_so() -> None:
+    """5,000 calls of 20 ms and 60 of 1-3 s: the slowest is within 4 times the p99, so the
+    axis runs to it, and the tail's bars of a call or two would not show on a linear count
+    axis beside the 5,000: the count axis goes log."""
+    fig = latency([20] * 5_000 + [1_000 + 33 * i for i in range(60)])
+    assert not [s for s in fig.layout.title.subtitle.text.split("<br>") if "Axis cut" in s]
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "Calls (log scale)"
     assert fig.layout.yaxis.range[0] < 0  # bars of one call show above the axis
-    assert "3 calls in bars too short to see on a linear one" in fig.layout.title.subtitle.text
-    assert sum(fig.data[0].y) == 5_003
+    assert "60 calls in bars too short to see on a linear one" in fig.layout.title.subtitle.text
+    assert sum(fig.data[0].y) == 5_060
     assert session.thin_calls(np.array([5_000, 0, 3])) == 3
     assert session.thin_calls(np.array([40, 10, 1])) == 0
 

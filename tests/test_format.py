@@ -68,6 +68,7 @@ def test_offset_and_status_badge_carry_words_not_only_colour() -> None:
     [
         (human.number, 1234, "1,234"),
         (human.number, 2.5, "2.5"),
+        (human.signed_number, 17_998.8, "+17,999"),  # a difference from an average
         (human.signed_number, -6, "-6"),
         (human.percent, 0.1432, "14.3%"),
         (human.signed_pp, 0.025, "+2.5 pp"),
@@ -83,3 +84,20 @@ def test_offset_and_status_badge_carry_words_not_only_colour() -> None:
 )
 def test_metric_numbers_carry_their_unit(fn, value: float, text: str) -> None:
     assert fn(value) == text
+
+
+def test_a_stage_left_running_in_a_paused_session_reads_paused() -> None:
+    """The audit saw a paused workflow's current stage called "running" in the timeline, its
+    details and the stage chart."""
+    from types import SimpleNamespace
+
+    from components import timeline_view
+
+    assert fmt.stage_status("running", "paused") == "paused"
+    assert fmt.stage_status("running", "active") == "running"
+    assert fmt.stage_status("failed", "paused") == "failed"
+    row = SimpleNamespace(kind="stage", label="contacts", status="running", at=NOW)
+    paused = SimpleNamespace(started_at=NOW - timedelta(minutes=5), status="paused")
+    assert ":orange-badge[paused]" in timeline_view.row_label(row, paused)
+    active = SimpleNamespace(started_at=NOW - timedelta(minutes=5), status="active")
+    assert ":blue-badge[running]" in timeline_view.row_label(row, active)

@@ -185,3 +185,29 @@ def test_the_latency_histogram_is_counted_in_sql_as_the_chart_counts(
     reference = charts_session.latency_bins(every["duration_ms"], 23)
     pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
     assert bins["calls"].sum() == 500 - 500 // 11  # untimed calls are not in it
+    assert not bins["beyond"].any()  # 1-5,000 ms: no call far past the p99
+
+
+def test_a_latency_histogram_with_outliers_stops_at_the_p99_as_the_chart_does(
+    conn: sa.Connection, world: dict
+) -> None:
+    ses = _long_session(conn, world, 500)
+    org = world["org"]["id"]
+    slow = [90_000, 120_000, 400_000]  # three calls of minutes beside 1-5,000 ms
+    conn.execute(
+        tool_calls.update()
+        .where(tool_calls.c.id.in_(["tc_long1", "tc_long2", "tc_long3"]))
+        .values(
+            duration_ms=sa.case(
+                {"tc_long1": slow[0], "tc_long2": slow[1]}, value=tool_calls.c.id, else_=slow[2]
+            )
+        )
+    )
+    bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
+    every = _waterfall(conn, org, ses["id"], max_bars=500).calls
+    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
+    past = bins[bins["beyond"]]
+    assert len(past) == 1 and past["right_ms"].iloc[0] == 400_001
+    assert bins["calls"].sum() == 500 - 500 // 11
+    assert bins[~bins["beyond"]]["right_ms"].max() < 10_000

@@ -79,6 +79,8 @@ def bulk_bar(selected: list[str], total: int, flt: AdminFilter) -> None:
     ids, scope = ((), flt) if everything else (tuple(selected), None)
     buttons = [(a, f"{label}…", icon) for a, (label, icon, _) in ACTIONS.items()]
     buttons.append(("export", "Export…", ":material/download:"))
+    # Only archived sessions can be restored, and the list shows them only when asked.
+    no_restore = not flt.include_archived
     with st.container(horizontal=True, vertical_alignment="center"):
         for action, label, icon in buttons:
             st.button(
@@ -86,18 +88,25 @@ def bulk_bar(selected: list[str], total: int, flt: AdminFilter) -> None:
                 key=BUTTON_KEYS[action],
                 on_click=_open,
                 args=(Pending(action, ids, scope, count),),
-                disabled=count == 0,
+                disabled=count == 0 or (action == "restore" and no_restore),
                 icon=icon,
+                help=RESTORE_HELP if action == "restore" and no_restore else None,
             )
     pending: Pending | None = st.session_state.get(ak.PENDING)
     if pending is not None:
         _dialog(pending)
 
 
+RESTORE_HELP = "Only archived sessions can be restored: turn on Show archived to list them."
+
+
 def _scope(selected: list[str], total: int) -> bool:
     """True when the actions apply to every session matching the filter."""
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{human.count(len(selected), 'session')} selected**")
+        if st.session_state.get(ak.SCOPE_ALL) and 0 < total <= MAX_MATCHING:
+            st.markdown(f"**All {human.count(total, 'session')} matching**")
+        else:
+            st.markdown(f"**{human.count(len(selected), 'session')} selected**")
         everything = st.toggle(
             f"Apply to all {total:,} matching the filter",
             key=ak.SCOPE_ALL,

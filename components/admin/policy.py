@@ -24,7 +24,7 @@ from sessionscope.errors import SessionscopeError
 
 _PATTERN_LABELS = {
     "email": "Email addresses",
-    "bearer": "Bearer tokens (`Bearer …`)",
+    "bearer": 'Bearer tokens ("Bearer …")',  # a pill shows no markdown: no backticks
     "card": "Card numbers (13-19 digits, Luhn-checked)",
 }
 

@@ -88,6 +88,24 @@ def test_a_click_sends_only_the_panes_it_fills(page) -> None:  # type: ignore[no
     assert "Big payload" in page.locator(".st-key-us_center h3").first.inner_text()
 
 
+def test_older_shows_the_next_window_from_its_first_card(page) -> None:  # type: ignore[no-untyped-def]
+    """The Older button is at the end of the list; the next window is read from its start."""
+    open_link(page, "/user?user=usr_ann")
+    left = page.locator(".st-key-us_left")
+    left.evaluate("(pane) => { pane.scrollTop = pane.scrollHeight; }")
+    assert left.evaluate("(pane) => pane.scrollTop") > 0
+    first = page.locator(CARD).first.inner_text()
+    page.locator(".st-key-us_list_older button").click()
+    page.wait_for_function(
+        "(t) => { const c = document.querySelector(\".st-key-us_list [role='radiogroup'] > div\");"
+        " return c && c.innerText !== t; }",
+        arg=first,
+    )
+    wait_idle(page)
+    assert left.evaluate("(pane) => pane.scrollTop") == 0
+    assert page.locator(CARD).first.is_visible()
+
+
 def test_analysts_do_not_see_admin_in_navigation(browser, header_server) -> None:  # type: ignore[no-untyped-def]
     for email, expected in [("analyst@acme.example", 0), ("admin@acme.example", 1)]:
         context = browser.new_context(extra_http_headers={"X-Forwarded-Email": email})

@@ -261,8 +261,11 @@ def test_archive_selected_rows_after_a_confirmation(writer, fresh) -> None:
 
 def test_restore_an_archived_session(writer, fresh) -> None:
     at = writer()
+    # Nothing listed is archived until asked: Restore is off and says why.
+    assert at.button(key=ak.RESTORE).disabled and "Show archived" in at.button(key=ak.RESTORE).help
     at.toggle(key=ak.F_ARCHIVED).set_value(True).run()
     select(at, [admin_data_set.ARCHIVED])
+    assert not at.button(key=ak.RESTORE).disabled
     at.button(key=ak.RESTORE).click().run()
     at.button(key=ak.CONFIRM).click().run()
     assert "1 session restored." in at.success[0].value
@@ -321,7 +324,9 @@ def test_all_matching_the_filter_with_progress(writer, fresh, monkeypatch) -> No
     monkeypatch.setattr(admin_bulk, "CHUNK", 2)
     monkeypatch.setitem(admin_bulk.ACTIONS, "archive", ("Archive", ":material/archive:", spy))
     at = writer(user="ann")
+    select(at, ["ses_a1"])
     at.toggle(key=ak.SCOPE_ALL).set_value(True).run()
+    assert "**All 4 sessions matching**" in texts(at) and "1 session selected" not in texts(at)
     at.button(key=ak.ARCHIVE).click().run()
     assert "Archive **4 sessions** matching the filter?" in texts(at)
     at.button(key=ak.CONFIRM).click().run()

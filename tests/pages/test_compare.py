@@ -200,6 +200,13 @@ def test_bad_settings_are_dropped_and_the_comparison_stays(page, params, message
     assert len(_table(at).value) == 4
 
 
+def test_a_pair_without_a_comparison_is_dropped_with_the_bad_ids(page):
+    at = page(a="xyz", b="';drop", pair="2")
+    assert not at.exception
+    assert dict(at.query_params) == {}
+    assert "Choose two sessions to compare" in "\n".join(i.value for i in at.info)
+
+
 def test_a_link_without_ids_says_how_to_choose(page):
     at = page()
     assert not at.exception

@@ -60,6 +60,7 @@ def test_unreachable_database_gives_a_message_and_retry(monkeypatch) -> None:
     import streamlit as st
 
     st.cache_resource.clear()
+    st.cache_data.clear()  # a viewer or page cached by an earlier test would not ask the database
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:hunter2@127.0.0.1:1/nope")
     at = open_app()  # as analyst@acme.example
     assert not at.exception

@@ -7,6 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
+from components import keys
 from queries import items
 from sessionscope import schema
 from tests.pages.datasets import explorer
@@ -34,7 +35,9 @@ def test_nothing_selected_shows_cards_newest_first_and_placeholders(app) -> None
     assert titles[0] == "**Big payload**" and "Live one" in titles[1]
     assert selected_card(at) is None
     assert "Choose a session on the left" in texts(at)
-    assert "Choose a tool call or ticket" in texts(at)
+    # No timeline yet, so no "choose in the timeline" either.
+    assert "The item you choose in a session's timeline shows here." in texts(at)
+    assert "Choose a tool call or ticket" not in texts(at)
     assert dict(at.query_params) == {"user": "usr_ann"}
 
 
@@ -52,11 +55,21 @@ def test_user_ref_may_be_the_distinct_id(app) -> None:
     assert not at.exception and "Ann Lee" in texts(at)
 
 
+def to_top_scripts(at) -> list[str]:  # type: ignore[no-untyped-def]
+    return [h.proto.body for h in at.get("html") if "scrollTop = 0" in h.proto.body]
+
+
 def test_older_and_newer_move_the_window_of_cards(app) -> None:
     at = app(PAGE, user="usr_ann")
+    assert to_top_scripts(at) == []
     at.button(key="us_list_older").click().run()
     ids = card_ids(at)
     assert len(ids) == 13 and ids[-1] == "ses_ann59"  # 60 routine + long, live, big
+    # Read from its first card: the pane scrolls back to its top (the button was at the end).
+    (script,) = to_top_scripts(at)
+    assert ".st-key-us_left" in script
+    at.run()
+    assert to_top_scripts(at) == []  # once, after the move
     at.button(key="us_list_newer").click().run()
     assert card_ids(at)[0] == "ses_big" and len(card_ids(at)) == 50
 
@@ -321,7 +334,7 @@ def test_foreign_or_missing_user(app, ref: str) -> None:
 def test_choosing_an_item_runs_no_list_or_timeline_query_again(app, statements) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     statements.clear()
-    choose_item(at, "tc_long003")
+    at.radio(key=keys.US_TL_ITEMS).set_value("tc_long003").run()  # the click's run alone
     assert at.query_params["item"] == "tc_long003"
     sql = "\n".join(statements).lower()
     assert "from tool_calls" in sql  # the item itself
