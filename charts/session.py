@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 
 from charts import palette
 from charts.layout import (
+    MARGIN,
     TIME_UTC,
     count_axis,
     escaped,
@@ -257,7 +258,10 @@ def latency_distribution(
     fig.update_yaxes(title_text=y_title)
     notes = [n for n in (_past_note(past), log_note) if n]
     if notes:
-        fig.update_layout(title_subtitle_text="<br>".join(notes))
+        # Each note past the first is a line more above the plot (the percentiles' labels
+        # sit at its top).
+        top = MARGIN["t"] + 16 * (len(notes) - 1)
+        fig.update_layout(title_subtitle_text="<br>".join(notes), margin_t=top)
     return fig
 
 

@@ -125,20 +125,22 @@ def reveal(key: str, *, below: int = WIDE_PX) -> None:
 # Again on the next frames: the new window may be drawn after the script runs, and the
 # browser's scroll anchoring would then keep the old position.
 _TO_TOP = """<script>
-const top = () => {{
-  const pane = window.parent.document.querySelector(".st-key-{key}");
-  if (pane) pane.scrollTop = 0;
-}};
-top();
-for (const ms of [50, 150, 400]) setTimeout(top, ms);
+(() => {{
+  const toTop = () => {{
+    const pane = window.parent.document.querySelector(".st-key-{key}");
+    if (pane) pane.scrollTop = 0;
+  }};
+  toTop();
+  for (const ms of [50, 150, 400]) setTimeout(toTop, ms);
+}})();
 </script>"""
 
 
 def to_top(key: str) -> None:
     """Scroll pane `key` back to its top (its list moved to another window: the new one is
-    read from its start). The script is ours: no input reaches it; in the sidebar, where its
-    empty element takes no room from the panes."""
-    st.sidebar.html(_TO_TOP.format(key=key), unsafe_allow_javascript=True)
+    read from its start). The script is ours: no input reaches it. Drawn where it is called,
+    not in the sidebar: the list may be a live fragment, whose runs leave the sidebar be."""
+    st.html(_TO_TOP.format(key=key), unsafe_allow_javascript=True)
 
 
 def pane_under_below(key: str) -> int:

@@ -130,8 +130,6 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
         (_start_key(user, flt),),
         captions=[fmt.card_caption(r) for r in cards],
     )
-    if st.session_state.pop(keys.US_LIST_MOVED, False):
-        panes.to_top(keys.US_LEFT)
     if page.next_cursor is not None:
         st.button(
             f"Older than these {len(rows):,}",
@@ -141,6 +139,8 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, li
             icon=":material/expand_more:",
             width="stretch",
         )
+    if st.session_state.pop(keys.US_LIST_MOVED, False):
+        panes.to_top(keys.US_LEFT)  # after the list: the script takes no room above it
 
 
 def _chosen(start_key: tuple) -> None:

@@ -65,11 +65,14 @@ def screenshot(page, name: str, *, settle: bool = True) -> Path:  # type: ignore
 @contextmanager
 def watched_page(browser, base: str, **context_options: object) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A page in a new browser context that records (and dismisses) every dialog in
-    `page.dialogs` and opens paths under `page.base` (see open_link)."""
+    `page.dialogs`, records the page's uncaught script errors in `page.errors`, and opens
+    paths under `page.base` (see open_link)."""
     context = browser.new_context(**context_options)
     pg = context.new_page()
     pg.dialogs = []
+    pg.errors = []
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     pg.base = base
     try:
         yield pg

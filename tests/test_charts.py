@@ -623,3 +623,12 @@ def test_waterfall_bars_say_which_call_or_bucket_they_are() -> None:
     ]
     bucketed = session.tool_waterfall(calls_frame(60), None, max_bars=50)  # type: ignore[arg-type]
     assert {row[KIND] for row in by_name(bucketed, "calls: ok").customdata} == {BUCKET}
+
+
+def test_latency_with_both_notes_makes_room_for_them_above_the_plot() -> None:
+    """Cut at the p99 and on a log scale: two lines of subtitle, over the percentiles' labels
+    unless the top margin grows (seen on the 20,000-call demo session)."""
+    fig = latency([20] * 5_000 + [1_000 + 33 * i for i in range(60)] + [60_000, 61_000, 62_000])
+    assert len(fig.layout.title.subtitle.text.split("<br>")) == 2
+    assert fig.layout.margin.t == session.MARGIN["t"] + 16
+    assert latency([*range(1, 101)]).layout.margin.t == session.MARGIN["t"]
