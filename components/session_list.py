@@ -42,7 +42,7 @@ def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) ->
     flt = _filters(org_id, user)
     page = _window(org_id, user, flt, selected)
     live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
-    cards = (org_id, user, flt, selected.id if selected else None, live)
+    cards = (org_id, user, flt, live)
     if live:  # a fragment that refreshes the counts; a click in it then reruns the page
         st.fragment(_cards, run_every=data.LIVE_TTL)(*cards)
     else:  # part of the page's run: a click reruns the page once, not the list and then it
@@ -110,7 +110,10 @@ def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail
     return data.user_sessions(org_id, user.id, flt, start.cursor)
 
 
-def _cards(org_id: str, user: EndUser, flt: ListFilter, selected: str | None, live: bool) -> None:
+def _cards(org_id: str, user: EndUser, flt: ListFilter, live: bool) -> None:
+    # The URL's session, not an argument: a card chosen in a live list reruns the panes, not
+    # this fragment, whose arguments stay those of the last full run.
+    selected = url.param(keys.P_SESSION)
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
     rows = page.rows

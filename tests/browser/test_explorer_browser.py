@@ -73,7 +73,8 @@ def test_a_click_sends_only_the_panes_it_fills(page) -> None:  # type: ignore[no
         ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode()))
 
     page.on("websocket", record)
-    open_link(page, "/user?user=usr_ann&session=ses_long")
+    # Completed sessions only: no active one, so the list does not refresh itself meanwhile.
+    open_link(page, "/user?user=usr_ann&session=ses_long&status=completed")
     assert _sent(frames, "us_list") and _sent(frames, "us_tl_items")  # a full run sends both
     frames.clear()
     page.locator(ROW, has_text="Export fails").click()
@@ -82,10 +83,37 @@ def test_a_click_sends_only_the_panes_it_fills(page) -> None:  # type: ignore[no
     assert frames and not _sent(frames, "us_list") and not _sent(frames, "us_tl_items")
     frames.clear()
     page.locator(CARD, has_text="Big payload").click()
-    wait_for_query(page, session="ses_big", item=None)
+    wait_for_query(page, session="ses_big", item=None, status="completed")
     assert _sent(frames, "us_tl_items") and not _sent(frames, "us_list")
     assert "Big payload" in page.locator(f"{CARD}:has(input:checked)").inner_text()
     assert "Big payload" in page.locator(".st-key-us_center h3").first.inner_text()
+    # The lists the server did not send again keep the choices made in them.
+    page.locator(ROW).first.click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('item')")
+    wait_idle(page)
+    assert "Big payload" in page.locator(f"{CARD}:has(input:checked)").inner_text()
+
+
+def test_a_card_chosen_in_a_live_list_stays_chosen_when_the_list_refreshes(page) -> None:  # type: ignore[no-untyped-def]
+    """Ann's list holds an active session, so it refreshes itself every few seconds; a card
+    chosen in it reruns the panes, not the list, and the list's next refresh keeps it."""
+    frames: list[bytes] = []
+
+    def record(ws) -> None:  # type: ignore[no-untyped-def]
+        ws.on("framereceived", lambda f: frames.append(f if isinstance(f, bytes) else f.encode()))
+
+    page.on("websocket", record)
+    open_link(page, "/user?user=usr_ann&session=ses_long")
+    page.locator(CARD, has_text="Big payload").click()
+    wait_for_query(page, session="ses_big", item=None)
+    frames.clear()
+    for _ in range(100):  # the list's own refresh (data.LIVE_TTL), within 10 s
+        if _sent(frames, "us_list"):
+            break
+        page.wait_for_timeout(100)
+    assert _sent(frames, "us_list"), "the live list did not refresh"
+    wait_idle(page)
+    assert "Big payload" in page.locator(f"{CARD}:has(input:checked)").inner_text()
 
 
 def test_older_shows_the_next_window_from_its_first_card(browser, server) -> None:  # type: ignore[no-untyped-def]
