@@ -1,8 +1,9 @@
 """User sessions: the user's sessions, the chosen session's timeline, the chosen item in full.
 
 Selection lives in the URL (`user`, `session`, `item`) beside the panes' filters, so a link
-reopens this view. The center and right panes are one fragment: choosing an item reruns
-them, not the session list or the frame.
+reopens this view. The center and right panes are a keyed fragment and the right pane one
+inside it: choosing a session reruns the panes, choosing an item the details alone (the
+lists' callbacks name the fragment, `st.rerun(key)`), never the session list or the frame.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def center_and_right(viewer: Viewer, user: EndUser, bad_link: bool, live: bool) 
     its key (keys.US_PANES_FRAGMENT), without the frame and the list, so the session is read
     from the URL here. A live session's header follows; a change between live and not runs
     the page again, for the refresh to start or stop."""
-    session, _ = chosen_session(user)
+    session, dropped = chosen_session(user)  # dropped: a clicked session gone meanwhile
+    bad_link = bad_link or dropped
     if live != (session is not None and session.status == "active"):
         st.rerun(scope="app")
     center, right = panes.inner_panes()

@@ -43,9 +43,9 @@ def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) ->
     page = _window(org_id, user, flt, selected)
     live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
     cards = (org_id, user, flt, live)
-    if live:  # a fragment that refreshes the counts; a click in it then reruns the page
+    if live:  # a fragment that refreshes the counts
         st.fragment(_cards, run_every=data.LIVE_TTL)(*cards)
-    else:  # part of the page's run: a click reruns the page once, not the list and then it
+    else:  # part of the page's run (a card's click reruns the panes alone either way)
         _cards(*cards)
 
 
@@ -117,8 +117,9 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, live: bool) -> None:
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
     rows = page.rows
+    moved = st.session_state.pop(keys.US_LIST_MOVED, False)
     if start.cursor is not None:
-        _newer_buttons(org_id, user, flt, start, page)
+        _newer_buttons(org_id, user, flt, page)
     if rows.empty:
         filtered = flt.statuses or flt.title_q
         st.caption("No sessions match these filters." if filtered else "No sessions yet.")
@@ -138,11 +139,11 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, live: bool) -> None:
             f"Older than these {len(rows):,}",
             key=keys.US_LIST_OLDER,
             on_click=_move,
-            args=(user, flt, Anchored(page.next_cursor, start.around)),
+            args=(user, flt, page.next_cursor),
             icon=":material/expand_more:",
             width="stretch",
         )
-    if st.session_state.pop(keys.US_LIST_MOVED, False):
+    if moved:
         panes.to_top(keys.US_LEFT)  # after the list: the script takes no room above it
 
 
@@ -159,37 +160,38 @@ def _chosen(start_key: tuple) -> None:
         st.rerun([keys.US_PANES_FRAGMENT, *sidebar_sessions.open_panel()])
 
 
-def _newer_buttons(
-    org_id: str, user: EndUser, flt: ListFilter, start: Anchored, page: Page
-) -> None:
+def _newer_buttons(org_id: str, user: EndUser, flt: ListFilter, page: Page) -> None:
     """Shown when the window does not start at the newest session."""
     with st.container(horizontal=True, gap="small"):
         st.button(
             "Newer",
             key=keys.US_LIST_NEWER,
             on_click=_newer,
-            args=(org_id, user, flt, start, page),
+            args=(org_id, user, flt, page),
             icon=":material/expand_less:",
         )
         st.button(
             "Newest",
             key=keys.US_LIST_NEWEST,
             on_click=_move,
-            args=(user, flt, Anchored(None, start.around)),
+            args=(user, flt, None),
             icon=":material/vertical_align_top:",
         )
 
 
-def _move(user: EndUser, flt: ListFilter, start: Anchored) -> None:
-    recent.keep(keys.US_LIST_START, _start_key(user, flt), start)
+def _move(user: EndUser, flt: ListFilter, cursor: tuple | None) -> None:
+    """Show the window from `cursor` on. The session it was placed around is read now, not
+    passed in: a card chosen since (a click reruns the panes, not these buttons) is it."""
+    key = _start_key(user, flt)
+    around = recent.kept(keys.US_LIST_START, key, Anchored).around
+    recent.keep(keys.US_LIST_START, key, Anchored(cursor, around))
     st.session_state[keys.US_LIST_MOVED] = True
 
 
-def _newer(org_id: str, user: EndUser, flt: ListFilter, start: Anchored, page: Page) -> None:
+def _newer(org_id: str, user: EndUser, flt: ListFilter, page: Page) -> None:
     if page.rows.empty:
-        _move(user, flt, Anchored(None, start.around))
+        _move(user, flt, None)
         return
     first = page.rows.iloc[0]
     key = (iso(first["started_at"].to_pydatetime()), first["id"])
-    before = data.sessions_before_newer(org_id, user.id, flt, key, PAGE)
-    _move(user, flt, Anchored(before, start.around))
+    _move(user, flt, data.sessions_before_newer(org_id, user.id, flt, key, PAGE))

@@ -197,7 +197,8 @@ def latency_histogram(
     calls = np.zeros(n + 1, dtype="int64")
     for i, c in counts:
         calls[int(i)] = c
-    return _latency_frame(lo, width, calls[:n], (top + 1, hi + 1, calls[n]) if clip else None)
+    beyond = None if clip is None else (top + 1, hi + 1, int(calls[n]))
+    return _latency_frame(lo, width, calls[:n], beyond)
 
 
 def _latency_frame(

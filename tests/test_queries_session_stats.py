@@ -188,6 +188,30 @@ def test_the_latency_histogram_is_counted_in_sql_as_the_chart_counts(
     assert not bins["beyond"].any()  # 1-5,000 ms: no call far past the p99
 
 
+def test_a_latency_histogram_cut_at_0_ms_still_counts_the_slower_calls(
+    conn: sa.Connection, world: dict
+) -> None:
+    """200 calls of 0 ms and one of 30 ms: the p99 is 0, so the axis stops at 0 ms, and the
+    one slower call is counted past it (a clip of 0 once read as no clip in the SQL)."""
+    ses = _long_session(conn, world, 201)
+    conn.execute(
+        tool_calls.update()
+        .where(tool_calls.c.session_id == ses["id"])
+        .values(duration_ms=sa.case((tool_calls.c.id == "tc_long1", 30), else_=0))
+    )
+    org = world["org"]["id"]
+    bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
+    every = _waterfall(conn, org, ses["id"], max_bars=500).calls
+    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
+    assert bins.to_dict("list") == {
+        "left_ms": [0, 1],
+        "right_ms": [1, 31],
+        "calls": [200, 1],
+        "beyond": [False, True],
+    }
+
+
 def test_a_latency_histogram_with_outliers_stops_at_the_p99_as_the_chart_does(
     conn: sa.Connection, world: dict
 ) -> None:

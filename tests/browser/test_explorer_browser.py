@@ -122,6 +122,20 @@ def test_older_shows_the_next_window_from_its_first_card(browser, server) -> Non
         _older_from_the_first_card(page)
 
 
+def test_older_after_a_card_click_moves_the_list(page) -> None:  # type: ignore[no-untyped-def]
+    """A card click reruns the panes, not the list's buttons: Older must still page away from
+    the chosen card, not be pulled back around it (it was, with the buttons' old arguments)."""
+    open_link(page, "/user?user=usr_ann&status=completed")  # 62 sessions, none active
+    assert page.locator(CARD).count() == 50
+    page.locator(CARD).nth(10).click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('session')")
+    wait_idle(page)
+    page.locator(".st-key-us_list_older button").click()
+    page.wait_for_function(f"() => document.querySelectorAll({CARD!r}).length === 12")
+    wait_idle(page)
+    assert page.locator(CARD).count() == 12  # the last 12, not 50 around the chosen card
+
+
 def _older_from_the_first_card(page) -> None:  # type: ignore[no-untyped-def]
     open_link(page, "/user?user=usr_ann")
     left = page.locator(".st-key-us_left")
