@@ -67,9 +67,10 @@ def _stage_rows(stages: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _with_visible_ends(started: pd.DataFrame) -> pd.DataFrame:
-    """Unfinished stages run to the latest known time; every bar gets a visible width."""
-    latest = pd.concat([started["start"], started["end"]]).max()
+def _with_visible_ends(started: pd.DataFrame, until: pd.Series) -> pd.DataFrame:
+    """Unfinished stages run to the latest known time (the session's last activity too, in
+    `until`); every bar gets a visible width."""
+    latest = pd.concat([started["start"], started["end"], until]).max()
     span = max(latest - started["start"].min(), pd.Timedelta(seconds=100))
     end = started["end"].fillna(latest)
     return started.assign(end=end.where(end > started["start"], started["start"] + span / 100))
@@ -91,8 +92,10 @@ def _not_started_traces(fig: go.Figure, rows: pd.DataFrame, x: pd.Timestamp) -> 
         )
 
 
-def stage_timeline(stages: pd.DataFrame) -> go.Figure:
-    """The session's stages as a Gantt in canonical order, coloured and named by status."""
+def stage_timeline(stages: pd.DataFrame, *, last_activity: object = None) -> go.Figure:
+    """The session's stages as a Gantt in canonical order, coloured and named by status; an
+    unfinished stage runs to the session's `last_activity` when that is later than every
+    stage's start and end (a paused session's stage was worked on until it paused)."""
     title = "Stages over time"
     if is_empty(stages, STAGE_COLUMNS):
         return no_data(title)
@@ -102,7 +105,7 @@ def stage_timeline(stages: pd.DataFrame) -> go.Figure:
         return no_data(title, f"No stage has started yet ({len(rows)} not started)")
     rows.loc[unstarted, "duration"] = NOT_STARTED
     rows.loc[unstarted & (rows["status"] != "skipped"), "status"] = "pending"
-    started = _with_visible_ends(rows[~unstarted])
+    started = _with_visible_ends(rows[~unstarted], utc_naive(pd.Series([last_activity])))
     fig = px.timeline(
         started,
         x_start="start",

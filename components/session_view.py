@@ -162,7 +162,8 @@ def _workflow_charts(org_id: str, session: SessionDetail, fresh: int, in_dialog:
     stages = data.session_stages(org_id, session.id, fresh)
     stages = stages.assign(status=[fmt.stage_status(v, session.status) for v in stages["status"]])
     section("Stage by stage", in_dialog=in_dialog)
-    st.plotly_chart(charts.stage_timeline(stages), width="stretch")
+    chart = charts.stage_timeline(stages, last_activity=session.last_activity_at)
+    st.plotly_chart(chart, width="stretch")
     section("Results breakdown", in_dialog=in_dialog)
     left, right = st.columns(2, gap="medium")
     with left:

@@ -34,7 +34,9 @@ def users_table(frames: Sequence[pd.DataFrame]) -> str | None:
         column_config={
             "display_name": st.column_config.TextColumn("Name"),
             "email": st.column_config.TextColumn("Email"),
-            "distinct_id": st.column_config.TextColumn("Distinct id"),
+            # Narrow: ids are often UUIDs, which took the width "Open sessions" needs at
+            # 1,366 px (the whole id shows on hover).
+            "distinct_id": st.column_config.TextColumn("Distinct id", width="small"),
             "session_count": st.column_config.NumberColumn("Sessions", format="%d"),
             "ticket_count": st.column_config.NumberColumn("Tickets", format="%d"),
             "last_seen_at": st.column_config.DatetimeColumn("Last seen", format="distance"),

@@ -237,6 +237,20 @@ def test_stage_timeline_is_a_gantt_in_canonical_order_coloured_by_status() -> No
     assert fig.layout.xaxis.type == "date"
 
 
+def test_an_unfinished_stage_runs_to_the_session_s_last_activity() -> None:
+    """contacts started at +20 min, the last stage to start; without the session's last
+    activity it was a sliver at its start (seen on a paused demo session)."""
+
+    def contacts_end(fig: go.Figure) -> pd.Timestamp:
+        bar = by_name(fig, "running")
+        return pd.Timestamp(bar.base[0]) + pd.Timedelta(milliseconds=float(bar.x[0]))
+
+    alone = session.stage_timeline(stages_frame())
+    later = session.stage_timeline(stages_frame(), last_activity=T0 + timedelta(minutes=29))
+    assert contacts_end(alone) < pd.Timestamp(T0 + timedelta(minutes=21)).tz_localize(None)
+    assert contacts_end(later) == pd.Timestamp(T0 + timedelta(minutes=29)).tz_localize(None)
+
+
 def test_stage_timeline_hover_gives_counts_and_duration_in_words() -> None:
     fig = session.stage_timeline(stages_frame())
     failed = by_name(fig, "failed")
