@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,6 @@ from charts.layout import (
 )
 from charts.shared import step_funnel, tool_bars
 from charts.waterfall import tool_waterfall  # re-exported: one module per page area
-from queries import session_stats
 from sessionscope import human
 from sessionscope.schema import STAGE_STATUSES, STAGES
 
@@ -92,7 +92,7 @@ def _not_started_traces(fig: go.Figure, rows: pd.DataFrame, x: pd.Timestamp) -> 
         )
 
 
-def stage_timeline(stages: pd.DataFrame, *, last_activity: object = None) -> go.Figure:
+def stage_timeline(stages: pd.DataFrame, *, last_activity: datetime | None = None) -> go.Figure:
     """The session's stages as a Gantt in canonical order, coloured and named by status; an
     unfinished stage runs to the session's `last_activity` when that is later than every
     stage's start and end (a paused session's stage was worked on until it paused)."""
@@ -176,31 +176,6 @@ def calls_per_tool(stats: pd.DataFrame) -> go.Figure:
     return tool_bars(stats, title="Calls per tool")
 
 
-def nearest_rank(values: np.ndarray, pct: float) -> float:
-    """The value at rank ceil(pct/100 * n), as queries.analytics computes percentiles."""
-    return float(np.percentile(values, pct, method="inverted_cdf"))
-
-
-def latency_bins(durations_ms: pd.Series, bins: int) -> pd.DataFrame:
-    """Durations counted into equal-width bins (left_ms, right_ms, calls, beyond), as
-    queries.session_stats.latency_histogram counts them in SQL: to the p99 when a few calls
-    are far slower, the calls past it on one last row with beyond=True."""
-    ms = pd.to_numeric(pd.Series(durations_ms), errors="coerce").dropna().astype("int64")
-    if ms.empty:
-        return pd.DataFrame(columns=session_stats.LATENCY_COLUMNS)
-    values = ms.to_numpy()
-    lo, hi = int(values.min()), int(values.max())
-    p99 = nearest_rank(values, session_stats.OUTLIER_PCT * 100)
-    clip = session_stats.latency_clip(p99, hi)
-    top = hi if clip is None else clip
-    width = max(-(-(top - lo + 1) // bins), 1)
-    n = (top - lo) // width + 1
-    kept = values[values <= top]
-    calls = np.bincount((kept - lo) // width, minlength=n)
-    beyond = (top + 1, hi + 1, int((values > top).sum())) if clip is not None else None
-    return session_stats._latency_frame(lo, width, calls, beyond)
-
-
 SPREAD = 50  # a bar under 1/SPREAD of the tallest is a sliver on a linear axis
 
 
@@ -236,7 +211,7 @@ def latency_distribution(
     title = "Tool-call latency"
     if is_empty(bins, ("left_ms", "right_ms", "calls")) or not int(bins["calls"].sum()):
         return no_data(title)
-    past = bins[bins["beyond"]] if "beyond" in bins else bins.iloc[0:0]
+    past = bins[bins["beyond"]]  # the calls past the axis (queries.session_stats.latency_axis)
     bins = bins.drop(past.index)
     unit, per = ("s", 1000.0) if bins["right_ms"].max() > 10_000 else ("ms", 1.0)
     left, right = bins["left_ms"].to_numpy(float) / per, bins["right_ms"].to_numpy(float) / per
@@ -270,7 +245,7 @@ def latency_distribution(
 
 def _past_note(past: pd.DataFrame) -> str | None:
     """What the axis leaves out when it stops at the p99 (latency_bins' beyond row)."""
-    if past.empty or not int(past["calls"].sum()):
+    if past.empty:
         return None
     row = past.iloc[0]
     n = int(row["calls"])

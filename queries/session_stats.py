@@ -163,10 +163,13 @@ def _per_bucket(conn: sa.Connection, src: sa.Subquery) -> sa.Select:
     ).group_by(r.bucket)  # fmt: skip
 
 
-def latency_clip(p99: float, slowest: float) -> int | None:
-    """Where the latency histogram's axis stops (ms): at the p99 when the slowest call took
-    over OUTLIER_FACTOR times as long, else nowhere (None)."""
-    return int(p99) if slowest > OUTLIER_FACTOR * p99 else None
+def latency_axis(lo: int, hi: int, p99: float, bins: int) -> tuple[int, int, int]:
+    """The latency histogram's axis for calls of `lo` to `hi` ms: (top, width, n), n bins of
+    `width` ms from `lo` to `top`. `top` is the slowest call, or the p99 when the slowest
+    took over OUTLIER_FACTOR times as long; the calls past it (top < hi) are counted apart."""
+    top = int(p99) if hi > OUTLIER_FACTOR * p99 else hi
+    width = max(-(-(top - lo + 1) // bins), 1)
+    return top, width, (top - lo) // width + 1
 
 
 LATENCY_COLUMNS = ["left_ms", "right_ms", "calls", "beyond"]
@@ -175,21 +178,18 @@ LATENCY_COLUMNS = ["left_ms", "right_ms", "calls", "beyond"]
 def latency_histogram(
     conn: sa.Connection, *, org_id: str, session_id: str, bins: int = LATENCY_BINS
 ) -> pd.DataFrame:
-    """The session's timed calls counted into equal-width duration bins, in SQL, from the
-    fastest call to the slowest, or to the p99 when a few calls are far slower
-    (latency_clip): left_ms, right_ms, calls, beyond (every bin, empty ones too; then, when
-    the axis stops short, one row with beyond=True counting the calls past it, from the
-    first ms past it to one past the slowest); no rows when no call has a duration."""
+    """The session's timed calls counted into equal-width duration bins, in SQL, on
+    latency_axis: left_ms, right_ms, calls, beyond (every bin, empty ones too; then, when
+    the axis stops short of the slowest call, one row with beyond=True counting the calls
+    past it, from the first ms past it to one past the slowest); no rows when no call has a
+    duration."""
     d = tool_calls.c.duration_ms
     timed = [*_calls_of(org_id, session_id), d.is_not(None)]
     lo, hi = conn.execute(sa.select(sa.func.min(d), sa.func.max(d)).where(*timed)).one()
     if lo is None:
         return pd.DataFrame(columns=LATENCY_COLUMNS)
     (p99,) = _percentiles(conn, sa.select(d).where(*timed), OUTLIER_PCT)
-    clip = latency_clip(p99 or 0.0, hi)
-    top = hi if clip is None else clip
-    width = max(-(-(top - lo + 1) // bins), 1)
-    n = (top - lo) // width + 1
+    top, width, n = latency_axis(lo, hi, p99 or 0.0, bins)
     in_axis = (d - sa.literal(lo, sa.BigInteger)) // sa.literal(width, sa.BigInteger)
     b = sa.case((d > top, n), else_=in_axis).label("bin")
     src = sa.select(b).where(*timed).subquery()
@@ -197,13 +197,14 @@ def latency_histogram(
     calls = np.zeros(n + 1, dtype="int64")
     for i, c in counts:
         calls[int(i)] = c
-    beyond = None if clip is None else (top + 1, hi + 1, int(calls[n]))
-    return _latency_frame(lo, width, calls[:n], beyond)
+    beyond = (top + 1, hi + 1, int(calls[n])) if top < hi else None
+    return latency_frame(lo, width, calls[:n], beyond)
 
 
-def _latency_frame(
+def latency_frame(
     lo: int, width: int, calls: np.ndarray, beyond: tuple[int, int, int] | None
 ) -> pd.DataFrame:
+    """Bins of `width` ms from `lo` with their call counts, and the row past the axis."""
     left = lo + np.arange(len(calls)) * width
     df = pd.DataFrame({"left_ms": left, "right_ms": left + width, "calls": calls, "beyond": False})
     if beyond is not None:

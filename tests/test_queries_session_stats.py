@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from charts import session as charts_session
 from charts import waterfall
 from queries import session_stats
 from sessionscope.schema import tool_calls
 from tests import factories as f
+from tests import latency as oracle
 
 
 @pytest.fixture()
@@ -182,7 +182,7 @@ def test_the_latency_histogram_is_counted_in_sql_as_the_chart_counts(
     org = world["org"]["id"]
     bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
     every = _waterfall(conn, org, ses["id"], max_bars=500).calls
-    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    reference = oracle.latency_bins(every["duration_ms"], 23)
     pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
     assert bins["calls"].sum() == 500 - 500 // 11  # untimed calls are not in it
     assert not bins["beyond"].any()  # 1-5,000 ms: no call far past the p99
@@ -202,7 +202,7 @@ def test_a_latency_histogram_cut_at_0_ms_still_counts_the_slower_calls(
     org = world["org"]["id"]
     bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
     every = _waterfall(conn, org, ses["id"], max_bars=500).calls
-    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    reference = oracle.latency_bins(every["duration_ms"], 23)
     pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
     assert bins.to_dict("list") == {
         "left_ms": [0, 1],
@@ -229,7 +229,7 @@ def test_a_latency_histogram_with_outliers_stops_at_the_p99_as_the_chart_does(
     )
     bins = session_stats.latency_histogram(conn, org_id=org, session_id=ses["id"], bins=23)
     every = _waterfall(conn, org, ses["id"], max_bars=500).calls
-    reference = charts_session.latency_bins(every["duration_ms"], 23)
+    reference = oracle.latency_bins(every["duration_ms"], 23)
     pd.testing.assert_frame_equal(bins, reference, check_dtype=False)
     past = bins[bins["beyond"]]
     assert len(past) == 1 and past["right_ms"].iloc[0] == 400_001

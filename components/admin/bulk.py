@@ -102,18 +102,20 @@ RESTORE_HELP = "Only archived sessions can be restored: turn on Show archived to
 
 def _scope(selected: list[str], total: int) -> bool:
     """True when the actions apply to every session matching the filter."""
+    # The toggle's state, read before it is drawn: the label beside it says what it means.
+    everything = bool(st.session_state.get(ak.SCOPE_ALL)) and 0 < total <= MAX_MATCHING
     with st.container(horizontal=True, vertical_alignment="center"):
-        if st.session_state.get(ak.SCOPE_ALL) and 0 < total <= MAX_MATCHING:
+        if everything:
             st.markdown(f"**All {human.count(total, 'session')} matching**")
         else:
             st.markdown(f"**{human.count(len(selected), 'session')} selected**")
-        everything = st.toggle(
+        st.toggle(
             f"Apply to all {total:,} matching the filter",
             key=ak.SCOPE_ALL,
             disabled=total == 0 or total > MAX_MATCHING,
             help=f"At most {MAX_MATCHING:,} at once; narrow the filters for more.",
         )
-    return bool(everything) and 0 < total <= MAX_MATCHING
+    return everything
 
 
 # --- the dialog -------------------------------------------------------------------------------
