@@ -6,8 +6,9 @@ All measured side by side in one run (issue 14's targets compare them):
   "link"), then to a session's tool calls (the "click", its page navigation).
 - Sessionscope's User sessions page (`streamlit run`), through the DOM contract below:
   (a) `link_cold`: a shared /user?user&session&item link opened cold (a new browser context)
-      until all three panes show content; Chromium's CPU time for it (`cpu_link`); how long
-      after Streamlit's last loading skeleton the panes showed (SKELETON_TIMES);
+      until all three panes show content; Chromium's CPU time for it (`cpu_link`), and the
+      page's main-thread task time (`main_thread_link`, the same for every cold open); how
+      long after Streamlit's last loading skeleton the panes showed (SKELETON_TIMES);
   (b) `link_deep`: the same with the heavy user's 300th newest session and its 15,000th
       call (bench/datasets.py adds that session);
   (c) `clicks`: in one page, a click on another session until its timeline shows, then on a
@@ -131,9 +132,7 @@ DIAGNOSE = """(selectors) => {
   };
 }"""
 # When Streamlit showed its loading skeletons (a widget whose code is still loading), on the
-# page's clock: React 18, in Streamlit's frontend, reveals content no sooner than 500 ms
-# after a Suspense boundary last showed its fallback, so a cold link's panes show about that
-# long after the last skeleton (the report gives the median gap).
+# page's clock; the report gives the median gap between the last of them and the panes.
 SKELETON_TIMES = """(() => {
   const s = "[data-testid='stSkeleton']";
   window.__skeletons = [];
@@ -225,6 +224,13 @@ def chromium_cpu_s() -> dict[int, float]:
         except psutil.Error:
             pass
     return out
+
+
+def main_thread_ms(cdp: Any) -> float:
+    """The ms the page's main thread has spent running tasks (scripts, style, layout, paint)
+    since it loaded: Chrome DevTools Protocol's Performance.getMetrics TaskDuration."""
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    return metrics["TaskDuration"] * 1000
 
 
 def cpu_used_s(before: dict[int, float], after: dict[int, float]) -> float:
@@ -415,20 +421,25 @@ def measure(
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
-            def cold(fn: Callable[[Any], float]) -> tuple[float, float]:
-                """Median ms and Chromium CPU s over runs (after a warm-up), fresh contexts."""
-                times, cpus = [], []
+            def cold(fn: Callable[[Any], float]) -> tuple[float, float, float]:
+                """Medians over runs (after a warm-up), fresh contexts: ms, Chromium CPU s,
+                and the ms the page's main thread spent running tasks (MAIN_THREAD)."""
+                times, cpus, tasks = [], [], []
                 for i in range(runs + 1):
                     context = browser.new_context(viewport=VIEWPORT)
                     page = context.new_page()
+                    cdp = context.new_cdp_session(page)
+                    cdp.send("Performance.enable")
                     before = chromium_cpu_s()
                     value = fn(page)
                     cpu = cpu_used_s(before, chromium_cpu_s())
+                    task = main_thread_ms(cdp)
                     context.close()
                     if i:
                         times.append(value)
                         cpus.append(cpu)
-                return _median(times), _median(cpus)
+                        tasks.append(task)
+                return _median(times), _median(cpus), _median(tasks)
 
             def in_one_page(fn: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
                 context = browser.new_context(viewport=VIEWPORT)
@@ -458,11 +469,12 @@ def measure(
                     gaps.append(pg.evaluate(SINCE_LAST_SKELETON))
                     return ms
 
-                ms, cpu = cold(once)
+                ms, cpu, task = cold(once)
                 shown = [g for g in gaps[1:] if g is not None]  # gaps[0]: the warm-up
                 return {
                     "link_cold_ms": ms,
                     "cpu_link_s": cpu,
+                    "main_thread_link_ms": task,
                     "link_cold_after_skeleton_ms": _median(shown) if shown else None,
                     "link_cold_skeleton_runs": len(shown),
                 }
@@ -470,8 +482,8 @@ def measure(
             def link_deep() -> dict[str, Any]:
                 if deep is None:
                     raise SelectorMissing("no deep link ids (bench.datasets.deep_ids)")
-                ms, cpu = cold(lambda pg: open_link(pg, app.url, deep, "deep link"))
-                return {"link_deep_ms": ms, "cpu_deep_s": cpu}
+                ms, cpu, task = cold(lambda pg: open_link(pg, app.url, deep, "deep link"))
+                return {"link_deep_ms": ms, "cpu_deep_s": cpu, "main_thread_deep_ms": task}
 
             def clicks(page: Any) -> dict[str, Any]:
                 open_link(page, app.url, ids, "clicks: the link")
@@ -487,12 +499,13 @@ def measure(
                 }
 
             def baselines() -> dict[str, Any]:
-                ms, cpu = cold(hello_open)
+                ms, cpu, task = cold(hello_open)
                 sessions = f"/sessions?end_user_id={ids['user']}&_sort_desc=started_at"
                 calls = f"/tool_calls?session_id={ids['other_session']}&_sort=seq"
                 return {
                     "hello_cold_ms": ms,
                     "cpu_hello_s": cpu,
+                    "main_thread_hello_ms": task,
                     "datasette_link_ms": cold(lambda pg: datasette_open(pg, sessions))[0],
                     "datasette_click_ms": cold(lambda pg: datasette_open(pg, calls))[0],
                 }

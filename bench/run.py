@@ -423,15 +423,15 @@ def _browser_lines(results: dict[str, Any]) -> list[str]:
         f"| click a timeline item, {br.get('far_windows') or 20} windows down the list | "
         f"{ms('click_item_far_ms')} | | |",
         f"| Chromium CPU, a cold open | {cpu('cpu_link_s')} | | {cpu('cpu_hello_s')} |",
+        f"| the page's main thread running tasks, a cold open | {ms('main_thread_link_ms')} | "
+        f"| {ms('main_thread_hello_ms')} |",
     ]
     if br.get("link_cold_after_skeleton_ms") is not None:
         lines += [
             "",
             f"In {br['link_cold_skeleton_runs']} of the cold links Streamlit showed loading "
             "skeletons while widgets' code loaded; the panes showed a median "
-            f"{br['link_cold_after_skeleton_ms']:,.0f} ms after the last of them. React 18 "
-            "(Streamlit's frontend) reveals content no sooner than 500 ms after a Suspense "
-            "boundary last showed its fallback.",
+            f"{br['link_cold_after_skeleton_ms']:,.0f} ms after the last of them.",
         ]
     if "rss_peak_mb" in br:
         lines += [

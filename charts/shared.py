@@ -103,9 +103,18 @@ def tool_bars(stats: pd.DataFrame, *, title: str) -> go.Figure:
         title,
         x_title="Tool calls",
         y_title="Tool",
-        legend_title="Outcome",
         barmode="stack",
-        # Room right of the longest bar for its "n% errors" label, clear of the legend.
+        # The legend above the bars, right: the "n% errors" labels at the bar ends have the
+        # plot's right edge to themselves (at 1,366 px a legend beside them ran into them).
+        legend={
+            "title": {"text": "Outcome"},
+            "orientation": "h",
+            "x": 1,
+            "xanchor": "right",
+            "y": 1.0,
+            "yanchor": "bottom",
+        },
+        # Room right of the longest bar for its "n% errors" label.
         xaxis={
             **count_axis(float(stats["calls"].max() or 1)),
             "range": [0, float(stats["calls"].max() or 1) * LABEL_ROOM],

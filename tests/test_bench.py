@@ -97,6 +97,8 @@ BROWSER = {
     "datasette_click_ms": 400.0,
     "link_cold_ms": 1400.0,
     "cpu_link_s": 2.5,
+    "main_thread_hello_ms": 310.0,
+    "main_thread_link_ms": 1020.0,
     "link_deep_ms": 1300.0,
     "click_session_ms": 300.0,
     "click_item_ms": 200.0,
@@ -135,6 +137,11 @@ def test_the_report_says_how_long_after_the_last_skeleton_the_panes_showed() -> 
     assert "In 5 of the cold links Streamlit showed loading skeletons" in report
     assert "the panes showed a median 512 ms after the last of them" in report
     assert "after the last of them" not in run.markdown(_fake_results(**BROWSER))
+
+
+def test_the_report_gives_the_main_thread_time_of_a_cold_open() -> None:
+    report = run.markdown(_fake_results(**BROWSER))
+    assert "| the page's main thread running tasks, a cold open | 1,020 ms | | 310 ms |" in (report)
 
 
 def test_an_unmeasured_target_says_why_and_does_not_hold() -> None:

@@ -425,6 +425,10 @@ def test_calls_per_tool_stacks_ok_and_errors_most_called_first() -> None:
     assert [row[3] for row in err.customdata] == ["0.0%", "10.0%", "100.0%"]
     assert "Calls: %{customdata[1]:,}" in err.hovertemplate
     assert "errors" in err.texttemplate
+    # The legend sits above the bars, not beside their "n% errors" labels.
+    legend = fig.layout.legend
+    assert legend.orientation == "h" and (legend.y, legend.yanchor) == (1.0, "bottom")
+    assert legend.title.text == "Outcome"
 
 
 def latency(durations: list[float | None]) -> go.Figure:

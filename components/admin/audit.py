@@ -21,13 +21,14 @@ from components.admin import data as admin_data
 from components.admin import keys as ak
 from components.pager import first_row, keyset_pager, stack
 
+# Ids and Detail share the room, so both show at 1,366 px (a bulk action's ids run long).
 _COLUMNS = {
     "created_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "actor_email": st.column_config.TextColumn("Who"),
     "action": st.column_config.TextColumn("Action"),
     "target_type": st.column_config.TextColumn("Target"),
     "targets": st.column_config.NumberColumn("Count", format="%d", help="How many ids"),
-    "target_id": st.column_config.TextColumn("Ids", width="large"),
+    "target_id": st.column_config.TextColumn("Ids", width="medium"),
     "detail": st.column_config.JsonColumn("Detail", width="medium"),
 }
 

@@ -18,23 +18,25 @@ from queries.page import Page
 from sessionscope import human
 
 SORT_LABELS = {"started_at": "Newest", "duration": "Longest", "errors": "Most errors"}
+# What an admin scans first (state, title, when, how long, how it went), then who and where:
+# at 1,366 px the first eight columns fit, and status and title stay while the rest scroll.
 _COLUMNS = {
-    "status": st.column_config.TextColumn("Status", width=110),
-    "title": st.column_config.TextColumn("Title", width="medium"),
-    "session": st.column_config.LinkColumn(
-        "Session", display_text=rf"{P_SESSION}=(.*)$", help="Open the session's details"
+    "status": st.column_config.TextColumn("Status", width=110, pinned=True),
+    "title": st.column_config.TextColumn("Title", width="medium", pinned=True),
+    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
+    "duration": st.column_config.TextColumn("Duration", width=90),
+    "total_tool_calls": st.column_config.NumberColumn("Tool calls", format="%d", width=80),
+    "total_errors": st.column_config.NumberColumn("Errors", format="%d", width=70),
+    "error_rate": st.column_config.ProgressColumn(
+        "Error rate", format="percent", min_value=0.0, max_value=1.0, width=110
     ),
+    "server_name": st.column_config.TextColumn("Server"),
+    "user_email": st.column_config.TextColumn("Email"),
     "user": st.column_config.LinkColumn(
         "User", display_text=rf"{P_USER}=(.*)$", help="Open the user's sessions"
     ),
-    "user_email": st.column_config.TextColumn("Email"),
-    "server_name": st.column_config.TextColumn("Server"),
-    "started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm"),
-    "duration": st.column_config.TextColumn("Duration"),
-    "total_tool_calls": st.column_config.NumberColumn("Tool calls", format="%d"),
-    "total_errors": st.column_config.NumberColumn("Errors", format="%d"),
-    "error_rate": st.column_config.ProgressColumn(
-        "Error rate", format="percent", min_value=0.0, max_value=1.0
+    "session": st.column_config.LinkColumn(
+        "Session", display_text=rf"{P_SESSION}=(.*)$", help="Open the session's details"
     ),
     "total_jobs": st.column_config.NumberColumn("Jobs", format="%d"),
     "total_companies": st.column_config.NumberColumn("Companies", format="%d"),

@@ -228,6 +228,9 @@ def test_the_table_reads_well(admin) -> None:
     assert row["status"] == "✖ failed" and row["duration"] == "2 min"
     assert row["user"] == "user?user=usr_ann" and row["session"] == "session?session=ses_a2"
     assert row["error_rate"] == 1.0 and row["total_errors"] == 5
+    # What an admin scans first comes first: at 1,366 px the columns after Server scroll.
+    first = ["status", "title", "started_at", "duration", "total_tool_calls", "total_errors"]
+    assert list(table.columns[: len(first)]) == first
 
 
 def test_the_sessions_tab_runs_no_analytics(admin, statements) -> None:
