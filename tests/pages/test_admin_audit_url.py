@@ -105,7 +105,8 @@ def test_the_default_tab_leaves_the_url(logged) -> None:
 
 
 def test_the_tab_survives_a_filter_change(logged, monkeypatch) -> None:
-    at = logged(tab=ak.TAB_AUDIT, status="failed")
+    # The filter bar is in the Sessions and Analytics tabs; Analytics is not the default.
+    at = logged(tab=ak.TAB_ANALYTICS, status="failed")
     sent: list[str] = []  # URL updates: each is a browser history entry
     send = QueryParams._send_query_param_msg
     monkeypatch.setattr(
@@ -113,16 +114,16 @@ def test_the_tab_survives_a_filter_change(logged, monkeypatch) -> None:
     )
     at.text_input(key=ak.F_Q).input("rollback").run()
     assert not at.exception
-    assert dict(at.query_params) == {"tab": ak.TAB_AUDIT, "status": "failed", "q": "rollback"}
-    assert open_tab(at) == ak.TAB_AUDIT
+    assert dict(at.query_params) == {"tab": ak.TAB_ANALYTICS, "status": "failed", "q": "rollback"}
+    assert open_tab(at) == ak.TAB_ANALYTICS
     at.pills(key=ak.F_STATUS).set_value([]).run()  # a removal keeps it too
     assert not at.exception
-    assert dict(at.query_params) == {"tab": ak.TAB_AUDIT, "q": "rollback"}
+    assert dict(at.query_params) == {"tab": ak.TAB_ANALYTICS, "q": "rollback"}
     at.text_input(key=ak.F_USER).input("ann").run()
     sent.clear()
     at.button(key=ak.F_CLEAR).click().run()  # two params go, in one update
     assert not at.exception and len(sent) == 1
-    assert dict(at.query_params) == {"tab": ak.TAB_AUDIT} and open_tab(at) == ak.TAB_AUDIT
+    assert dict(at.query_params) == {"tab": ak.TAB_ANALYTICS} and open_tab(at) == ak.TAB_ANALYTICS
 
 
 def test_a_bad_filter_in_a_link_with_a_tab_keeps_the_tab(logged) -> None:
@@ -302,3 +303,11 @@ def test_a_change_keeps_every_value_of_a_repeated_param() -> None:
     assert not at.exception
     assert at.query_params["status"] == ["completed", "failed"]
     assert at.query_params["tab"] in ("Analytics", ["Analytics"]) and "q" not in at.query_params
+
+
+def test_the_log_tab_has_no_session_filters_and_leaves_theirs_in_the_url(logged) -> None:
+    at = logged(tab=ak.TAB_AUDIT, status="bogus", q="rollback")
+    assert not at.exception
+    assert not [w for w in at.text_input if w.key in (ak.F_Q, ak.F_USER)]
+    assert not at.warning  # the filters are read (and a bad one dropped) where they apply
+    assert dict(at.query_params) == {"tab": ak.TAB_AUDIT, "status": "bogus", "q": "rollback"}
