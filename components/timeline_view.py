@@ -110,10 +110,38 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
     page, position = _window(where, selected_item, fresh)
     total = data.timeline_total(org_id, session.id, where.flt, fresh)
     _pager(where, page, position, total)
+    if selected_item is not None and selected_item not in set(page.rows["id"]):
+        _outside(where, selected_item, fresh)
     if not page.rows.empty:
         marks = _marks(where, page, fresh)
         _items(where, page, session, selected_item, marks)
     _pending(summary)
+
+
+def _outside(where: _Where, item_id: str, fresh: int) -> None:
+    """The item the details show is not among these rows: say whether the view's filters
+    hide it or the window was paged away from it, and then offer the way back."""
+    place = data.timeline_place(where.org_id, where.session_id, where.flt, item_id, fresh)
+    if place is None:  # not in this view: hidden, unless not in this session at all
+        everything = TimelineFilter()
+        if data.timeline_place(where.org_id, where.session_id, everything, item_id, fresh):
+            st.caption("The selected item is hidden by this view's filters.")
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+        st.caption(f"The selected item, #{place:,}, is outside this window.", width="content")
+        st.button(
+            "Show it",
+            key=keys.US_TL_SHOW_SELECTED,
+            on_click=_show_selected,
+            args=(where,),
+            icon=":material/my_location:",
+            type="tertiary",
+        )
+
+
+def _show_selected(where: _Where) -> None:
+    """Forget the window's place: the next run places it around the selected item again."""
+    recent.keep(keys.US_TL_CURSOR, where.key, Anchored())
 
 
 def _empty(summary: TimelineSummary) -> bool:

@@ -116,6 +116,25 @@ def test_timeline_next_window_and_filters(app) -> None:
     assert len(rows) == 25 and all("error" in r for r in rows)
 
 
+def test_a_selected_item_the_filters_hide_is_said_to_be_hidden(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long", item="tc_long241")
+    at.toggle(key="us_tl_errors").set_value(True).run()  # call 241 did not fail
+    assert "tc_long241" not in row_ids(at) and selected_row(at) is None
+    assert "The selected item is hidden by this view's filters." in texts(at)
+    assert at.query_params["item"] == "tc_long241"  # the details still show it
+
+
+def test_paged_away_from_the_selected_item_a_button_brings_it_back(app) -> None:
+    at = app(PAGE, user="usr_ann", session="ses_long", item="tc_long240")
+    at.button(key="us_tl_first").click().run()
+    assert "tc_long240" not in row_ids(at)
+    # 239 calls and 2 tickets come before it
+    assert "The selected item, #242, is outside this window." in texts(at)
+    at.button(key="us_tl_show_selected").click().run()
+    assert row_ids(at)[3] == "tc_long240" and selected_row(at) == "tc_long240"
+    assert "outside this window" not in texts(at)
+
+
 def test_timeline_jump_to_a_call_number(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     at.number_input(key="us_tl_jump").set_value(240).run()
