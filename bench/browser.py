@@ -6,9 +6,9 @@ All measured side by side in one run (issue 14's targets compare them):
   "link"), then to a session's tool calls (the "click", its page navigation).
 - Sessionscope's User sessions page (`streamlit run`), through the DOM contract below:
   (a) `link_cold`: a shared /user?user&session&item link opened cold (a new browser context)
-      until all three panes show content; Chromium's CPU time for it (`cpu_link`), and the
-      page's main-thread task time (`main_thread_link`, the same for every cold open); how
-      long after Streamlit's last loading skeleton the panes showed (SKELETON_TIMES);
+      until all three panes show content; Chromium's CPU time for it (`cpu_link`) and the
+      page's main-thread task time (`main_thread_link`; every cold open below gives both);
+      how long after Streamlit's last loading skeleton the panes showed (SKELETON_TIMES);
   (b) `link_deep`: the same with the heavy user's 300th newest session and its 15,000th
       call (bench/datasets.py adds that session);
   (c) `clicks`: in one page, a click on another session until its timeline shows, then on a
@@ -423,7 +423,7 @@ def measure(
 
             def cold(fn: Callable[[Any], float]) -> tuple[float, float, float]:
                 """Medians over runs (after a warm-up), fresh contexts: ms, Chromium CPU s,
-                and the ms the page's main thread spent running tasks (MAIN_THREAD)."""
+                and the ms the page's main thread spent running tasks (main_thread_ms)."""
                 times, cpus, tasks = [], [], []
                 for i in range(runs + 1):
                     context = browser.new_context(viewport=VIEWPORT)
