@@ -4,6 +4,7 @@ Selection lives in the URL (`user`, `session`, `item`) beside the panes' filters
 reopens this view. The center and right panes are a keyed fragment and the right pane one
 inside it: choosing a session reruns the panes, choosing an item the details alone (the
 lists' callbacks name the fragment, `st.rerun(key)`), never the session list or the frame.
+Between the two, while the session is active, a fragment refreshes both panes by itself.
 """
 
 from __future__ import annotations
@@ -55,11 +56,20 @@ def chosen_session(user: EndUser) -> tuple[SessionDetail | None, bool]:
     return session, False
 
 
-def center_and_right(viewer: Viewer, user: EndUser, bad_link: bool, live: bool) -> None:
+def center_and_right(viewer: Viewer, user: EndUser, bad_link: bool) -> None:
     """The timeline and the details: a fragment that a session chosen in the list reruns by
     its key (keys.US_PANES_FRAGMENT), without the frame and the list, so the session is read
-    from the URL here. A live session's header follows; a change between live and not runs
-    the page again, for the refresh to start or stop."""
+    from the URL here. It holds them in a fragment that refreshes itself every LIVE_TTL
+    seconds while the session is active: choosing a live session, or leaving one, starts or
+    stops that refresh without running the page."""
+    session = _session_of(user)
+    live = session is not None and session.status == "active"
+    st.fragment(_panes, run_every=data.LIVE_TTL if live else None)(viewer, user, bad_link, live)
+
+
+def _panes(viewer: Viewer, user: EndUser, bad_link: bool, live: bool) -> None:
+    """The two panes; a session that became active or ended since they were placed runs the
+    page again, for the refresh to start or stop (a fragment cannot rerun its parent)."""
     session, dropped = chosen_session(user)  # dropped: a clicked session gone meanwhile
     bad_link = bad_link or dropped
     if live != (session is not None and session.status == "active"):
@@ -95,10 +105,5 @@ left, main = panes.outer_panes()
 with left:
     sessions_pane(viewer.org_id, user, session)
 with main:
-    live = session is not None and session.status == "active"
-    st.fragment(
-        center_and_right,
-        key=keys.US_PANES_FRAGMENT,
-        run_every=data.LIVE_TTL if live else None,
-    )(viewer, user, bad_link, live)
+    st.fragment(center_and_right, key=keys.US_PANES_FRAGMENT)(viewer, user, bad_link)
 panes.selection_in_view()

@@ -114,6 +114,18 @@ def _end_user(org_id: str, ref: str, version: int) -> users.EndUser:
         return _found(users.resolve(conn, org_id=org_id, ref=ref))
 
 
+def end_user_now(org_id: str, ref: str) -> users.EndUser | None:
+    """The user as it is now, read again every LIVE_TTL seconds: `end_user` keeps it until
+    this process's changes.version moves, which ingest by another process does not do."""
+    return _unless_missing(_live_end_user, org_id, ref, freshness(True))
+
+
+@st.cache_data(ttl=LIVE_TTL * 2, max_entries=MAX_ENTRIES, show_spinner=False)
+def _live_end_user(org_id: str, ref: str, fresh: int) -> users.EndUser:
+    with connect() as conn:
+        return _found(users.resolve(conn, org_id=org_id, ref=ref))
+
+
 def user_sessions(
     org_id: str,
     end_user_id: str,

@@ -170,10 +170,19 @@ def choice_list(
         captions=captions,
         key=key,
         label_visibility="collapsed",
-        on_change=on_change,
-        args=args,
+        on_change=_picked,
+        args=(key, frozenset(labels), on_change, args),
         width="stretch",
     )
+
+
+def _picked(key: str, ids: frozenset[str], on_change: Callable[..., None], args: tuple) -> None:
+    """`on_change(*args)` when the list's value is one of its ids. A radio's browser side
+    sends the chosen option's label, and Streamlit hands back a label it no longer offers as
+    the value itself: a live list whose selected card was retitled (a session's title grows
+    with its calls) would otherwise choose the old title's text as a session id."""
+    if st.session_state.get(key) in ids:
+        on_change(*args)
 
 
 def distinct(labels: list[str]) -> list[str]:

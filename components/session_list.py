@@ -37,16 +37,27 @@ def user_header(user: EndUser) -> None:
 
 
 def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) -> None:
-    """Header, filters, then the window of cards (in a fragment while one is active)."""
-    user_header(user)
+    """Header, filters, then the window of cards; the header and the cards in fragments that
+    refresh their counts while one of the cards is active."""
+    head = st.container()  # drawn once the window tells whether it is live
     flt = _filters(org_id, user)
     page = _window(org_id, user, flt, selected)
     live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
     cards = (org_id, user, flt, live)
+    with head:
+        if live:
+            st.fragment(_live_header, run_every=data.LIVE_TTL)(org_id, user)
+        else:
+            user_header(user)
     if live:  # a fragment that refreshes the counts
         st.fragment(_cards, run_every=data.LIVE_TTL)(*cards)
     else:  # part of the page's run (a card's click reruns the panes alone either way)
         _cards(*cards)
+
+
+def _live_header(org_id: str, user: EndUser) -> None:
+    """The header with the user's totals read again, so they agree with the live cards."""
+    user_header(data.end_user_now(org_id, user.id) or user)
 
 
 def _filters(org_id: str, user: EndUser) -> ListFilter:

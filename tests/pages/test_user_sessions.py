@@ -366,6 +366,17 @@ def test_active_session_timeline_refreshes_itself(app) -> None:
     assert "new items appear by themselves" in texts(at)
 
 
+def test_choosing_a_live_session_or_leaving_one_reruns_the_panes_alone(app) -> None:
+    """The self-refresh of a live session's panes starts and stops inside the panes' fragment:
+    the session list and the frame are not run again (choose_session checks)."""
+    at = app(PAGE, user="usr_ann", session="ses_long")
+    assert "new items appear by themselves" not in texts(at)
+    choose_session(at, "ses_live")
+    assert "new items appear by themselves" in texts(at)
+    choose_session(at, "ses_long")
+    assert "new items appear by themselves" not in texts(at)
+
+
 def test_untitled_session_without_events(app) -> None:
     at = app(PAGE, user="usr_bob", session="ses_bob_empty")
     assert not at.exception
