@@ -43,9 +43,17 @@ FIELD_LABELS = {
 }
 
 
+# Streamlit pads a coloured background by a quarter rem on each side, which opens a gap
+# where a match sits inside a word ("timeout _ms"); the pages that show marks add this rule.
+MARK_CSS = (
+    "[data-testid='stMarkdownContainer'] span.stMarkdownColoredBackground "
+    "{ padding-left: 0 !important; padding-right: 0 !important; }"
+)
+
+
 def marked(text: str, start: int, end: int) -> str:
     """`text` as safe markdown with text[start:end] marked (escaped first, then marked);
-    nothing marked when end <= start."""
+    nothing marked when end <= start. The page draws MARK_CSS."""
     if end <= start:
         return md(text)
     before, match, after = text[:start], text[start:end], text[end:]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from components import format as fmt
 from components import keys
 
 WIDE_PX = 1280  # from this width the three panes sit side by side
@@ -75,6 +76,7 @@ CARD:has(input:checked), ROW:has(input:checked) {
   background: rgba(128, 128, 128, 0.16); border-left-color: #ff4b4b;
 }
 CARD:has(input:focus-visible), ROW:has(input:focus-visible) { outline: 2px solid #ff4b4b; }
+MARK
 </style>
 """
 
@@ -92,6 +94,7 @@ def explorer_css(top_rem: float) -> None:
         .replace("LISTS", _LISTS)
         .replace("CARD", _CARD)
         .replace("ROW", _ROW)
+        .replace("MARK", fmt.MARK_CSS)
     )
     st.html(css)
 

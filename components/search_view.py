@@ -181,6 +181,7 @@ def results(org_id: str, req: Request) -> None:
     scanning = loaded.pages[-1].index == "scan"  # type: ignore[attr-defined]
     note = " · this database has no search index (pg_trgm): rare words take longer"
     st.caption(f"{len(found):,} sessions shown, newest first" + (note if scanning else ""))
+    st.html(f"<style>{fmt.MARK_CSS}</style>")
     _compare_picker(found)
     for ses in found:
         _session(ses)

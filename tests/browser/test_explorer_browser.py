@@ -201,3 +201,22 @@ def test_compare_with_draws_its_choices_once_opened(browser, server) -> None:  #
         href = link.get_attribute("href") or ""
         assert "a=ses_long" in href and "b=ses_big" in href
         screenshot(page, "compare-with-1366")
+
+
+MARK = "[data-testid='stMarkdownContainer'] span.stMarkdownColoredBackground"
+PADDING = "e => [getComputedStyle(e).paddingLeft, getComputedStyle(e).paddingRight]"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=xport",  # Search's results
+        "/user?user=usr_ann&session=ses_long&item=sr_long1&find=xport",  # the details' Find
+    ],
+)
+def test_a_match_inside_a_word_is_marked_without_a_gap(page, path: str) -> None:  # type: ignore[no-untyped-def]
+    """ "e|xport": Streamlit pads a coloured background, which split the word on screen."""
+    open_link(page, path)
+    mark = page.locator(MARK).first
+    assert mark.inner_text() == "xport"
+    assert mark.evaluate(PADDING) == ["0px", "0px"]
