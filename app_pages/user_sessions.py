@@ -64,12 +64,16 @@ def center_and_right(viewer: Viewer, user: EndUser, bad_link: bool) -> None:
     stops that refresh without running the page."""
     session = _session_of(user)
     live = session is not None and session.status == "active"
-    st.fragment(_panes, run_every=data.LIVE_TTL if live else None)(viewer, user, bad_link, live)
+    if live:
+        st.fragment(_panes, run_every=data.LIVE_TTL)(viewer, user, bad_link, live)
+    else:  # no fragment: each costs the run a copy of the element stack
+        _panes(viewer, user, bad_link, live)
 
 
 def _panes(viewer: Viewer, user: EndUser, bad_link: bool, live: bool) -> None:
     """The two panes; a session that became active or ended since they were placed runs the
-    page again, for the refresh to start or stop (a fragment cannot rerun its parent)."""
+    page again, for the refresh to start or stop (a fragment cannot rerun its parent). While
+    the session is live, a fragment of their own that reruns every LIVE_TTL seconds."""
     session, dropped = chosen_session(user)  # dropped: a clicked session gone meanwhile
     bad_link = bad_link or dropped
     if live != (session is not None and session.status == "active"):
