@@ -197,10 +197,10 @@ def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:
     offered = [k for k in KINDS if present[k]]  # only the kinds this session has
     hidden = url.choices(keys.P_HIDE, KINDS, problems)  # the param names what is hidden
     tool = url.param(keys.P_TOOL)
+    gone_tool = None  # a tool filter kept from another session, or a link's unknown tool
     if tool is not None and tool not in summary.tools:
         url.drop(keys.P_TOOL)
-        problems.append(f"`{keys.P_TOOL}` {url.quoted(tool)} is not a tool of this session")
-        tool = None
+        gone_tool, tool = tool, None
     errors = url.flag(keys.P_ERRORS, problems)
     find = url.text(keys.P_FIND, problems)
     only = _only_matches(find, problems)
@@ -251,6 +251,11 @@ def _filters(org_id: str, session_id: str, summary: TimelineSummary) -> _Where:
             )
         _jump_box(where, summary)
     url.warn_removed(problems)
+    if gone_tool is not None:  # not "this link": it follows a click on another session too
+        st.caption(
+            f":material/filter_alt_off: This session has no {url.quoted(gone_tool)} calls, "
+            "so the tool filter was removed."
+        )
     return where
 
 

@@ -212,7 +212,6 @@ def test_changing_a_filter_writes_it_to_the_url(app) -> None:
         {"status": "finished"},
         {"hide": "everything"},
         {"errors": "yes"},
-        {"tool": "no_such_tool"},
         {"title": "x" * 500},
         {"title": "nul\x00byte"},
     ],
@@ -222,6 +221,21 @@ def test_bad_filter_params_are_dropped_with_a_note(app, params) -> None:
     assert not at.exception
     assert "were not valid and were removed" in texts(at)
     assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_long"}
+
+
+def test_a_tool_filter_the_next_session_lacks_goes_with_a_line_saying_so(app) -> None:
+    """A link's unknown tool, or a tool filter kept while choosing a session without it: the
+    line names the tool and does not blame a link."""
+    at = app(PAGE, user="usr_ann", session="ses_long", tool="no_such_tool")
+    assert "no “no\\_such\\_tool” calls, so the tool filter was removed" in texts(at)
+    assert "were not valid" not in texts(at)
+    assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_long"}
+    at = app(PAGE, user="usr_ann", session="ses_long", tool="tool_1")
+    assert "tool filter was removed" not in texts(at)
+    # The card's click (its run says it once; choose_session would ask a full run to agree).
+    at.radio(key=keys.US_LIST).set_value("ses_big").run()  # its one call is dump_table
+    assert "no “tool\\_1” calls, so the tool filter was removed" in texts(at)
+    assert dict(at.query_params) == {"user": "usr_ann", "session": "ses_big"}
 
 
 def test_a_workflow_session_shows_its_stages_merged_with_calls_and_tickets(app) -> None:
