@@ -443,7 +443,7 @@ def timeline_step(
 def timeline_place(
     org_id: str, session_id: str, flt: timeline.TimelineFilter, item_id: str, fresh: int
 ) -> int | None:
-    """Which match the item is (from 1), or None when it is not one."""
+    """The item's number (from 1) among the items the filter keeps; None if it drops it."""
     with connect() as conn:
         return timeline.place(conn, org_id=org_id, session_id=session_id, flt=flt, item_id=item_id)
 

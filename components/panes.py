@@ -7,6 +7,8 @@ keyed containers. The session list and the timeline are radios styled as cards a
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable
 
 import streamlit as st
@@ -163,7 +165,7 @@ def choice_list(
     """A list whose options ({id: markdown label}) are cards or rows: one st.radio, with the
     selected id (from the URL) set before it is drawn; its callback, called with `args`, reads
     the choice from st.session_state[key]. The CSS above styles it by its key."""
-    labels = dict(zip(options, distinct(list(options.values())), strict=True))
+    labels = tagged(options)
     st.session_state[key] = selected if selected in labels else None
     st.radio(
         label,
@@ -180,24 +182,59 @@ def choice_list(
 
 
 def _picked(key: str, ids: frozenset[str], on_change: Callable[..., None], args: tuple) -> None:
-    """`on_change(*args)` when the list's value is one of its ids. A radio's browser side
-    sends the chosen option's label, and Streamlit hands back a label it no longer offers as
-    the value itself: a live list whose selected card was retitled (a session's title grows
-    with its calls) would otherwise choose the old title's text as a session id."""
-    if st.session_state.get(key) in ids:
+    """`on_change(*args)` with the list's value made the id its label names. A radio's browser
+    side sends the chosen option's label, and Streamlit hands back a label it no longer
+    offers as the value itself: a live card retitled by a refresh (a session's title grows
+    with its calls) still names its session by its tag."""
+    option_id = owner(st.session_state.get(key), ids)
+    if option_id is not None:
+        st.session_state[key] = option_id
         on_change(*args)
 
 
-def distinct(labels: list[str]) -> list[str]:
-    """The labels made unique with zero-width spaces after repeats: a radio tells its options
-    apart by their text (Streamlit 1.67), so two cards titled alike would select each other."""
-    seen: dict[str, int] = {}
-    out = []
-    for label in labels:
-        n = seen.get(label, 0)
-        seen[label] = n + 1
-        out.append(label + "\u200b" * n)
+# A label's tag: a space (markdown ends the label's bold or badge before it) and 24 zero-width
+# characters spelling bits of a checksum of the option's id. Labels never repeat, and a
+# label stays its option's when another option's title changes to its old one.
+_TAG_BITS = 24
+_ZERO, _ONE, _AGAIN = "\u200b", "\u200c", "\u2060"
+_TAG = re.compile(f" [{_ZERO}{_ONE}]{{{_TAG_BITS}}}{_AGAIN}*$")
+
+
+def _tag(option_id: str) -> str:
+    bits = zlib.crc32(option_id.encode())
+    return " " + "".join(_ONE if bits >> i & 1 else _ZERO for i in range(_TAG_BITS))
+
+
+def tagged(options: dict[str, str]) -> dict[str, str]:
+    """{id: label} with each label tagged by its id: a radio tells its options apart by their
+    text (Streamlit 1.67), so two cards titled alike would otherwise select each other, and a
+    label no longer offered (a stale one) would become whichever option now reads the same."""
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    for option_id, label in options.items():
+        text = label + _tag(option_id)
+        while text in seen:  # two ids with one checksum and one label
+            text += _AGAIN
+        seen.add(text)
+        out[option_id] = text
     return out
+
+
+def owner(value: object, ids: frozenset[str]) -> str | None:
+    """The id a list's value names: the value itself when it is one of `ids`; for a label
+    (one no longer offered), the one id whose tag it ends with; else None."""
+    if value in ids:
+        return str(value)
+    if not isinstance(value, str) or (found := _TAG.search(value)) is None:
+        return None
+    tag = found.group().rstrip(_AGAIN)
+    named = [option_id for option_id in ids if _tag(option_id) == tag]
+    return named[0] if len(named) == 1 else None
+
+
+def plain(label: str) -> str:
+    """A label as it reads: without its tag."""
+    return _TAG.sub("", label)
 
 
 _IN_VIEW = """<script>

@@ -38,14 +38,15 @@ def user_header(user: EndUser) -> None:
 
 def sessions_pane(org_id: str, user: EndUser, selected: SessionDetail | None) -> None:
     """Header, filters, then the window of cards; the header and the cards in fragments that
-    refresh their counts while one of the cards is active."""
+    refresh their counts while one of the cards is active (the header also while the chosen
+    session is, filtered out of the cards or not)."""
     head = st.container()  # drawn once the window tells whether it is live
     flt = _filters(org_id, user)
     page = _window(org_id, user, flt, selected)
     live = bool((page.rows["status"] == "active").any()) if not page.rows.empty else False
     cards = (org_id, user, flt, live)
     with head:
-        if live:
+        if live or (selected is not None and selected.status == "active"):
             st.fragment(_live_header, run_every=data.LIVE_TTL)(org_id, user)
         else:
             user_header(user)

@@ -67,6 +67,10 @@ def build(engine) -> None:  # type: ignore[no-untyped-def]
         f.session(
             conn, acme, eve, srv, id="ses_evil2", title=SCRIPT, started_at=f.T0 - timedelta(hours=1)
         )
+        # Titled as ses_evil: two cards alike, whose title ends in punctuation ('>').
+        f.session(
+            conn, acme, eve, srv, id="ses_evil3", title=IMG, started_at=f.T0 - timedelta(hours=2)
+        )
         f.tool_call(
             conn,
             ses,
@@ -118,13 +122,18 @@ def assert_shown_and_inert(page, texts: list[str]) -> None:  # type: ignore[no-u
 def test_user_sessions_with_a_tool_call(page) -> None:  # type: ignore[no-untyped-def]
     open_link(page, "/user?user=usr_eve&session=ses_evil&item=tc_evil")
     page.get_by_text("boom").first.wait_for()
-    # Card titles (each card's radio is named by its title, shown as typed), the timeline
-    # header and row, the user header, the call's error.
+    # Card titles (each card's radio is named by its title, shown as typed, then the label's
+    # invisible tag: components/panes.tagged), the timeline header and row, the user
+    # header, the call's error.
     cards = page.locator(".st-key-us_list")
     for title in (IMG, SCRIPT):
-        cards.get_by_role("radio", name=title, exact=True).wait_for(state="attached")
+        cards.get_by_role("radio", name=title).first.wait_for(state="attached")
         assert cards.locator("strong").filter(has_text=title).first.inner_text() == title
         assert cards.locator("strong").filter(has_text=title).first.is_visible()
+    # The two cards titled alike are both bold: the second's label does not end its bold with
+    # a character markdown reads as neither space nor punctuation (asterisks shown).
+    assert cards.locator("strong").filter(has_text=IMG).count() == 2
+    assert "**" not in cards.inner_text()
     assert page.locator(".st-key-us_list input:checked").count() == 1
     row = page.locator(".st-key-us_tl_items [role='radiogroup'] > div:has(input:checked)")
     assert "<b>bold_tool</b>" in row.inner_text()

@@ -9,6 +9,7 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
 from components import keys
+from components.panes import plain
 from tests.pages.datasets.explorer import GLOBEX_TEXT
 
 PAGE = keys.PAGE_USER
@@ -31,7 +32,7 @@ def texts(at: AppTest) -> str:
     parts = [e.value for kind in _TEXT_KINDS for e in at.get(kind)]
     parts += [b.label for b in at.button]
     for radio in at.radio:
-        parts += [*radio.options, *radio.proto.captions]
+        parts += [*map(plain, radio.options), *radio.proto.captions]
     return "\n".join(str(p) for p in parts)
 
 
@@ -74,9 +75,9 @@ def card_ids(at: AppTest) -> list[str]:
 
 
 def card_titles(at: AppTest) -> list[str]:
-    """The cards' title lines as markdown (bold, escaped), zero-width repeat marks removed."""
+    """The cards' title lines as markdown (bold, escaped), without their tags."""
     radio = _radio(at, keys.US_LIST)
-    return [] if radio is None else [_plain_title(o) for o in radio.options]
+    return [] if radio is None else [plain(o) for o in radio.options]
 
 
 def card_captions(at: AppTest) -> list[str]:
@@ -96,7 +97,7 @@ def row_ids(at: AppTest) -> list[str]:
 
 def row_labels(at: AppTest) -> list[str]:
     radio = _radio(at, keys.US_TL_ITEMS)
-    return [] if radio is None else [o.rstrip("\u200b") for o in radio.options]
+    return [] if radio is None else [plain(o) for o in radio.options]
 
 
 def selected_row(at: AppTest) -> str | None:
@@ -139,7 +140,3 @@ def _values(radio) -> list[str]:  # type: ignore[no-untyped-def]
     """Option values in order: a list's format function is the bound __getitem__ of its
     {id: label} dict (components/panes.choice_list), whose keys are the ids."""
     return list(radio.format_func.__self__)
-
-
-def _plain_title(label: str) -> str:
-    return label.rstrip("\u200b")

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
 
+from components import keys
 from sessionscope.ingest.mapping import map_spans, short_hash
 from sessionscope.ingest.receiver import ingest
 from sessionscope.ingest.spans import spans_of
+from sessionscope.schema import sessions
 from tests import factories
 from tests.conftest import DatabaseFactory
 from tests.otlp_traces import IDLE, halves, recorded
 from tests.pages.client import Client, open_app
 from tests.pages.datasets import ANALYST
-from tests.pages.explorer_view import PAGE, card_titles
+from tests.pages.explorer_view import PAGE, card_ids, card_titles, selected_card
 from tests.pages.explorer_view import plain_texts as texts
 
 
@@ -63,3 +69,73 @@ def test_a_growing_session_shows_its_new_calls_at_once(live: sa.Engine) -> None:
     again = open_user(user="user-42")
     assert not again.exception
     assert "5 calls" in texts(again) or "5 tool calls" in texts(again), texts(again)
+
+
+ALIKE = "search_docs “install”"  # a session's title: its first call
+
+
+@pytest.fixture()
+def alike(live: sa.Engine) -> sa.Engine:
+    """usr_u's two sessions titled alike: ses_a, newer and active, and ses_b."""
+    with live.begin() as conn:
+        acme = {"id": "org_acme"}
+        user = factories.end_user(conn, acme, id="usr_u", distinct_id="u-1")
+        srv = factories.server(conn, acme, id="srv_docs")
+        for sid, status, hour in (("ses_a", "active", 2), ("ses_b", "completed", 1)):
+            at = factories.T0 + timedelta(hours=hour)
+            factories.session(
+                conn, acme, user, srv, id=sid, title=ALIKE, status=status, started_at=at
+            )
+    return live
+
+
+def _retitle_a(engine: sa.Engine, at: AppTest) -> None:
+    """ses_a's next call arrives: its title grows, and the list's next refresh (a run) draws
+    the new labels; the browser has not shown them yet."""
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(sessions).where(sessions.c.id == "ses_a").values(title=f"{ALIKE} → get_page")
+        )
+    st.cache_data.clear()
+    at.run()
+    assert "get\\_page" in _label_of(at, "ses_a")
+
+
+def _label_of(at: AppTest, session_id: str) -> str:
+    radio = at.radio(key=keys.US_LIST)
+    return radio.options[card_ids(at).index(session_id)]
+
+
+def _send(at: AppTest, key: str, label: str) -> AppTest:
+    """Run with the radio `key` sending `label`, as the browser sends the label it shows."""
+    radio = at.radio(key=key)
+
+    class Sent(type(radio)):  # type: ignore[misc]
+        @property
+        def _widget_state(self) -> WidgetState:
+            return WidgetState(id=self.id, string_value=label)
+
+    radio.__class__ = Sent
+    return at.run()
+
+
+def test_a_chosen_card_retitled_by_a_refresh_stays_chosen(alike: sa.Engine) -> None:
+    """The browser sends the chosen card's label as it was; since the title grew, the other
+    card reads what it read (with a position mark, both labels used to be alike)."""
+    at = open_user(user="usr_u", session="ses_a")
+    stale = _label_of(at, "ses_a")
+    _retitle_a(alike, at)
+    _send(at, keys.US_LIST, stale)
+    assert not at.exception
+    assert at.query_params[keys.P_SESSION] == "ses_a"
+    assert selected_card(at.run()) == "ses_a"  # the list's next refresh
+
+
+def test_a_click_on_a_card_retitled_meanwhile_opens_its_session(alike: sa.Engine) -> None:
+    """The refresh that retitled the card had not reached the browser when it was clicked."""
+    at = open_user(user="usr_u", session="ses_b")
+    clicked = _label_of(at, "ses_a")
+    _retitle_a(alike, at)
+    _send(at, keys.US_LIST, clicked)
+    assert not at.exception
+    assert at.query_params[keys.P_SESSION] == "ses_a"

@@ -6,8 +6,9 @@ import json
 
 import pytest
 import sqlalchemy as sa
+import streamlit as st
 
-from components import keys
+from components import data, keys
 from queries import items
 from sessionscope import schema
 from tests.pages.datasets import explorer
@@ -375,20 +376,60 @@ def test_choosing_an_item_runs_no_list_or_timeline_query_again(app, statements) 
     assert "end_users" not in sql  # neither the user nor the list was read again
 
 
-def test_active_session_timeline_refreshes_itself(app) -> None:
+@pytest.fixture()
+def timers(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float | None]]:
+    """Every st.fragment the runs make: (its function's name, its run_every), in order."""
+    made: list[tuple[str, float | None]] = []
+    fragment = st.fragment
+
+    def recorded(func=None, **kw):  # type: ignore[no-untyped-def]
+        if func is None:  # @st.fragment(...) on a function elsewhere
+            return lambda f: recorded(f, **kw)
+        made.append((func.__name__, kw.get("run_every")))
+        return fragment(func, **kw)
+
+    monkeypatch.setattr(st, "fragment", recorded)
+    return made
+
+
+LIVE_PANES = ("_panes", data.LIVE_TTL)
+
+
+def test_active_session_timeline_refreshes_itself(app, timers) -> None:
     at = app(PAGE, user="usr_ann", session="ses_live")
     assert "new items appear by themselves" in texts(at)
+    assert LIVE_PANES in timers
 
 
-def test_choosing_a_live_session_or_leaving_one_reruns_the_panes_alone(app) -> None:
-    """The self-refresh of a live session's panes starts and stops inside the panes' fragment:
-    the session list and the frame are not run again (choose_session checks)."""
+def test_the_users_totals_refresh_while_the_chosen_session_is_active(app, timers) -> None:
+    """Also when the list's filter leaves its card out (no live card refreshes them)."""
+    at = app(PAGE, user="usr_ann", session="ses_live", status="completed")
+    assert "ses_live" not in card_ids(at)
+    assert ("_live_header", data.LIVE_TTL) in timers
+    assert ("_cards", data.LIVE_TTL) not in timers
+
+
+def test_choosing_a_live_session_or_leaving_one_reruns_the_panes_alone(app, timers) -> None:
+    """The self-refresh of a live session's panes starts and stops in the click's run, which
+    is the panes' fragment alone: the session list and the frame are not run again
+    (choose_session checks), and the refresh is not left to a full run."""
     at = app(PAGE, user="usr_ann", session="ses_long")
     assert "new items appear by themselves" not in texts(at)
+    assert LIVE_PANES not in timers
+    timers.clear()
     choose_session(at, "ses_live")
     assert "new items appear by themselves" in texts(at)
+    assert LIVE_PANES in _click_run(timers)
+    timers.clear()
     choose_session(at, "ses_long")
     assert "new items appear by themselves" not in texts(at)
+    assert LIVE_PANES not in timers
+
+
+def _click_run(timers: list[tuple[str, float | None]]) -> list[tuple[str, float | None]]:
+    """The fragments of a click's run, before choose_session's full run: up to the details'
+    fragment, the last thing the panes draw."""
+    return timers[: timers.index(("details", None)) + 1]
 
 
 def test_untitled_session_without_events(app) -> None:
