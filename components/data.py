@@ -58,7 +58,13 @@ def engine() -> sa.Engine:
 
 @contextmanager
 def connect() -> Iterator[sa.Connection]:
+    """A connection for the pages' reads. On PostgreSQL in autocommit: no BEGIN before the
+    first statement and no ROLLBACK when the pool takes it back, two round trips a read
+    saved, and nothing lost (READ COMMITTED takes a snapshot per statement in a transaction
+    too). SQLite's reads keep their deferred transaction: one snapshot for the block."""
     with engine().connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         yield conn
 
 
