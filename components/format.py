@@ -6,6 +6,7 @@ Numbers, durations, sizes and times as people read them are sessionscope.human."
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 from charts import palette
@@ -30,6 +31,32 @@ def md(text: object, *, limit: int | None = None) -> str:
     if limit is not None and len(s) > limit:
         s = s[: limit - 1] + "…"
     return _MD_SPECIAL.sub(r"\\\1", s.replace("\n", " "))
+
+
+# A list label's tag (components/panes.tagged): a space, so that markdown ends the label's
+# bold or badge before it, and 24 zero-width characters spelling bits of a checksum of the
+# option's id; TAG_AGAIN after it on the rare label and checksum both repeated. Copied with
+# a card's title, it is taken out of what is pasted into a search box (url.write_search).
+_TAG_BITS = 24
+_ZERO, _ONE, TAG_AGAIN = "\u200b", "\u200c", "\u2060"
+_TAG_END = re.compile(f" ([{_ZERO}{_ONE}]{{{_TAG_BITS}}}){TAG_AGAIN}*$")
+_TAG_ANYWHERE = re.compile(f" ?[{_ZERO}{_ONE}]{{{_TAG_BITS}}}{TAG_AGAIN}*")
+
+
+def tag(option_id: str) -> str:
+    bits = zlib.crc32(option_id.encode())
+    return " " + "".join(_ONE if bits >> i & 1 else _ZERO for i in range(_TAG_BITS))
+
+
+def tag_of(label: str) -> str | None:
+    """The tag a label ends with (as tag() gives it), or None."""
+    found = _TAG_END.search(label)
+    return None if found is None else " " + found.group(1)
+
+
+def untagged(text: str) -> str:
+    """`text` without the list labels' tags in it (a label, or text copied from the page)."""
+    return _TAG_ANYWHERE.sub("", text)
 
 
 # The searchable fields of tool calls and tickets, as Search and Find name them to a user.

@@ -7,8 +7,6 @@ keyed containers. The session list and the timeline are radios styled as cards a
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Callable
 
 import streamlit as st
@@ -166,7 +164,8 @@ def choice_list(
     selected id (from the URL) set before it is drawn; its callback, called with `args`, reads
     the choice from st.session_state[key]. The CSS above styles it by its key."""
     labels = tagged(options)
-    st.session_state[key] = selected if selected in labels else None
+    selected = selected if selected in labels else None
+    st.session_state[key] = selected
     st.radio(
         label,
         list(labels),
@@ -176,45 +175,42 @@ def choice_list(
         key=key,
         label_visibility="collapsed",
         on_change=_picked,
-        args=(key, frozenset(labels), on_change, args),
+        args=(key, frozenset(labels), selected, on_change, args),
         width="stretch",
     )
 
 
-def _picked(key: str, ids: frozenset[str], on_change: Callable[..., None], args: tuple) -> None:
-    """`on_change(*args)` with the list's value made the id its label names. A radio's browser
-    side sends the chosen option's label, and Streamlit hands back a label it no longer
-    offers as the value itself: a live card retitled by a refresh (a session's title grows
-    with its calls) still names its session by its tag."""
+def _picked(
+    key: str,
+    ids: frozenset[str],
+    selected: str | None,
+    on_change: Callable[..., None],
+    args: tuple,
+) -> None:
+    """`on_change(*args)` with the list's value made the id its label names, unless that is
+    the option already selected. A radio's browser side sends the chosen option's label,
+    and Streamlit hands back a label it no longer offers as the value itself: a live card
+    retitled by a refresh still names its session by its tag, and the chosen card's old
+    label, sent again with another fragment's refresh, chooses nothing anew (the item shown
+    stays)."""
     option_id = owner(st.session_state.get(key), ids)
     if option_id is not None:
         st.session_state[key] = option_id
-        on_change(*args)
-
-
-# A label's tag: a space (markdown ends the label's bold or badge before it) and 24 zero-width
-# characters spelling bits of a checksum of the option's id. Labels never repeat, and a
-# label stays its option's when another option's title changes to its old one.
-_TAG_BITS = 24
-_ZERO, _ONE, _AGAIN = "\u200b", "\u200c", "\u2060"
-_TAG = re.compile(f" [{_ZERO}{_ONE}]{{{_TAG_BITS}}}{_AGAIN}*$")
-
-
-def _tag(option_id: str) -> str:
-    bits = zlib.crc32(option_id.encode())
-    return " " + "".join(_ONE if bits >> i & 1 else _ZERO for i in range(_TAG_BITS))
+        if option_id != selected:
+            on_change(*args)
 
 
 def tagged(options: dict[str, str]) -> dict[str, str]:
-    """{id: label} with each label tagged by its id: a radio tells its options apart by their
-    text (Streamlit 1.67), so two cards titled alike would otherwise select each other, and a
-    label no longer offered (a stale one) would become whichever option now reads the same."""
+    """{id: label} with each label tagged by its id (format.tag): a radio tells its options
+    apart by their text (Streamlit 1.67), so two cards titled alike would otherwise select
+    each other, and a label no longer offered (a stale one) would become whichever option
+    now reads the same."""
     out: dict[str, str] = {}
     seen: set[str] = set()
     for option_id, label in options.items():
-        text = label + _tag(option_id)
+        text = label + fmt.tag(option_id)
         while text in seen:  # two ids with one checksum and one label
-            text += _AGAIN
+            text += fmt.TAG_AGAIN
         seen.add(text)
         out[option_id] = text
     return out
@@ -225,16 +221,16 @@ def owner(value: object, ids: frozenset[str]) -> str | None:
     (one no longer offered), the one id whose tag it ends with; else None."""
     if value in ids:
         return str(value)
-    if not isinstance(value, str) or (found := _TAG.search(value)) is None:
+    tag = fmt.tag_of(value) if isinstance(value, str) else None
+    if tag is None:
         return None
-    tag = found.group().rstrip(_AGAIN)
-    named = [option_id for option_id in ids if _tag(option_id) == tag]
+    named = [option_id for option_id in ids if fmt.tag(option_id) == tag]
     return named[0] if len(named) == 1 else None
 
 
 def plain(label: str) -> str:
     """A label as it reads: without its tag."""
-    return _TAG.sub("", label)
+    return fmt.untagged(label)
 
 
 _IN_VIEW = """<script>

@@ -41,8 +41,9 @@ def is_search_text(value: str) -> bool:
 
 
 def write_search(name: str, widget_key: str) -> None:
-    """A search box changed: its stripped text becomes param `name` (gone when blank)."""
-    text = str(st.session_state.get(widget_key) or "").strip()
+    """A search box changed: its stripped text becomes param `name` (gone when blank); a
+    card's or row's title pasted in loses the invisible tag it was copied with."""
+    text = fmt.untagged(str(st.session_state.get(widget_key) or "")).strip()
     change(**{name: text or None})
 
 

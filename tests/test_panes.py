@@ -3,6 +3,7 @@ text, and hands back a label it no longer offers as its value (Streamlit 1.67)."
 
 from __future__ import annotations
 
+from components import format as fmt
 from components import panes
 
 TITLE = "**search\\_docs “install”**"  # a card title: bold, ending in punctuation
@@ -42,3 +43,10 @@ def test_ids_that_share_a_checksum_still_get_labels_of_their_own() -> None:
     ids = [f"id{n}" for n in range(70_000)]  # 24 bits: some checksum repeats among these
     labels = panes.tagged(dict.fromkeys(ids, "x"))
     assert len(set(labels.values())) == len(ids)
+
+
+def test_text_copied_from_a_card_or_row_is_searched_without_its_tags() -> None:
+    copied = "search_docs “install”" + fmt.tag("ses_a") + "\u2060 then" + fmt.tag("tc_1")
+    assert fmt.untagged(copied) == "search_docs “install” then"
+    persian = "می\u200cخواهم"  # a zero-width non-joiner that belongs to the word
+    assert fmt.untagged(persian) == persian

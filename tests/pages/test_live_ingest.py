@@ -76,16 +76,19 @@ ALIKE = "search_docs “install”"  # a session's title: its first call
 
 @pytest.fixture()
 def alike(live: sa.Engine) -> sa.Engine:
-    """usr_u's two sessions titled alike: ses_a, newer and active, and ses_b."""
+    """usr_u's two sessions titled alike: ses_a, newer and active, with a call (tc_a1),
+    and ses_b."""
     with live.begin() as conn:
         acme = {"id": "org_acme"}
         user = factories.end_user(conn, acme, id="usr_u", distinct_id="u-1")
         srv = factories.server(conn, acme, id="srv_docs")
         for sid, status, hour in (("ses_a", "active", 2), ("ses_b", "completed", 1)):
             at = factories.T0 + timedelta(hours=hour)
-            factories.session(
+            ses = factories.session(
                 conn, acme, user, srv, id=sid, title=ALIKE, status=status, started_at=at
             )
+            if sid == "ses_a":
+                factories.tool_call(conn, ses, id="tc_a1", tool_name="search_docs")
     return live
 
 
@@ -120,14 +123,17 @@ def _send(at: AppTest, key: str, label: str) -> AppTest:
 
 
 def test_a_chosen_card_retitled_by_a_refresh_stays_chosen(alike: sa.Engine) -> None:
-    """The browser sends the chosen card's label as it was; since the title grew, the other
-    card reads what it read (with a position mark, both labels used to be alike)."""
-    at = open_user(user="usr_u", session="ses_a")
+    """The browser sends the chosen card's label as it was (another fragment's refresh
+    carries it); since the title grew, the other card reads what it read (with a position
+    mark, both labels used to be alike). The session stays chosen and so does its item: the
+    old label does not choose the session anew."""
+    at = open_user(user="usr_u", session="ses_a", item="tc_a1")
     stale = _label_of(at, "ses_a")
     _retitle_a(alike, at)
     _send(at, keys.US_LIST, stale)
     assert not at.exception
     assert at.query_params[keys.P_SESSION] == "ses_a"
+    assert at.query_params[keys.P_ITEM] == "tc_a1"
     assert selected_card(at.run()) == "ses_a"  # the list's next refresh
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from components import data, keys
+from components import format as fmt
 from queries import items
 from sessionscope import schema
 from tests.pages.datasets import explorer
@@ -430,6 +431,17 @@ def _click_run(timers: list[tuple[str, float | None]]) -> list[tuple[str, float 
     """The fragments of a click's run, before choose_session's full run: up to the details'
     fragment, the last thing the panes draw."""
     return timers[: timers.index(("details", None)) + 1]
+
+
+def test_a_card_title_pasted_into_the_title_search_searches_for_the_title(app) -> None:
+    """A title copied from a card carries its label's invisible tag (components/panes.tagged),
+    which is no search text: it is left out, not reported as an invalid filter."""
+    at = app(PAGE, user="usr_ann")
+    at.text_input(key=keys.US_TITLE).input("Big payload" + fmt.tag("ses_big")).run()
+    assert not at.exception
+    assert at.query_params[keys.P_TITLE] == "Big payload"
+    assert card_titles(at) == ["**Big payload**"]
+    assert "not valid" not in texts(at)
 
 
 def test_untitled_session_without_events(app) -> None:
