@@ -228,11 +228,6 @@ def owner(value: object, ids: frozenset[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
-def plain(label: str) -> str:
-    """A label as it reads: without its tag."""
-    return fmt.untagged(label)
-
-
 _IN_VIEW = """<script>
 (() => {
   const doc = window.parent.document;

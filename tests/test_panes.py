@@ -12,7 +12,7 @@ TITLE = "**search\\_docs “install”**"  # a card title: bold, ending in punct
 def test_labels_alike_differ_and_read_alike() -> None:
     labels = panes.tagged({"ses_a": TITLE, "ses_b": TITLE, "ses_c": "**other**"})
     assert len(set(labels.values())) == 3
-    assert [panes.plain(label) for label in labels.values()] == [TITLE, TITLE, "**other**"]
+    assert [fmt.untagged(label) for label in labels.values()] == [TITLE, TITLE, "**other**"]
 
 
 def test_a_tag_follows_a_space_so_it_never_ends_the_labels_markup() -> None:

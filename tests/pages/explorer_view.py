@@ -9,7 +9,7 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
 from components import keys
-from components.panes import plain
+from components.format import untagged
 from tests.pages.datasets.explorer import GLOBEX_TEXT
 
 PAGE = keys.PAGE_USER
@@ -32,7 +32,7 @@ def texts(at: AppTest) -> str:
     parts = [e.value for kind in _TEXT_KINDS for e in at.get(kind)]
     parts += [b.label for b in at.button]
     for radio in at.radio:
-        parts += [*map(plain, radio.options), *radio.proto.captions]
+        parts += [*map(untagged, radio.options), *radio.proto.captions]
     return "\n".join(str(p) for p in parts)
 
 
@@ -77,7 +77,7 @@ def card_ids(at: AppTest) -> list[str]:
 def card_titles(at: AppTest) -> list[str]:
     """The cards' title lines as markdown (bold, escaped), without their tags."""
     radio = _radio(at, keys.US_LIST)
-    return [] if radio is None else [plain(o) for o in radio.options]
+    return [] if radio is None else [untagged(o) for o in radio.options]
 
 
 def card_captions(at: AppTest) -> list[str]:
@@ -97,7 +97,7 @@ def row_ids(at: AppTest) -> list[str]:
 
 def row_labels(at: AppTest) -> list[str]:
     radio = _radio(at, keys.US_TL_ITEMS)
-    return [] if radio is None else [plain(o) for o in radio.options]
+    return [] if radio is None else [untagged(o) for o in radio.options]
 
 
 def selected_row(at: AppTest) -> str | None:
