@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from components import format as fmt
-from components import keys
+from components import keys, url
 
 WIDE_PX = 1280  # from this width the three panes sit side by side
 STACK_BELOW_PX = 900  # below this width every pane stacks
@@ -155,17 +155,17 @@ def choice_list(
     label: str,
     key: str,
     options: dict[str, str],
-    selected: str | None,
+    param: str,
     on_change: Callable[..., None],
     args: tuple = (),
     captions: list[str] | None = None,
 ) -> None:
-    """A list whose options ({id: markdown label}) are cards or rows: one st.radio, with the
-    selected id (from the URL) set before it is drawn; its callback, called with `args`, reads
-    the choice from st.session_state[key]. The CSS above styles it by its key."""
+    """A list whose options ({id: markdown label}) are cards or rows: one st.radio that
+    selects the URL's `param`, set before it is drawn; its callback, called with `args`,
+    reads the choice from st.session_state[key]. The CSS above styles it by its key."""
     labels = tagged(options)
-    selected = selected if selected in labels else None
-    st.session_state[key] = selected
+    selected = url.param(param)
+    st.session_state[key] = selected if selected in labels else None
     st.radio(
         label,
         list(labels),
@@ -175,7 +175,7 @@ def choice_list(
         key=key,
         label_visibility="collapsed",
         on_change=_picked,
-        args=(key, frozenset(labels), selected, on_change, args),
+        args=(key, frozenset(labels), param, on_change, args),
         width="stretch",
     )
 
@@ -183,20 +183,21 @@ def choice_list(
 def _picked(
     key: str,
     ids: frozenset[str],
-    selected: str | None,
+    param: str,
     on_change: Callable[..., None],
     args: tuple,
 ) -> None:
-    """`on_change(*args)` with the list's value made the id its label names, unless that is
-    the option already selected. A radio's browser side sends the chosen option's label,
-    and Streamlit hands back a label it no longer offers as the value itself: a live card
-    retitled by a refresh still names its session by its tag, and the chosen card's old
-    label, sent again with another fragment's refresh, chooses nothing anew (the item shown
-    stays)."""
+    """`on_change(*args)` with the list's value made the id its label names, unless that id
+    is the URL's `param` now. Now, not when the list was drawn: a click in a list reruns
+    the panes, not the list, so a click back to the option it was drawn with must choose.
+    A radio's browser side sends the chosen option's label, and Streamlit hands back a label
+    it no longer offers as the value itself: a live card retitled by a refresh still names
+    its session by its tag, and the chosen card's old label, sent again with another
+    fragment's refresh, chooses nothing anew (the item shown stays)."""
     option_id = owner(st.session_state.get(key), ids)
     if option_id is not None:
         st.session_state[key] = option_id
-        if option_id != selected:
+        if option_id != url.param(param):
             on_change(*args)
 
 

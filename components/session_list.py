@@ -123,9 +123,8 @@ def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail
 
 
 def _cards(org_id: str, user: EndUser, flt: ListFilter, live: bool) -> None:
-    # The URL's session, not an argument: a card chosen in a live list reruns the panes, not
-    # this fragment, whose arguments stay those of the last full run.
-    selected = url.param(keys.P_SESSION)
+    # The list selects the URL's session, not an argument's: a card chosen in a live list
+    # reruns the panes, not this fragment, whose arguments stay those of the last full run.
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     page = data.user_sessions(org_id, user.id, flt, start.cursor, data.freshness(live))
     rows = page.rows
@@ -141,7 +140,7 @@ def _cards(org_id: str, user: EndUser, flt: ListFilter, live: bool) -> None:
         "Sessions, newest first",
         keys.US_LIST,
         {r.id: fmt.card_title(r) for r in cards},
-        selected,
+        keys.P_SESSION,
         _chosen,
         (_start_key(user, flt),),
         captions=[fmt.card_caption(r) for r in cards],

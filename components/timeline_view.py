@@ -110,11 +110,12 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
     page, position = _window(where, selected_item, fresh)
     total = data.timeline_total(org_id, session.id, where.flt, fresh)
     _pager(where, page, position, total)
-    if selected_item is not None and selected_item not in set(page.rows["id"]):
+    away = selected_item is not None and selected_item not in set(page.rows["id"])
+    if away:
         _outside(where, selected_item, fresh)
     if not page.rows.empty:
         marks = _marks(where, page, fresh)
-        _items(where, page, session, selected_item, marks)
+        _items(where, page, session, marks, away)
     _pending(summary)
 
 
@@ -165,22 +166,26 @@ def _items(
     where: _Where,
     page: Page,
     session: SessionDetail,
-    selected: str | None,
-    marks: frozenset[str] = frozenset(),
+    marks: frozenset[str],
+    away: bool,
 ) -> None:
+    """The window's rows; `away`: the selected item is not among them (a line says so)."""
     rows = page.rows.itertuples()
     labels = {r.id: _marked(r.id in marks, row_label(r, session)) for r in rows}
-    choice_list("Timeline items", keys.US_TL_ITEMS, labels, selected, _chosen, (where,))
+    args = (where, away)
+    choice_list("Timeline items", keys.US_TL_ITEMS, labels, keys.P_ITEM, _chosen, args)
 
 
-def _chosen(where: _Where) -> None:
+def _chosen(where: _Where, away: bool) -> None:
+    """A row chosen: the details run again alone, unless the timeline shows what the choice
+    changes (the find bar's "3 of 7", or the line saying the selection is out of view)."""
     item_id = st.session_state.get(keys.US_TL_ITEMS)
     if item_id:
         # Chosen in view: the window stays where it is (_window moves only for other items).
         recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, item_id))
         url.select_item(item_id)
         st.session_state[keys.US_REVEAL] = keys.US_RIGHT
-        if where.find is None:  # else the find bar's "3 of 7" follows the selection too
+        if where.find is None and not away:  # else the panes: the timeline changes too
             st.rerun(keys.US_DETAILS_FRAGMENT)
 
 

@@ -94,6 +94,24 @@ def test_a_click_sends_only_the_panes_it_fills(page) -> None:  # type: ignore[no
     assert "Big payload" in page.locator(f"{CARD}:has(input:checked)").inner_text()
 
 
+def test_a_click_back_to_the_card_or_row_the_link_chose_opens_it_again(page) -> None:  # type: ignore[no-untyped-def]
+    """The lists are not drawn again by a click in them, so what they chose when drawn is
+    not what is chosen now: a click back to the link's own card, or row, must open it."""
+    open_link(page, "/user?user=usr_ann&session=ses_long&item=tc_long010&status=completed")
+    rows = page.locator(ROW)
+    linked = [i for i in range(rows.count()) if rows.nth(i).locator("input:checked").count()]
+    rows.nth(linked[0] + 1).click()
+    wait_for_query(page, session="ses_long", item="tc_long011")
+    rows.nth(linked[0]).click()
+    wait_for_query(page, session="ses_long", item="tc_long010")
+    assert "tc_long010" in page.locator(".st-key-us_item").inner_text()
+    page.locator(CARD, has_text="Big payload").click()
+    wait_for_query(page, session="ses_big", item=None, status="completed")
+    page.locator(CARD, has_text="Triage").click()
+    wait_for_query(page, session="ses_long", item=None, status="completed")
+    assert "Triage" in page.locator(".st-key-us_center h3").first.inner_text()
+
+
 def test_a_card_chosen_in_a_live_list_stays_chosen_when_the_list_refreshes(page) -> None:  # type: ignore[no-untyped-def]
     """Ann's list holds an active session, so it refreshes itself every few seconds; a card
     chosen in it reruns the panes, not the list, and the list's next refresh keeps it."""

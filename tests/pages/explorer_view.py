@@ -3,6 +3,7 @@ sessions page's cards and timeline rows."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from google.protobuf import text_format
@@ -13,6 +14,8 @@ from components.format import untagged
 from tests.pages.datasets.explorer import GLOBEX_TEXT
 
 PAGE = keys.PAGE_USER
+# The timeline's line that the selected item is not among its rows (timeline_view._outside).
+_AWAY = re.compile("The selected item(, #[0-9,]+,)? is (outside this window|hidden by this view)")
 _TEXT_KINDS = (
     "markdown",
     "caption",
@@ -113,9 +116,10 @@ def choose_session(at: AppTest, session_id: str) -> AppTest:
 
 
 def choose_item(at: AppTest, item_id: str) -> AppTest:
-    """Choose a timeline row: only the details run again (with a find text, the timeline
-    too: its "3 of 7 matches" follows the selection), and they show what a full run shows."""
-    finding = at.query_params.get(keys.P_FIND)
+    """Choose a timeline row: only the details run again (with a find text, or a line saying
+    the selected item is out of view, the timeline too: its "3 of 7 matches" follows the
+    selection, the line goes), and they show what a full run shows."""
+    finding = at.query_params.get(keys.P_FIND) or _AWAY.search(texts(at))
     at.radio(key=keys.US_TL_ITEMS).set_value(item_id).run()
     kept = (keys.US_LIST,) if finding else (keys.US_LIST, keys.US_TL_ITEMS)
     return _then_full_run(at, not_rerun=kept)

@@ -137,6 +137,26 @@ def test_paged_away_from_the_selected_item_a_button_brings_it_back(app) -> None:
     assert "outside this window" not in texts(at)
 
 
+def test_a_row_chosen_while_the_selected_item_is_out_of_view_takes_the_line_away(app) -> None:
+    """The click reruns the timeline with the details (not the details alone, as a row in
+    view does), so the line about the item chosen before does not stay beside the new one."""
+    for away, said in (
+        ({"item": "tc_long240", "click": "us_tl_first"}, "is outside this window"),
+        ({"item": "tc_long241", "toggle": "us_tl_errors"}, "is hidden by this view's filters"),
+    ):
+        at = app(PAGE, user="usr_ann", session="ses_long", item=away["item"])
+        if "click" in away:
+            at.button(key=away["click"]).click().run()
+        else:
+            at.toggle(key=away["toggle"]).set_value(True).run()
+        assert said in texts(at)
+        row = row_ids(at)[1]
+        at.radio(key=keys.US_TL_ITEMS).set_value(row).run()
+        assert not at.exception and at.query_params["item"] == row
+        assert selected_row(at) == row, "the click's run did not draw the timeline again"
+        assert said not in texts(at)
+
+
 def test_timeline_jump_to_a_call_number(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     at.number_input(key="us_tl_jump").set_value(240).run()
