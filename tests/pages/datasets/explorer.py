@@ -99,10 +99,18 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         status="active",
         started_at=f.T0 + timedelta(hours=1),
         completed_at=None,
+        total_tool_calls=1,  # the totals every writer keeps (DESIGN.md's data contract)
     )
     f.tool_call(conn, live, id="tc_live1", started_at=live["started_at"])
     big = f.session(
-        conn, acme, ann, gh, id="ses_big", title="Big payload", started_at=f.T0 + timedelta(hours=2)
+        conn,
+        acme,
+        ann,
+        gh,
+        id="ses_big",
+        title="Big payload",
+        started_at=f.T0 + timedelta(hours=2),
+        total_tool_calls=1,
     )
     f.tool_call(
         conn,
@@ -121,6 +129,7 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         title="Archived",
         started_at=f.T0 + timedelta(hours=3),
         archived_at=f.T0,
+        total_tool_calls=1,
     )
     f.tool_call(conn, gone, id="tc_archived", started_at=gone["started_at"])
     _workflow(conn, acme)
@@ -145,6 +154,7 @@ def _workflow(conn: sa.Connection, acme: dict) -> None:
         last_activity_at=f.T0 + timedelta(minutes=30),
         total_jobs=40,
         total_companies=12,
+        total_tool_calls=1,
     )
     minute = timedelta(minutes=1)
     f.stage(
