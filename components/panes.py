@@ -165,7 +165,8 @@ def choice_list(
     reads the choice from st.session_state[key]. The CSS above styles it by its key."""
     labels = tagged(options)
     selected = url.param(param)
-    st.session_state[key] = selected if selected in labels else None
+    selected = selected if selected in labels else None
+    st.session_state[key] = selected
     st.radio(
         label,
         list(labels),
@@ -175,7 +176,7 @@ def choice_list(
         key=key,
         label_visibility="collapsed",
         on_change=_picked,
-        args=(key, frozenset(labels), param, on_change, args),
+        args=(key, frozenset(labels), param, selected, on_change, args),
         width="stretch",
     )
 
@@ -184,21 +185,28 @@ def _picked(
     key: str,
     ids: frozenset[str],
     param: str,
+    drawn: str | None,
     on_change: Callable[..., None],
     args: tuple,
 ) -> None:
-    """`on_change(*args)` with the list's value made the id its label names, unless that id
-    is the URL's `param` now. Now, not when the list was drawn: a click in a list reruns
-    the panes, not the list, so a click back to the option it was drawn with must choose.
-    A radio's browser side sends the chosen option's label, and Streamlit hands back a label
-    it no longer offers as the value itself: a live card retitled by a refresh still names
-    its session by its tag, and the chosen card's old label, sent again with another
-    fragment's refresh, chooses nothing anew (the item shown stays)."""
-    option_id = owner(st.session_state.get(key), ids)
-    if option_id is not None:
-        st.session_state[key] = option_id
-        if option_id != url.param(param):
-            on_change(*args)
+    """`on_change(*args)` with the list's value made the id its label names, unless nothing
+    was chosen anew. A radio's browser side sends the chosen option's label, and Streamlit
+    hands back a label it no longer offers as the value itself: a live card retitled by a
+    refresh still names its session by its tag. Chosen anew is:
+    - not the URL's `param` now, as the click arrives: the option the list was drawn with
+      (`drawn`) is not the choice any more once a click reruns fragments other than the
+      list's, and a click back to it must choose it;
+    - and not `drawn` named by a label no longer offered: that is the browser sending the
+      drawn option's old label again with another widget's change (a refresh relabelled
+      it), even when that change, a card's click, has just taken the param away."""
+    value = st.session_state.get(key)
+    option_id = owner(value, ids)
+    if option_id is None:
+        return
+    st.session_state[key] = option_id
+    resent = value not in ids and option_id == drawn
+    if not resent and option_id != url.param(param):
+        on_change(*args)
 
 
 def tagged(options: dict[str, str]) -> dict[str, str]:

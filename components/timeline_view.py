@@ -110,24 +110,26 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
     page, position = _window(where, selected_item, fresh)
     total = data.timeline_total(org_id, session.id, where.flt, fresh)
     _pager(where, page, position, total)
-    away = selected_item is not None and selected_item not in set(page.rows["id"])
-    if away:
-        _outside(where, selected_item, fresh)
+    away = False  # a line says the selected item is not among the rows
+    if selected_item is not None and selected_item not in set(page.rows["id"]):
+        away = _outside(where, selected_item, fresh)
     if not page.rows.empty:
         marks = _marks(where, page, fresh)
         _items(where, page, session, marks, away)
     _pending(summary)
 
 
-def _outside(where: _Where, item_id: str, fresh: int) -> None:
+def _outside(where: _Where, item_id: str, fresh: int) -> bool:
     """The item the details show is not among these rows: say whether the view's filters
-    hide it or the window was paged away from it, and then offer the way back."""
+    hide it or the window was paged away from it, and then offer the way back. False when
+    there is nothing to say: the item is not in this session (the details say so)."""
     place = data.timeline_place(where.org_id, where.session_id, where.flt, item_id, fresh)
     if place is None:  # not in this view: hidden, unless not in this session at all
         everything = TimelineFilter()
-        if data.timeline_place(where.org_id, where.session_id, everything, item_id, fresh):
+        hidden = data.timeline_place(where.org_id, where.session_id, everything, item_id, fresh)
+        if hidden:
             st.caption("The selected item is hidden by this view's filters.")
-        return
+        return bool(hidden)
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.caption(f"The selected item, #{place:,}, is outside this window.", width="content")
         st.button(
@@ -138,6 +140,7 @@ def _outside(where: _Where, item_id: str, fresh: int) -> None:
             icon=":material/my_location:",
             type="tertiary",
         )
+    return True
 
 
 def _show_selected(where: _Where) -> None:
@@ -169,7 +172,7 @@ def _items(
     marks: frozenset[str],
     away: bool,
 ) -> None:
-    """The window's rows; `away`: the selected item is not among them (a line says so)."""
+    """The window's rows; `away`: a line says the selected item is not among them."""
     rows = page.rows.itertuples()
     labels = {r.id: _marked(r.id in marks, row_label(r, session)) for r in rows}
     args = (where, away)

@@ -17,7 +17,7 @@ from components import keys
 from sessionscope.ingest.mapping import map_spans, short_hash
 from sessionscope.ingest.receiver import ingest
 from sessionscope.ingest.spans import spans_of
-from sessionscope.schema import sessions
+from sessionscope.schema import sessions, tool_calls
 from tests import factories
 from tests.conftest import DatabaseFactory
 from tests.otlp_traces import IDLE, halves, recorded
@@ -111,6 +111,12 @@ def _label_of(at: AppTest, session_id: str) -> str:
 
 def _send(at: AppTest, key: str, label: str) -> AppTest:
     """Run with the radio `key` sending `label`, as the browser sends the label it shows."""
+    return _sending(at, key, label).run()
+
+
+def _sending(at: AppTest, key: str, label: str) -> AppTest:
+    """The next run's request carries `label` as the radio `key`'s value (with whatever else
+    the test changes before it runs)."""
     radio = at.radio(key=key)
 
     class Sent(type(radio)):  # type: ignore[misc]
@@ -119,7 +125,7 @@ def _send(at: AppTest, key: str, label: str) -> AppTest:
             return WidgetState(id=self.id, string_value=label)
 
     radio.__class__ = Sent
-    return at.run()
+    return at
 
 
 def test_a_chosen_card_retitled_by_a_refresh_stays_chosen(alike: sa.Engine) -> None:
@@ -135,6 +141,27 @@ def test_a_chosen_card_retitled_by_a_refresh_stays_chosen(alike: sa.Engine) -> N
     assert at.query_params[keys.P_SESSION] == "ses_a"
     assert at.query_params[keys.P_ITEM] == "tc_a1"
     assert selected_card(at.run()) == "ses_a"  # the list's next refresh
+
+
+def test_a_card_clicked_while_the_chosen_rows_old_label_is_sent_again_opens_alone(
+    alike: sa.Engine,
+) -> None:
+    """A refresh of the panes relabelled the chosen row (its call finished), and the click on
+    another card was sent before the browser drew it: the request carries the card and the
+    row's old label. The card clears the item; the old label must not choose the row of the
+    session left behind in the new one."""
+    at = open_user(user="usr_u", session="ses_a", item="tc_a1")
+    stale = at.radio(key=keys.US_TL_ITEMS).options[0]  # tc_a1's row, the only one
+    with alike.begin() as conn:
+        conn.execute(sa.update(tool_calls).where(tool_calls.c.id == "tc_a1").values(duration_ms=7))
+    st.cache_data.clear()
+    at.run()
+    assert at.radio(key=keys.US_TL_ITEMS).options[0] != stale  # the row reads anew
+    _sending(at, keys.US_TL_ITEMS, stale).radio(key=keys.US_LIST).set_value("ses_b").run()
+    assert not at.exception
+    assert at.query_params[keys.P_SESSION] == "ses_b"
+    assert keys.P_ITEM not in at.query_params
+    assert "not available" not in texts(at), texts(at)
 
 
 def test_a_click_on_a_card_retitled_meanwhile_opens_its_session(alike: sa.Engine) -> None:

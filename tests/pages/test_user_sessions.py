@@ -157,6 +157,17 @@ def test_a_row_chosen_while_the_selected_item_is_out_of_view_takes_the_line_away
         assert said not in texts(at)
 
 
+def test_a_row_chosen_after_a_link_to_another_sessions_item_reruns_the_details_alone(
+    app,
+) -> None:
+    """No line is drawn for an item of another session (the details say the link's item is
+    not available), so there is none to take away: a row reruns the details alone."""
+    at = app(PAGE, user="usr_ann", session="ses_long", item="tc_big")
+    assert "item is not available" in texts(at) and "outside this window" not in texts(at)
+    choose_item(at, row_ids(at)[1])  # fails if the click's run draws the timeline again
+    assert at.query_params["item"] == row_ids(at)[1]
+
+
 def test_timeline_jump_to_a_call_number(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     at.number_input(key="us_tl_jump").set_value(240).run()

@@ -99,7 +99,7 @@ def _acme(conn: sa.Connection, acme: dict) -> None:
         status="active",
         started_at=f.T0 + timedelta(hours=1),
         completed_at=None,
-        total_tool_calls=1,  # the totals every writer keeps (DESIGN.md's data contract)
+        total_tool_calls=1,  # as every writer keeps it (DESIGN.md's data contract)
     )
     f.tool_call(conn, live, id="tc_live1", started_at=live["started_at"])
     big = f.session(
