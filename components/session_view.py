@@ -54,7 +54,7 @@ def header(session: SessionDetail, *, in_dialog: bool = False) -> None:
         f"Started {human.absolute(session.started_at)} · {end_text(session)} · "
         f"duration {human.duration(session.duration_s)}"
     )
-    with st.container(horizontal=True, gap="medium"):
+    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
         st.page_link(
             keys.PAGE_USER,
             label=f"All sessions of {fmt.md(user_label(session), limit=60)}",
