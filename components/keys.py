@@ -65,6 +65,7 @@ US_TL_FIRST = "us_tl_first"
 US_TL_SHOW_SELECTED = "us_tl_show_selected"  # back to the window of the selected item
 P_FIND, US_TL_FIND, US_TL_FIND_PREV, US_TL_FIND_NEXT = "find", "us_tl_find", "us_tl_fp", "us_tl_fn"
 P_FIND_ONLY, US_TL_FIND_ONLY = "matches", "us_tl_find_only"  # find: only the matches shown
+US_TL_STEPPED = "us_tl_stepped"  # Find's next or previous chose a row: scroll it into view
 
 
 # Session details page (and its dialog from a session card)

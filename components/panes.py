@@ -7,6 +7,7 @@ keyed containers. The session list and the timeline are radios styled as cards a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import streamlit as st
@@ -237,13 +238,14 @@ def owner(value: object, ids: frozenset[str]) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+# CHECKED: the selected options to place; AGAIN: later tries (ms), for a selection the
+# browser draws after the script runs (the old one is found first).
 _IN_VIEW = """<script>
 (() => {
   const doc = window.parent.document;
   let tries = 0;
   const place = () => {
-    const picked = [...doc.querySelectorAll(".st-key-us_list input:checked, "
-      + ".st-key-us_tl_items input:checked")];
+    const picked = [...doc.querySelectorAll("CHECKED")];
     if (!picked.length && tries++ < 30) { setTimeout(place, 100); return; }
     for (const input of picked) {
       const option = input.closest("[role='radiogroup'] > div");
@@ -254,12 +256,28 @@ _IN_VIEW = """<script>
     }
   };
   place();
+  for (const ms of AGAIN) setTimeout(place, ms);
 })();
 </script>"""
+_CHECKED = ".st-key-{} input:checked"
+
+
+def _in_view(lists: tuple[str, ...], again: tuple[int, ...] = ()) -> str:
+    checked = ", ".join(_CHECKED.format(key) for key in lists)
+    return _IN_VIEW.replace("CHECKED", checked).replace("AGAIN", json.dumps(list(again)))
 
 
 def selection_in_view() -> None:
     """Scroll the selected card and timeline row into view inside their panes, where a pane
     scrolls by itself and they are out of its view (narrow windows). Our script, no input;
     in the sidebar, where its empty element takes no room from the panes."""
-    st.sidebar.html(_IN_VIEW, unsafe_allow_javascript=True)
+    script = _in_view((keys.US_LIST, keys.US_TL_ITEMS))
+    st.sidebar.html(script, unsafe_allow_javascript=True)
+
+
+def row_in_view() -> None:
+    """Scroll the timeline's selected row into view in its pane: chosen by Find's next or
+    previous, it may be below the pane's fold. Drawn where it is called, after the rows (it
+    takes no room above them), not in the sidebar: the panes' run leaves the sidebar be."""
+    script = _in_view((keys.US_TL_ITEMS,), again=(50, 150, 400))
+    st.html(script, unsafe_allow_javascript=True)

@@ -112,12 +112,15 @@ def _start_key(user: EndUser, flt: ListFilter) -> tuple:
 
 def _window(org_id: str, user: EndUser, flt: ListFilter, selected: SessionDetail | None) -> Page:
     """The kept window; placed a few cards above the selected session when it was not chosen
-    in the list (a cold link to the user's 300th session opens with its card in view)."""
+    in the list (a cold link to the user's 300th session opens with its card in view), at
+    the newest when the filters hide it (the panes still show it)."""
     start = recent.kept(keys.US_LIST_START, _start_key(user, flt), Anchored)
     if selected is not None and selected.id != start.around:
         key = (iso(selected.started_at), selected.id)
         before = data.sessions_before_newer(org_id, user.id, flt, key, ABOVE)
         start = Anchored(before, selected.id)
+        if selected.id not in set(data.user_sessions(org_id, user.id, flt, before).rows["id"]):
+            start = Anchored(None, selected.id)  # the filters hide it: from the newest
         recent.keep(keys.US_LIST_START, _start_key(user, flt), start)
     return data.user_sessions(org_id, user.id, flt, start.cursor)
 

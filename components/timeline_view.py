@@ -19,7 +19,7 @@ import streamlit as st
 from components import data, keys, recent, url
 from components import format as fmt
 from components.compare_view import compare_with
-from components.panes import choice_list
+from components.panes import choice_list, row_in_view
 from components.recent import Anchored
 from components.session_view import details_button, details_link
 from queries.page import Page
@@ -116,6 +116,8 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
     if not page.rows.empty:
         marks = _marks(where, page, fresh)
         _items(where, page, session, marks, away)
+        if st.session_state.pop(keys.US_TL_STEPPED, False):
+            row_in_view()
     _pending(summary)
 
 
@@ -157,12 +159,20 @@ def _window(where: _Where, item_id: str | None, fresh: int) -> tuple[Page, int]:
     chosen in it (a cold link to call #15,000 opens with that call in view)."""
     start = where.start
     if item_id is not None and item_id != start.around:
-        cursor = data.timeline_showing(where.org_id, where.session_id, where.flt, item_id, ABOVE)
+        above = _rows_above(where, fresh)
+        cursor = data.timeline_showing(where.org_id, where.session_id, where.flt, item_id, above)
         start = Anchored(cursor, item_id)
         recent.keep(keys.US_TL_CURSOR, where.key, start)
     return data.timeline_window(
         where.org_id, where.session_id, where.flt, start.cursor, fresh, WINDOW
     )
+
+
+def _rows_above(where: _Where, fresh: int) -> int:
+    """ABOVE rows over the item, so the header and the item show together; every row above
+    it when the view fits one window (none hidden behind Previous)."""
+    total = data.timeline_total(where.org_id, where.session_id, where.flt, fresh)
+    return WINDOW if total <= WINDOW else ABOVE
 
 
 def _items(
@@ -335,6 +345,7 @@ def _find_step(where: _Where, forward: bool, fresh: int) -> None:
     if _in_view(where, target, fresh):
         recent.keep(keys.US_TL_CURSOR, where.key, Anchored(where.start.cursor, target))
     url.select_item(target)
+    st.session_state[keys.US_TL_STEPPED] = True
 
 
 def _in_view(where: _Where, item_id: str, fresh: int) -> bool:

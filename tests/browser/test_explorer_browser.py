@@ -112,7 +112,26 @@ def test_a_click_back_to_the_card_or_row_the_link_chose_opens_it_again(page) -> 
     assert "Triage" in page.locator(".st-key-us_center h3").first.inner_text()
 
 
-def test_a_card_chosen_in_a_live_list_stays_chosen_when_the_list_refreshes(page) -> None:  # type: ignore[no-untyped-def]
+IN_PANE = """() => {
+  const ROWS = ".st-key-us_tl_items [role='radiogroup']";
+  const pane = document.querySelector(".st-key-us_center");
+  const row = pane.querySelector(`${ROWS} > div:has(input:checked)`);
+  const at = row.getBoundingClientRect(), box = pane.getBoundingClientRect();
+  return at.top >= box.top && at.bottom <= box.bottom;
+}"""
+
+
+def test_finds_next_match_is_scrolled_into_the_timelines_view(page) -> None:  # type: ignore[no-untyped-def]
+    """Next match chooses a row of the same window, far below the pane's fold: the pane
+    scrolls to it, as a click on a row far down would need the analyst to."""
+    open_link(page, "/user?user=usr_ann&session=ses_long&item=tc_long009&find=q9")
+    assert page.evaluate(IN_PANE)
+    page.locator(".st-key-us_tl_fn button").first.click()
+    wait_for_query(page, session="ses_long", item="tc_long090", find="q9")
+    page.wait_for_function(IN_PANE, timeout=5_000)
+
+
+def test_a_card_chosen_in_a_live_list_stays_chosen_when_the_list_refreshes(page) -> None:  # type: ignore[no-untyped-def]  # type: ignore[no-untyped-def]
     """Ann's list holds an active session, so it refreshes itself every few seconds; a card
     chosen in it reruns the panes, not the list, and the list's next refresh keeps it."""
     frames: list[bytes] = []

@@ -183,6 +183,13 @@ def test_a_link_to_an_item_opens_the_window_that_holds_it_with_rows_above(app) -
     assert "call #240" in texts(at)
 
 
+def test_a_link_to_an_item_of_a_view_that_fits_one_window_shows_it_whole(app) -> None:
+    """Not three rows above the item with the rest behind Previous: every row of the view."""
+    at = app(PAGE, user="usr_ann", session="ses_long", item="tc_long240", errors="1")
+    assert "Items 1–25 of 25" in texts(at)  # call 240 is the 24th error
+    assert row_ids(at)[23] == "tc_long240" and selected_row(at) == "tc_long240"
+
+
 def test_choosing_a_row_in_view_keeps_the_window_where_it_is(app) -> None:
     at = app(PAGE, user="usr_ann", session="ses_long")
     choose_item(at, "tc_long050")
