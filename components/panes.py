@@ -262,7 +262,7 @@ _IN_VIEW = """<script>
 _CHECKED = ".st-key-{} input:checked"
 
 
-def _in_view(lists: tuple[str, ...], again: tuple[int, ...] = ()) -> str:
+def _in_view_script(lists: tuple[str, ...], again: tuple[int, ...] = ()) -> str:
     checked = ", ".join(_CHECKED.format(key) for key in lists)
     return _IN_VIEW.replace("CHECKED", checked).replace("AGAIN", json.dumps(list(again)))
 
@@ -271,7 +271,7 @@ def selection_in_view() -> None:
     """Scroll the selected card and timeline row into view inside their panes, where a pane
     scrolls by itself and they are out of its view (narrow windows). Our script, no input;
     in the sidebar, where its empty element takes no room from the panes."""
-    script = _in_view((keys.US_LIST, keys.US_TL_ITEMS))
+    script = _in_view_script((keys.US_LIST, keys.US_TL_ITEMS))
     st.sidebar.html(script, unsafe_allow_javascript=True)
 
 
@@ -279,5 +279,5 @@ def row_in_view() -> None:
     """Scroll the timeline's selected row into view in its pane: chosen by Find's next or
     previous, it may be below the pane's fold. Drawn where it is called, after the rows (it
     takes no room above them), not in the sidebar: the panes' run leaves the sidebar be."""
-    script = _in_view((keys.US_TL_ITEMS,), again=(50, 150, 400))
+    script = _in_view_script((keys.US_TL_ITEMS,), again=(50, 150, 400))
     st.html(script, unsafe_allow_javascript=True)

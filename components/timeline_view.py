@@ -113,10 +113,11 @@ def timeline_pane(org_id: str, session: SessionDetail, selected_item: str | None
     away = False  # a line says the selected item is not among the rows
     if selected_item is not None and selected_item not in set(page.rows["id"]):
         away = _outside(where, selected_item, fresh)
+    stepped = st.session_state.pop(keys.US_TL_STEPPED, False)  # never left for a later run
     if not page.rows.empty:
         marks = _marks(where, page, fresh)
         _items(where, page, session, marks, away)
-        if st.session_state.pop(keys.US_TL_STEPPED, False):
+        if stepped:
             row_in_view()
     _pending(summary)
 
